@@ -1,0 +1,29 @@
+# The README's two commands: `make book` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test install bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Build the whole book on the default data (synthetic unless ECGSTUDY_DATA points at real data).
+book: $(STAMP)
+	$(BIN)/ecgstudy book --profile $(or $(PROFILE),demo)
+
+## Run the test suite (real-data tests run when ECGSTUDY_DATA is set, and are skipped with a reason otherwise).
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --durations=15 -rs
+
+bench: $(STAMP)
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf _build book/generated results/synthetic

@@ -1,0 +1,122 @@
+"""Build the book: run every page's notebook through the store, then Jupyter Book.
+
+Pages are papermill runs (finished runs are reused, not recomputed); the executed
+notebooks are copied to ``book/generated/`` where ``_toc.yml`` finds them, and
+``jupyter-book build`` renders them without executing anything again
+(``execute_notebooks: off``). Any failed page stops the build after all pages were tried,
+with every failure named.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ecgstudy import paths
+from ecgstudy.errors import EcgStudyError
+from ecgstudy.runs.executors import make_executor
+from ecgstudy.runs.registry import get_experiment
+from ecgstudy.runs.store import RunRecord, RunStore
+
+
+
+def generated_dir(root: Path) -> Path:
+    """Where executed page notebooks are published inside a book ``root``."""
+    return Path(root) / "book" / "generated"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A generated page: ``book/generated/<name>.ipynb`` from a run of ``experiment``."""
+
+    name: str
+    experiment: str
+
+
+#: Content pages, run first (in this order); their runs are cached in the store.
+CONTENT_PAGES = (
+    Page("data_cards", "data-cards"),
+    Page("data_mitdb", "data-mitdb"),
+    Page("data_synthetic", "data-synthetic"),
+)
+#: Pages that summarise the build; they read the manifest and are rebuilt each time.
+SUMMARY_PAGES = (Page("intro", "intro"), Page("scorecard", "scorecard"))
+
+
+class BookBuildError(EcgStudyError):
+    """One or more pages failed, or Jupyter Book failed."""
+
+
+def _describe(page: Page, rec: RunRecord) -> dict:
+    return {
+        "page": page.name, "experiment": page.experiment, "run_id": rec.spec.run_id,
+        "status": rec.status, "data_kind": rec.spec.data_kind, "data_checksum": rec.spec.data_checksum,
+        "params": rec.spec.params, "path": str(rec.path), "recomputed": rec.recomputed,
+        "seconds": rec.info.get("seconds"), "error": rec.error,
+    }
+
+
+def _publish(pages: tuple[Page, ...], records: list[RunRecord], target: Path) -> list[str]:
+    """Copy executed notebooks into ``book/generated``; return failure messages."""
+    failures = []
+    for page, rec in zip(pages, records):
+        if rec.ok:
+            shutil.copyfile(rec.path / "notebook.ipynb", target / f"{page.name}.ipynb")
+        else:
+            failures.append(f"page {page.name!r} ({page.experiment}): {rec.error} [see {rec.path}/traceback.txt]")
+    return failures
+
+
+def run_pages(*, profile: str = "demo", data: str = "auto", executor: str = "local",
+              address: str | None = None, store: RunStore | None = None, progress: bool = True,
+              root: Path = paths.PROJECT_ROOT) -> Path:
+    """Run every page (content, then summaries) and publish them under ``root``; return the manifest path."""
+    store = store or RunStore()
+    target = generated_dir(root)
+    target.mkdir(parents=True, exist_ok=True)
+    runner = make_executor(executor, address=address, progress=progress)
+    values = {"profile": profile, "data": data}
+    t0 = time.perf_counter()
+    content_specs = [get_experiment(p.experiment).spec(values) for p in CONTENT_PAGES]
+    content = runner.run(content_specs, store)
+    failures = _publish(CONTENT_PAGES, content, target)
+    manifest = target / "manifest.json"
+    manifest.write_text(json.dumps({
+        "profile": profile, "data": data, "executor": executor,
+        "built": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "pages": [_describe(p, r) for p, r in zip(CONTENT_PAGES, content)],
+        "content_seconds": round(time.perf_counter() - t0, 1),
+    }, indent=2))
+    summary_specs = [get_experiment(p.experiment).spec({**values, "manifest": str(manifest)})
+                     for p in SUMMARY_PAGES]
+    summaries = runner.run(summary_specs, store)
+    failures += _publish(SUMMARY_PAGES, summaries, target)
+    if failures:
+        raise BookBuildError("pages failed:\n  " + "\n  ".join(failures))
+    return manifest
+
+
+def build_html(*, root: Path = paths.PROJECT_ROOT, strict: bool = True) -> Path:
+    """Run ``jupyter-book build`` on ``root`` (holding ``_config.yml``); return the HTML folder."""
+    cmd = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
+           "build", str(root)]
+    if strict:
+        cmd += ["--warningiserror", "--keep-going"]
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BookBuildError(f"jupyter-book build failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return Path(root) / "_build" / "html"
+
+
+def build_book(*, profile: str = "demo", data: str = "auto", executor: str = "local",
+               address: str | None = None, html: bool = True, progress: bool = True,
+               store: RunStore | None = None, root: Path = paths.PROJECT_ROOT) -> Path:
+    """Run all pages then build the HTML book; return the manifest (``html=False``) or HTML folder."""
+    manifest = run_pages(profile=profile, data=data, executor=executor, address=address,
+                         progress=progress, store=store, root=root)
+    return build_html(root=root) if html else manifest

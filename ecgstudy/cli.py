@@ -1,0 +1,154 @@
+"""The ``ecgstudy`` command line.
+
+    ecgstudy data download mitdb --dest ~/ecgdata
+    ecgstudy data check --data-dir ~/ecgdata
+    ecgstudy run data-mitdb --profile smoke --param n_examples=2 --seeds 0,1
+    ecgstudy book --profile demo
+    ecgstudy scorecard --json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ecgstudy.errors import EcgStudyError
+
+app = typer.Typer(help="A reproducible study of explainable deep learning for ECG.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Find, download and verify the real datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+def _fail(exc: Exception) -> None:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def _parse_value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+@data_app.command("download")
+def data_download(
+    dataset: str = typer.Argument(..., help="mitdb, ludb, ptbxl, cinc2021 (cpsc2018: prints where to get it)"),
+    dest: Optional[Path] = typer.Option(None, help="data directory (default: $ECGSTUDY_DATA or ./data)"),
+) -> None:
+    """Download a PhysioNet dataset, verifying every file's SHA256 against PhysioNet's sums."""
+    from ecgstudy import paths
+    from ecgstudy.data.download import download
+
+    target = dest or paths.data_dir() or Path("data")
+    try:
+        folder = download(dataset, target, progress=True)
+    except (EcgStudyError, KeyError) as exc:
+        _fail(exc)
+    typer.echo(f"{dataset}: ready in {folder}\nexport ECGSTUDY_DATA={Path(target).resolve()}")
+
+
+@data_app.command("check")
+def data_check(
+    data_dir: Optional[Path] = typer.Option(None, help="data directory (default: $ECGSTUDY_DATA or ./data)"),
+) -> None:
+    """Which datasets are found, their record counts and checksum status."""
+    from ecgstudy import paths
+    from ecgstudy.data.check import check_data, format_report
+
+    root = paths.data_dir(data_dir)
+    if root is None:
+        typer.echo("no data directory: set ECGSTUDY_DATA or pass --data-dir; the study runs on synthetic data")
+        raise typer.Exit(0)
+    try:
+        statuses = check_data(root)
+    except EcgStudyError as exc:
+        _fail(exc)
+    typer.echo(format_report(statuses))
+
+
+@app.command("list")
+def list_experiments() -> None:
+    """List the registered experiments."""
+    from ecgstudy.runs.registry import experiments
+
+    for name, exp in sorted(experiments().items()):
+        typer.echo(f"{name:18s} {exp.title}")
+
+
+@app.command("run")
+def run(
+    experiment: str = typer.Argument(..., help="experiment name (see `ecgstudy list`)"),
+    profile: str = typer.Option("demo", help="smoke, demo, cpu or full"),
+    data: str = typer.Option("auto", help="auto, real or synthetic"),
+    param: list[str] = typer.Option([], "--param", "-p", help="KEY=VALUE (JSON values), repeatable"),
+    seeds: str = typer.Option("", help="comma-separated seeds: one run per seed (a grid)"),
+    executor: str = typer.Option("local", help="local or ray"),
+    address: Optional[str] = typer.Option(None, help="Ray cluster address (with --executor ray)"),
+    force: bool = typer.Option(False, help="recompute even if the run finished"),
+) -> None:
+    """Run an experiment (finished runs are reused); a failing run is recorded and the grid goes on."""
+    from ecgstudy.runs.executors import make_executor
+    from ecgstudy.runs.registry import get_experiment
+    from ecgstudy.runs.store import RunStore
+
+    try:
+        exp = get_experiment(experiment)
+        values = {"profile": profile, "data": data}
+        for item in param:
+            key, sep, raw = item.partition("=")
+            if not sep:
+                raise EcgStudyError(f"--param wants KEY=VALUE, got {item!r}")
+            values[key] = _parse_value(raw)
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()] or [values.get("seed", 0)]
+        specs = [exp.spec({**values, "seed": s}) for s in seed_list]
+        records = make_executor(executor, address=address).run(specs, RunStore(), force=force)
+    except (EcgStudyError, KeyError, ValueError) as exc:
+        _fail(exc)
+    failed = 0
+    for rec in records:
+        state = "reused" if rec.ok and not rec.recomputed else rec.status
+        typer.echo(f"{rec.spec.run_id}  {state:8s} {rec.path}" + (f"\n    {rec.error}" if rec.error else ""))
+        failed += not rec.ok
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("book")
+def book(
+    profile: str = typer.Option("demo", help="smoke, demo, cpu or full"),
+    data: str = typer.Option("auto", help="auto, real or synthetic"),
+    executor: str = typer.Option("local", help="local or ray"),
+    address: Optional[str] = typer.Option(None, help="Ray cluster address"),
+    html: bool = typer.Option(True, help="also run jupyter-book build"),
+) -> None:
+    """Run every page (reusing finished runs) and build the HTML book into _build/html."""
+    from ecgstudy.bookbuild import build_book
+
+    try:
+        out = build_book(profile=profile, data=data, executor=executor, address=address, html=html)
+    except EcgStudyError as exc:
+        _fail(exc)
+    typer.echo(f"book: {out / 'index.html' if html else out}")
+
+
+@app.command("scorecard")
+def scorecard_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON records")) -> None:
+    """Paper value vs reproduced value for every number the chapters cover."""
+    from ecgstudy.scorecard import scorecard
+
+    table = scorecard()
+    if as_json:
+        typer.echo(table.to_json(orient="records", indent=2))
+        return
+    show = table[["key", "paper_value", "reproduced", "status"]].copy()
+    show["reproduced"] = show["reproduced"].map(lambda v: "" if v is None or v != v else f"{v:.4g}")
+    typer.echo(show.to_string(index=False))
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,94 @@
+"""Executors run a grid of run specs: locally (default) or on Ray.
+
+Both take the same list of :class:`~ecgstudy.runs.store.RunSpec` and return one
+:class:`~ecgstudy.runs.store.RunRecord` per spec, in order. A failing run is recorded
+(``status: failed``) and the others go on. Work is looked up by experiment name in
+:mod:`ecgstudy.runs.registry`, so only plain data crosses process boundaries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, Sequence
+
+from tqdm.auto import tqdm
+
+from ecgstudy.runs.store import RunRecord, RunSpec, RunStore
+
+
+def execute_spec(spec: RunSpec, store_root: str, force: bool = False) -> RunRecord:
+    """Execute one spec in this process (the unit of work of every executor)."""
+    from ecgstudy.runs.registry import get_experiment
+
+    experiment = get_experiment(spec.experiment)
+    store = RunStore(store_root)
+    force = force or experiment.always_rerun
+    return store.execute(spec, lambda run_dir: experiment.work(spec, Path(run_dir)), force=force)
+
+
+class Executor(Protocol):
+    def run(self, specs: Sequence[RunSpec], store: RunStore, *, force: bool = False) -> list[RunRecord]: ...
+
+
+class LocalExecutor:
+    """Runs specs one after another in this process, with a progress bar."""
+
+    def __init__(self, *, progress: bool = True) -> None:
+        self.progress = progress
+
+    def run(self, specs: Sequence[RunSpec], store: RunStore, *, force: bool = False) -> list[RunRecord]:
+        out = []
+        for spec in tqdm(specs, desc="runs", unit="run", disable=not self.progress or len(specs) < 2):
+            out.append(execute_spec(spec, str(store.root), force))
+        return out
+
+
+class RayExecutor:
+    """Runs specs as Ray tasks: ``ray.init()`` locally, or ``address=`` for a cluster.
+
+    Finished runs are filtered out before anything is sent to Ray. Every task writes
+    into the same store root, so on a cluster that root must be a shared file system.
+    """
+
+    def __init__(self, *, address: str | None = None, num_cpus: int | None = None,
+                 cpus_per_run: float = 1.0, progress: bool = True) -> None:
+        self.address = address
+        self.num_cpus = num_cpus
+        self.cpus_per_run = cpus_per_run
+        self.progress = progress
+
+    def run(self, specs: Sequence[RunSpec], store: RunStore, *, force: bool = False) -> list[RunRecord]:
+        import ray
+
+        from ecgstudy.runs.registry import get_experiment
+
+        results: list[RunRecord | None] = [None] * len(specs)
+        todo = []
+        for i, spec in enumerate(specs):
+            rec = store.get(spec)
+            if rec.ok and not force and not get_experiment(spec.experiment).always_rerun:
+                results[i] = rec
+            else:
+                todo.append(i)
+        if todo:
+            if not ray.is_initialized():
+                kwargs = {"address": self.address} if self.address else {"num_cpus": self.num_cpus}
+                ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=False, **kwargs)
+            remote = ray.remote(num_cpus=self.cpus_per_run)(execute_spec)
+            pending = {remote.remote(specs[i], str(store.root), force): i for i in todo}
+            with tqdm(total=len(pending), desc="runs (ray)", unit="run", disable=not self.progress) as bar:
+                while pending:
+                    ready, _ = ray.wait(list(pending), num_returns=1)
+                    ref = ready[0]
+                    results[pending.pop(ref)] = ray.get(ref)
+                    bar.update(1)
+        return [r for r in results if r is not None]
+
+
+def make_executor(name: str, *, address: str | None = None, progress: bool = True) -> Executor:
+    """``"local"`` or ``"ray"``."""
+    if name == "local":
+        return LocalExecutor(progress=progress)
+    if name == "ray":
+        return RayExecutor(address=address, progress=progress)
+    raise ValueError(f"unknown executor {name!r}; choose 'local' or 'ray'")

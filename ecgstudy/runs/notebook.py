@@ -1,0 +1,33 @@
+"""Execute a notebook template with papermill into a run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ecgstudy.runs.datasource import DataSource
+
+
+def execute_notebook(template: Path, run_dir: Path, *, params: dict[str, Any], source: DataSource) -> Path:
+    """Run ``template`` with ``params`` (plus ``run_dir``, ``data_kind``, ``data_dirs``) via papermill.
+
+    The executed notebook is ``run_dir/notebook.ipynb``; the kernel's stdout/stderr go to
+    ``run_dir/log.txt``. A failing cell raises ``papermill.PapermillExecutionError`` (the
+    store records it as a failed run), so execution errors never pass silently.
+    """
+    import papermill as pm
+
+    out = run_dir / "notebook.ipynb"
+    parameters = {
+        **params,
+        "run_dir": str(run_dir),
+        "data_kind": source.kind,
+        "data_dirs": {k: str(v) for k, v in source.folders.items()},
+    }
+    with open(run_dir / "log.txt", "w") as log:
+        pm.execute_notebook(
+            str(template), str(out), parameters=parameters, kernel_name="python3",
+            cwd=str(run_dir), progress_bar=False, stdout_file=log, stderr_file=log,
+            request_save_on_cell_execute=False,
+        )
+    return out

@@ -1,0 +1,99 @@
+"""Experiments: named, parameterised units of work whose runs land in the store.
+
+An experiment is either a papermill notebook template (a book page: the notebook narrates
+and draws, the package computes) or a plain function (one cell of a training grid).
+Its parameters are a :class:`~ecgstudy.runs.params.RunParams` model; ``profile_defaults``
+fill what the user did not set, per profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ecgstudy import paths
+from ecgstudy.runs.datasource import DataSource, resolve_data
+from ecgstudy.runs.params import RunParams, validate
+from ecgstudy.runs.store import RunSpec
+
+NOTEBOOKS = paths.PROJECT_ROOT / "notebooks"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A registered experiment.
+
+    Attributes:
+        name: id used on the command line and in the store (``ecgstudy run <name>``).
+        title: one line for listings.
+        params_model: pydantic model of its parameters.
+        datasets: real datasets it reads (empty: it reads no dataset).
+        notebook: template file name under ``notebooks/`` (a book page), or ``None``.
+        function: ``function(params, source, run_dir)`` for non-notebook experiments.
+        profile_defaults: per profile, values used where the user gave none.
+        always_rerun: pages that summarise the store (intro, scorecard) are rebuilt each time.
+    """
+
+    name: str
+    title: str
+    params_model: type[RunParams] = RunParams
+    datasets: tuple[str, ...] = ()
+    notebook: str | None = None
+    function: Callable[[Any, DataSource, Path], None] | None = None
+    profile_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    always_rerun: bool = False
+
+    def params(self, values: dict[str, Any] | None = None) -> RunParams:
+        """Validated parameters: ``values`` over the profile's defaults over the model's."""
+        values = dict(values or {})
+        profile = values.get("profile", self.params_model.model_fields["profile"].default)
+        merged = {**self.profile_defaults.get(str(profile), {}), **values}
+        return validate(self.params_model, merged)
+
+    def spec(self, values: dict[str, Any] | None = None, *, data_dir: str | Path | None = None) -> RunSpec:
+        """The run spec (hence run id) of these parameters on the data found now."""
+        params = self.params(values)
+        source = resolve_data(params.data, self.datasets, data_dir)
+        return RunSpec(self.name, params.model_dump(mode="json"), source.kind, source.checksum)
+
+    def work(self, spec: RunSpec, run_dir: Path) -> None:
+        """Produce the run's files in ``run_dir`` (called by the store)."""
+        params = validate(self.params_model, spec.params)
+        source = resolve_data(params.data, self.datasets)
+        if source.checksum != spec.data_checksum:
+            raise RuntimeError(
+                f"data changed since the run was planned ({spec.data_checksum[:12]} -> {source.checksum[:12]})"
+            )
+        if self.notebook is not None:
+            from ecgstudy.runs.notebook import execute_notebook
+
+            execute_notebook(NOTEBOOKS / self.notebook, run_dir, params=spec.params, source=source)
+        elif self.function is not None:
+            self.function(params, source, run_dir)
+        else:  # pragma: no cover - registration guards this
+            raise RuntimeError(f"experiment {self.name!r} has neither notebook nor function")
+
+
+_REGISTRY: dict[str, Experiment] = {}
+
+
+def register(experiment: Experiment) -> Experiment:
+    if (experiment.notebook is None) == (experiment.function is None):
+        raise ValueError(f"experiment {experiment.name!r} needs exactly one of notebook or function")
+    _REGISTRY[experiment.name] = experiment
+    return experiment
+
+
+def experiments() -> dict[str, Experiment]:
+    """All registered experiments (importing :mod:`ecgstudy.experiments` registers them)."""
+    import ecgstudy.experiments  # noqa: F401
+
+    return dict(_REGISTRY)
+
+
+def get_experiment(name: str) -> Experiment:
+    known = experiments()
+    if name not in known:
+        raise KeyError(f"unknown experiment {name!r}; known: {', '.join(sorted(known))}")
+    return known[name]

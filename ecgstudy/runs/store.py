@@ -1,0 +1,206 @@
+"""The run store: every run is a record in its own folder.
+
+A run is identified by its experiment, its validated parameters, the code version and
+the checksum of the data it read. The id is a hash of those, so the same inputs always
+map to the same folder and a finished run is never recomputed.
+
+Layout: ``<root>/<data kind>/<experiment>/<run id>/`` holding ``run.json`` (parameters,
+ids, provenance, status, timings) and whatever the run wrote (``metrics.json``,
+predictions, attention arrays, the executed ``notebook.ipynb``, ``log.txt``).
+Synthetic-data runs live under ``synthetic/`` (not committed); real-data runs under
+``real/`` may be committed with their provenance.
+
+Writes are atomic: a run works in ``<run id>.tmp-<pid>`` and is renamed into place only
+when complete, so a crash never leaves a half-written run that looks finished. A failed
+run is recorded too (``status: failed`` with the error and traceback) and is retried
+the next time it is asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import ecgstudy
+from ecgstudy.paths import PROJECT_ROOT, results_dir
+
+DataKind = Literal["real", "synthetic"]
+Status = Literal["done", "failed", "missing"]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a run is: the inputs that determine its results.
+
+    Attributes:
+        experiment: registered experiment name (e.g. ``"data-mitdb"``).
+        params: validated parameters as plain JSON-able values.
+        data_kind: ``"real"`` or ``"synthetic"``.
+        data_checksum: SHA256 of the data files read (real) or the generator version (synthetic).
+        code_version: the package version; bump it when results would change.
+    """
+
+    experiment: str
+    params: dict[str, Any]
+    data_kind: DataKind
+    data_checksum: str
+    code_version: str = ecgstudy.__version__
+
+    @property
+    def run_id(self) -> str:
+        """16 hex digits of SHA256 over the canonical JSON of the inputs."""
+        return run_id(self)
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no whitespace: equal inputs give equal strings."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def run_id(spec: RunSpec) -> str:
+    payload = canonical_json(
+        {
+            "experiment": spec.experiment,
+            "params": spec.params,
+            "data_checksum": spec.data_checksum,
+            "code_version": spec.code_version,
+        }
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass
+class RunRecord:
+    """A run as found in the store."""
+
+    spec: RunSpec
+    path: Path
+    status: Status
+    info: dict[str, Any] = field(default_factory=dict)
+    recomputed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "done"
+
+    @property
+    def error(self) -> str | None:
+        return self.info.get("error")
+
+    def metrics(self) -> dict[str, Any]:
+        """The run's ``metrics.json`` (empty if it wrote none)."""
+        p = self.path / "metrics.json"
+        return json.loads(p.read_text()) if p.exists() else {}
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Write JSON atomically (temp file in the same folder, then rename)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def git_commit() -> str | None:
+    """The project's current commit (with ``-dirty`` if the tree has changes), if in git."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "ecgstudy", "notebooks"],
+            cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        return head + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+class RunStore:
+    """Runs on disk under ``root`` (default: :func:`ecgstudy.paths.results_dir`)."""
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root) if root is not None else results_dir()
+
+    def path(self, spec: RunSpec) -> Path:
+        return self.root / spec.data_kind / spec.experiment / spec.run_id
+
+    def get(self, spec: RunSpec) -> RunRecord:
+        """The stored record of ``spec`` (``status="missing"`` if it never ran)."""
+        path = self.path(spec)
+        info_path = path / "run.json"
+        if not info_path.exists():
+            return RunRecord(spec, path, "missing")
+        info = json.loads(info_path.read_text())
+        return RunRecord(spec, path, info.get("status", "failed"), info)
+
+    def execute(self, spec: RunSpec, work: Callable[[Path], None], *, force: bool = False) -> RunRecord:
+        """Run ``work(run_dir)`` unless ``spec`` already finished; never raises for ``work``'s errors.
+
+        ``work`` writes its outputs into the folder it is given. On success the folder is
+        renamed into place with ``status: done``; on an exception it is renamed into place
+        with ``status: failed``, the error and the traceback, and returned (not raised) so
+        a grid goes on.
+        """
+        existing = self.get(spec)
+        if existing.ok and not force:
+            return existing
+        final = self.path(spec)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
+        tmp.mkdir()
+        info: dict[str, Any] = {
+            "run_id": spec.run_id,
+            "experiment": spec.experiment,
+            "params": spec.params,
+            "data_kind": spec.data_kind,
+            "data_checksum": spec.data_checksum,
+            "code_version": spec.code_version,
+            "git_commit": git_commit(),
+            "python": platform.python_version(),
+            "machine": platform.platform(),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        t0 = time.perf_counter()
+        try:
+            work(tmp)
+            info["status"] = "done"
+        except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash
+            info["status"] = "failed"
+            info["error"] = f"{type(exc).__name__}: {exc}"
+            (tmp / "traceback.txt").write_text(traceback.format_exc())
+        info["seconds"] = round(time.perf_counter() - t0, 3)
+        write_json(tmp / "run.json", info)
+        if final.exists():
+            shutil.rmtree(final)  # a failed or forced earlier attempt
+        os.replace(tmp, final)
+        return RunRecord(spec, final, info["status"], info, recomputed=True)
+
+    def find(self, experiment: str, *, data_kind: DataKind | None = None) -> list[RunRecord]:
+        """Every finished run of ``experiment`` (newest first), optionally of one data kind."""
+        kinds = [data_kind] if data_kind else ["real", "synthetic"]
+        found = []
+        for kind in kinds:
+            folder = self.root / kind / experiment
+            if not folder.is_dir():
+                continue
+            for child in folder.iterdir():
+                info_path = child / "run.json"
+                if ".tmp-" in child.name or not info_path.exists():
+                    continue
+                info = json.loads(info_path.read_text())
+                spec = RunSpec(
+                    experiment=info["experiment"], params=info["params"], data_kind=info["data_kind"],
+                    data_checksum=info["data_checksum"], code_version=info["code_version"],
+                )
+                found.append(RunRecord(spec, child, info.get("status", "failed"), info))
+        found.sort(key=lambda r: r.info.get("started", ""), reverse=True)
+        return [r for r in found if r.ok]

@@ -1,0 +1,45 @@
+"""The command line, as a user types it."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from ecgstudy.cli import app
+
+runner = CliRunner()
+
+
+def test_run_grid_then_reuse(tmp_path, monkeypatch):
+    monkeypatch.setenv("ECGSTUDY_RESULTS", str(tmp_path))
+    first = runner.invoke(app, ["run", "selftest", "--profile", "smoke", "-p", "value=2.5", "--seeds", "0,1"])
+    assert first.exit_code == 0, first.output
+    assert first.output.count(" done ") == 2
+    again = runner.invoke(app, ["run", "selftest", "--profile", "smoke", "-p", "value=2.5", "--seeds", "0,1"])
+    assert again.output.count(" reused ") == 2
+    metrics = [json.loads(p.read_text()) for p in sorted(tmp_path.rglob("metrics.json"))]
+    assert sorted(m["seed"] for m in metrics) == [0, 1] and {m["double"] for m in metrics} == {5.0}
+
+
+def test_bad_parameters_are_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("ECGSTUDY_RESULTS", str(tmp_path))
+    result = runner.invoke(app, ["run", "selftest", "--profile", "quick", "-p", "valu=1"])
+    assert result.exit_code == 1
+    assert "profile" in result.output and "valu" in result.output
+    unknown = runner.invoke(app, ["run", "no-such-experiment"])
+    assert unknown.exit_code == 1 and "unknown experiment" in unknown.output
+
+
+def test_failed_run_exits_nonzero_with_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("ECGSTUDY_RESULTS", str(tmp_path))
+    result = runner.invoke(app, ["run", "selftest", "-p", "fail=true"])
+    assert result.exit_code == 1 and "selftest asked to fail" in result.output
+
+
+def test_scorecard_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("ECGSTUDY_RESULTS", str(tmp_path))
+    result = runner.invoke(app, ["scorecard", "--json"])
+    rows = json.loads(result.output)
+    assert result.exit_code == 0 and len(rows) >= 60
+    assert {r["key"] for r in rows} >= {"iclr.mitdb.l2.acc", "xecgnet.cpsc.g0.01.multi_acc"}

@@ -1,0 +1,43 @@
+"""The scorecard: rows filled only from real-data runs, with every paper number listed."""
+
+from __future__ import annotations
+
+import json
+
+from ecgstudy.runs.store import RunSpec, RunStore
+from ecgstudy.scorecard import PAPER_NUMBERS, _lookup, scorecard
+
+
+def _fake_run(store: RunStore, kind: str, metrics: dict) -> RunSpec:
+    spec = RunSpec("data-mitdb", {"profile": "cpu"}, kind, f"{kind}-checksum")
+    store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
+    return spec
+
+
+def test_rows_cover_the_papers_headline_numbers():
+    values = {n.key: n.paper_value for n in PAPER_NUMBERS}
+    assert values["iclr.mitdb.segments.AN"] == 356 and values["iclr.mitdb.segments.NV"] == 2627
+    assert values["iclr.mitdb.classifier.acc"] == 0.981 and values["iclr.mitdb.l2.auc"] == 0.993
+    assert values["xecgnet.cpsc.g0.multi_acc"] == 0.758 and values["xecgnet.cpsc.g0.01.micro_f1"] == 0.812
+    assert len(values) == len(PAPER_NUMBERS)  # keys are unique
+
+
+def test_real_runs_fill_rows_synthetic_runs_do_not(store: RunStore):
+    _fake_run(store, "synthetic", {"segments": {"AN": 1, "NV": 2}})
+    table = scorecard(store).set_index("key")
+    assert table.loc["iclr.mitdb.segments.AN", "status"] == "pending"
+    real = _fake_run(store, "real", {"segments": {"AN": 350, "NV": 2610}})
+    table = scorecard(store).set_index("key")
+    assert table.loc["iclr.mitdb.segments.AN", "reproduced"] == 350
+    assert table.loc["iclr.mitdb.segments.NV", "reproduced"] == 2610
+    assert table.loc["iclr.mitdb.segments.NV", "run_id"] == real.run_id
+    assert table.loc["iclr.mitdb.segments.NV", "status"] == "reproduced"
+    assert table.loc["iclr.pvc.rv.l2-norm.acc", "status"].startswith("not reproducible")
+
+
+def test_lookup_walks_nested_keys_that_contain_dots():
+    metrics = {"gamma_0.01": {"multi_acc": 0.8, "f1": {"I-AVB": 0.9}}, "flat.key": 3}
+    assert _lookup(metrics, "gamma_0.01.multi_acc") == 0.8
+    assert _lookup(metrics, "gamma_0.01.f1.I-AVB") == 0.9
+    assert _lookup(metrics, "flat.key") == 3
+    assert _lookup(metrics, "gamma_0.1.multi_acc") is None
