@@ -1,0 +1,165 @@
+"""Cache of prepared arrays under :func:`ecgstudy.paths.cache_dir` (safe to delete).
+
+An entry is keyed by (kind, preparation parameters, data checksum, package version,
+segmentation algorithm version) and stored as ``<cache>/<kind>/<key>.npz`` with a
+``<key>.json`` beside it that states what the key was made of. Entries are written to a
+temporary file and moved into place with ``os.replace``, so a reader never sees half a
+file; an unreadable entry is rebuilt.
+
+The data checksum is SHA256 over the sorted ``"<relative name>\\t<sha256 of the file>"``
+lines of the files used. File digests are memoised in ``<cache>/checksums/`` by a stat
+fingerprint (relative name, size, mtime_ns), so a warm call stats the files instead of
+re-hashing ~100 MB. (A file rewritten with the same size and mtime is not noticed.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import ecgstudy
+from ecgstudy import paths
+from ecgstudy.data.mitdb import mitdb_records
+from ecgstudy.data.registry import require_dataset
+from ecgstudy.data.segments import ALGORITHM_VERSION, SkippedRecordsWarning, iclr_segments
+from ecgstudy.data.types import BeatSegments
+from ecgstudy.errors import DataNotFoundError
+from ecgstudy.paths import cache_dir
+
+_ICLR_SIGNATURE = inspect.signature(iclr_segments)
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, write: Callable[[object], None], suffix: str) -> None:
+    """Call ``write(fileobj)`` on a temp file in ``path``'s folder, then move it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; cache entries are ordinary files
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def data_checksum(folder: str | Path, files: Iterable[str | Path]) -> str:
+    """SHA256 hex of ``files`` (names relative to ``folder``); raises if one is missing."""
+    folder = Path(folder).resolve()
+    names = sorted({Path(f).as_posix() for f in files})
+    memo_path = cache_dir() / "checksums" / (
+        hashlib.sha256(str(folder).encode()).hexdigest()[:20] + ".json")
+    try:
+        memo = json.loads(memo_path.read_text())["files"]
+        memo = memo if isinstance(memo, dict) else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        memo = {}
+    lines, changed = [], False
+    for name in names:
+        path = folder / name
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise DataNotFoundError(path, "missing file (needed for the data checksum)") from None
+        entry = memo.get(name)
+        if not (isinstance(entry, list) and entry[:2] == [st.st_size, st.st_mtime_ns]):
+            entry = [st.st_size, st.st_mtime_ns, _sha256_file(path)]
+            memo[name], changed = entry, True
+        lines.append(f"{name}\t{entry[2]}\n")
+    if changed:
+        text = json.dumps({"folder": str(folder), "files": memo}, indent=0, sort_keys=True)
+        _atomic_write(memo_path, lambda f: f.write(text.encode()), ".tmp")
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def cache_key(kind: str, key_params: dict, checksum: str) -> tuple[str, dict]:
+    """The entry name and the JSON-able description it was hashed from."""
+    material = {"kind": kind, "params": key_params, "data_sha256": checksum,
+                "ecgstudy": ecgstudy.__version__, "algorithm": ALGORITHM_VERSION}
+    text = json.dumps(material, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24], material
+
+
+def cached(
+    kind: str,
+    key_params: dict,
+    folder: str | Path,
+    files: Iterable[str],
+    build: Callable[[], BeatSegments],
+    *,
+    store: Callable[[BeatSegments], bool] = lambda result: True,
+) -> BeatSegments:
+    """Load the entry for these inputs, or ``build()`` it and store it if ``store(result)``."""
+    key, material = cache_key(kind, key_params, data_checksum(folder, files))
+    path = cache_dir() / kind / f"{key}.npz"
+    if path.is_file():
+        try:
+            return BeatSegments.load(path)
+        except Exception as exc:  # a damaged entry: rebuild it
+            warnings.warn(f"{path}: unreadable cache entry ({exc}); rebuilding", stacklevel=2)
+    result = build()
+    if store(result):
+        _atomic_write(path, result.save, ".npz")
+        meta = json.dumps(material, indent=1, sort_keys=True, default=str)
+        _atomic_write(path.with_suffix(".json"), lambda f: f.write(meta.encode()), ".tmp")
+    return result
+
+
+def _mitdb_files(folder: Path, records: Iterable[str] | None) -> list[str]:
+    """RECORDS and the existing .hea/.dat/.atr files of the records (missing ones are the
+    reader's to report)."""
+    ids = list(records) if records is not None else mitdb_records(folder)
+    names = ["RECORDS"] + [f"{r}{ext}" for r in ids for ext in (".hea", ".dat", ".atr")]
+    return [n for n in names if (folder / n).is_file()]
+
+
+def mitdb_checksum(data_dir: str | Path | None = None,
+                   records: Iterable[str] | None = None) -> str:
+    """Data checksum of the mitdb files (RECORDS, .hea/.dat/.atr) the preparation reads;
+    the same value keys :func:`load_iclr_segments`'s cache entry (use it in run ids)."""
+    folder = require_dataset("mitdb", paths.data_dir(data_dir))
+    return data_checksum(folder, _mitdb_files(folder, records))
+
+
+def load_iclr_segments(data_dir: str | Path | None = None, **params) -> BeatSegments:
+    """:func:`ecgstudy.data.segments.iclr_segments` of the mitdb dataset, cached.
+
+    ``data_dir`` defaults to :func:`ecgstudy.paths.data_dir`; ``params`` are those of
+    ``iclr_segments``. A result with skipped records (``on_error="skip"``) is returned
+    with its warning but not cached, so the warning comes again on the next call.
+    """
+    folder = require_dataset("mitdb", paths.data_dir(data_dir))
+    bound = _ICLR_SIGNATURE.bind(folder, **params)
+    bound.apply_defaults()
+    records = bound.arguments["records"]
+    key_params = {k: (list(v) if isinstance(v, (tuple, list)) else v)
+                  for k, v in sorted(bound.arguments.items())
+                  if k not in ("folder", "progress", "on_error")}
+    skipped: list[SkippedRecordsWarning] = []
+
+    def build() -> BeatSegments:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SkippedRecordsWarning)
+            result = iclr_segments(folder, **params)
+        for w in caught:
+            if isinstance(w.message, SkippedRecordsWarning):
+                skipped.append(w.message)
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return result
+
+    return cached("mitdb_iclr_segments", key_params, folder, _mitdb_files(folder, records),
+                  build, store=lambda result: not skipped)

@@ -1,0 +1,142 @@
+"""Reader of the MIT-BIH Arrhythmia Database (PhysioNet ``mitdb`` 1.0.0) on top of ``wfdb``.
+
+Each record is ``<id>.hea`` (header), ``<id>.dat`` (2 signals, format 212, 360 Hz,
+650,000 samples) and ``<id>.atr`` (reference annotations). ``wfdb`` does the decoding;
+this module checks the files first so that a bad input gives a :class:`DataError`
+naming the file and the problem instead of a deep ``wfdb``/``numpy`` traceback.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import wfdb
+
+from ecgstudy.data.types import BeatAnnotations, EcgRecord
+from ecgstudy.errors import DataError, DataNotFoundError
+
+FS_HZ = 360.0
+N_LEADS = 2
+
+#: WFDB beat annotation codes (``wfdb.io.annotation``: normal, bundle branch blocks,
+#: supraventricular and ventricular ectopy, fusion, escape, paced, unclassifiable).
+#: Every other code (``+ ~ | x [ ] ! "`` ...) marks rhythm, noise, comments or
+#: flutter waves and is not a beat. On mitdb this set selects 109,494 annotations.
+BEAT_SYMBOLS: frozenset[str] = frozenset("NLRBAaJSVrFejnE/fQ?")
+
+# Bits per sample of the WFDB storage formats (for the size check before decoding).
+_BITS_PER_SAMPLE = {"8": 8, "16": 16, "24": 24, "32": 32, "61": 16, "80": 8, "160": 16,
+                    "212": 12, "310": 32 / 3, "311": 32 / 3}
+
+
+def mitdb_records(folder: str | Path) -> list[str]:
+    """Record ids listed in ``folder/RECORDS`` (48 on the full database), in file order."""
+    path = Path(folder) / "RECORDS"
+    if not path.is_file():
+        raise DataNotFoundError(path, "missing RECORDS file (the list of record ids)")
+    ids = path.read_text().split()
+    if not ids:
+        raise DataError(path, "RECORDS lists no record")
+    return ids
+
+
+def _read_header(hea: Path) -> wfdb.Record:
+    if not hea.is_file():
+        raise DataNotFoundError(hea, "missing header file")
+    try:
+        header = wfdb.rdheader(str(hea.with_suffix("")))
+    except Exception as exc:  # wfdb raises many types on malformed text
+        raise DataError(hea, f"corrupt header ({type(exc).__name__}: {exc})") from None
+    if header.fs is None or not math.isclose(float(header.fs), FS_HZ):
+        raise DataError(hea, f"sampling rate {header.fs} Hz, expected {FS_HZ:g} Hz")
+    if header.n_sig != N_LEADS:
+        raise DataError(hea, f"{header.n_sig} signals, expected {N_LEADS}")
+    if not header.sig_len:
+        raise DataError(hea, "header gives no signal length")
+    return header
+
+
+def _check_signal_files(folder: Path, header: wfdb.Record) -> None:
+    """Every signal file exists and holds at least the bytes the header promises."""
+    offsets = header.byte_offset or [None] * header.n_sig
+    for name in dict.fromkeys(header.file_name):
+        path = folder / name
+        if not path.is_file():
+            raise DataNotFoundError(
+                path, f"missing signal file (named in {header.record_name}.hea)")
+        idx = [i for i, f in enumerate(header.file_name) if f == name]
+        fmt = header.fmt[idx[0]]
+        bits = _BITS_PER_SAMPLE.get(str(fmt))
+        if bits is None:
+            continue  # a format this check does not know: let wfdb judge
+        need = math.ceil(len(idx) * header.sig_len * bits / 8) + int(offsets[idx[0]] or 0)
+        have = path.stat().st_size
+        if have < need:
+            raise DataError(
+                path,
+                f"truncated: header promises {header.sig_len} samples x {len(idx)} signals "
+                f"({need} bytes in format {fmt}), file holds {have} bytes",
+            )
+
+
+def read_mitdb_record(folder: str | Path, record_id: str) -> tuple[EcgRecord, BeatAnnotations]:
+    """Read one record: signal ``(2, samples)`` float32 in mV at 360 Hz and all its annotations.
+
+    The annotations are every entry of the ``.atr`` file (beats and non-beats); use
+    :func:`beats_only` to keep the beats. Raises :class:`DataError` (or its subclass
+    :class:`DataNotFoundError`) naming the file for a missing/corrupt header, a wrong
+    sampling rate or lead count, a missing or truncated ``.dat``, NaNs in the signal,
+    or a missing/corrupt ``.atr``.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataNotFoundError(folder, "MIT-BIH folder not found")
+    base = folder / str(record_id)
+    header = _read_header(base.with_suffix(".hea"))
+    _check_signal_files(folder, header)
+    atr = base.with_suffix(".atr")
+    if not atr.is_file():
+        raise DataNotFoundError(atr, "missing annotation file")
+
+    dat = folder / header.file_name[0]
+    try:
+        rec = wfdb.rdrecord(str(base), physical=True)
+    except Exception as exc:
+        raise DataError(dat, f"unreadable signal ({type(exc).__name__}: {exc})") from None
+    signal = np.ascontiguousarray(rec.p_signal.T, dtype=np.float32)
+    bad = np.isnan(signal)
+    if bad.any():
+        lead, sample = np.argwhere(bad)[0]
+        raise DataError(dat, f"{int(bad.sum())} NaN samples (invalid values), first in lead "
+                             f"{rec.sig_name[lead]} at sample {int(sample)}")
+
+    try:
+        ann = wfdb.rdann(str(base), "atr")
+    except Exception as exc:
+        raise DataError(atr, f"corrupt annotation file ({type(exc).__name__}: {exc})") from None
+    sample = np.asarray(ann.sample, dtype=np.int64)
+    if sample.size and (sample.min() < 0 or sample.max() >= signal.shape[1]):
+        raise DataError(atr, f"annotation samples outside the signal (0..{signal.shape[1] - 1})")
+    annotations = BeatAnnotations(
+        sample=sample,
+        symbol=np.asarray(ann.symbol, dtype=str),
+        # WFDB pads odd-length aux strings with a NUL byte: strip it.
+        aux=np.asarray([(a or "").rstrip("\x00") for a in (ann.aux_note or [""] * len(sample))],
+                       dtype=str),
+    )
+    record = EcgRecord(
+        record_id=str(record_id), signal=signal, fs=float(rec.fs),
+        lead_names=tuple(rec.sig_name), units=rec.units[0] if rec.units else "mV",
+        meta={"path": str(base), "comments": list(rec.comments or []), "fmt": list(rec.fmt),
+              "adc_gain": list(rec.adc_gain), "baseline": list(rec.baseline),
+              "units": list(rec.units)},
+    )
+    return record, annotations
+
+
+def beats_only(ann: BeatAnnotations) -> BeatAnnotations:
+    """The annotations whose symbol is in :data:`BEAT_SYMBOLS` (non-beats removed)."""
+    keep = np.isin(ann.symbol, sorted(BEAT_SYMBOLS))
+    return BeatAnnotations(sample=ann.sample[keep], symbol=ann.symbol[keep], aux=ann.aux[keep])
