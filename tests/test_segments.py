@@ -204,7 +204,7 @@ def test_checksum_is_memoised_by_stat(tmp_path, monkeypatch):
     def fail(path):
         raise AssertionError(f"re-hashed {path}")
 
-    monkeypatch.setattr(cache, "_sha256_file", fail)
+    monkeypatch.setattr(cache, "sha256_file", fail)
     assert data_checksum(tmp_path, ["a"]) == first
 
 
@@ -241,3 +241,15 @@ def test_missing_data_dir(tmp_path):
     with pytest.raises(DataNotFoundError, match="mitdb") as err:
         load_iclr_segments(tmp_path / "nowhere")
     assert err.value.path == tmp_path / "nowhere"
+
+
+@pytest.mark.realdata
+def test_authors_label_rule_reproduces_their_script_counts(tmp_path, monkeypatch):
+    """The published script adds the stopping beat's symbol to the label: 373 AN / 2,730 NV."""
+    monkeypatch.setenv("ECGSTUDY_CACHE", str(tmp_path))
+    root = _mitdb().parent
+    seg = load_iclr_segments(root, label_rule="authors")
+    labels, counts = np.unique(seg.labels, return_counts=True)
+    assert dict(zip(labels.tolist(), counts.tolist())) == {"AN": 373, "NV": 2730}
+    with pytest.raises(ParameterError, match="label_rule"):
+        load_iclr_segments(root, label_rule="sideways")

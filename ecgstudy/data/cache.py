@@ -27,6 +27,7 @@ import ecgstudy
 from ecgstudy import paths
 from ecgstudy.data.mitdb import mitdb_records
 from ecgstudy.data.registry import require_dataset
+from ecgstudy.data.sums import sha256_file
 from ecgstudy.data.segments import ALGORITHM_VERSION, SkippedRecordsWarning, iclr_segments
 from ecgstudy.data.types import BeatSegments
 from ecgstudy.errors import DataNotFoundError
@@ -34,13 +35,6 @@ from ecgstudy.paths import cache_dir
 
 _ICLR_SIGNATURE = inspect.signature(iclr_segments)
 
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _atomic_write(path: Path, write: Callable[[object], None], suffix: str) -> None:
@@ -77,7 +71,7 @@ def data_checksum(folder: str | Path, files: Iterable[str | Path]) -> str:
             raise DataNotFoundError(path, "missing file (needed for the data checksum)") from None
         entry = memo.get(name)
         if not (isinstance(entry, list) and entry[:2] == [st.st_size, st.st_mtime_ns]):
-            entry = [st.st_size, st.st_mtime_ns, _sha256_file(path)]
+            entry = [st.st_size, st.st_mtime_ns, sha256_file(path)]
             memo[name], changed = entry, True
         lines.append(f"{name}\t{entry[2]}\n")
     if changed:

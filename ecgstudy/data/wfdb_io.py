@@ -1,0 +1,113 @@
+"""Checked WFDB reading shared by the 12-lead readers.
+
+:func:`read_wfdb` turns wfdb's terse failures into :class:`DataError` messages naming the
+file and the problem (missing or unreadable header, wrong sampling rate, lead count or
+names, missing or truncated signal file, NaN samples).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import wfdb
+
+from ecgstudy.errors import DataError, DataNotFoundError
+
+#: Standard 12-lead order used by every 12-lead reader (names as in the CinC headers).
+TWELVE_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+
+# Bytes per sample of the WFDB storage formats (https://wfdb.io/spec/signal-files.html).
+_FMT_BYTES = {"8": 1, "16": 2, "61": 2, "80": 1, "160": 2, "24": 3, "32": 4,
+              "212": 1.5, "310": 4 / 3, "311": 4 / 3}
+
+
+def _sig_files(header: wfdb.Record) -> dict[str, tuple[int, float]]:
+    """Per signal file: (byte offset, bytes per frame); bytes ``nan`` if the format is unknown."""
+    out: dict[str, tuple[int, float]] = {}
+    for i, name in enumerate(header.file_name):
+        offset = int((header.byte_offset or [None] * header.n_sig)[i] or 0)
+        spf = int((header.samps_per_frame or [1] * header.n_sig)[i] or 1)
+        size = _FMT_BYTES.get(str(header.fmt[i]), math.nan) * spf
+        old = out.get(name, (offset, 0.0))
+        out[name] = (old[0], old[1] + size)
+    return out
+
+
+def _check_files(header: wfdb.Record, hea: Path) -> None:
+    """Raise if a signal file named in ``header`` is missing or shorter than promised."""
+    if not header.sig_len:
+        raise DataError(hea, "header gives no samples (signal length 0 or missing)")
+    for name, (offset, frame_bytes) in _sig_files(header).items():
+        path = hea.parent / name
+        if not path.is_file():
+            raise DataNotFoundError(path, f"signal file missing (named in {hea.name})")
+        if math.isnan(frame_bytes):  # a format whose size we do not know: let wfdb judge
+            continue
+        need = offset + math.ceil(header.sig_len * frame_bytes)
+        have = path.stat().st_size
+        if have < need:
+            held = int((have - offset) // frame_bytes) if have > offset else 0
+            raise DataError(path, f"truncated: header promises {header.sig_len} samples "
+                                  f"({need} bytes), file holds {have} bytes (~{held} samples)")
+
+
+def read_wfdb(record: str | Path, *, fs: float | None = None, n_leads: int | None = None,
+              leads: tuple[str, ...] | None = None) -> wfdb.Record:
+    """Read a WFDB record (path without extension) with checks; physical units.
+
+    Checks, each raising :class:`DataError` naming the file: header present and
+    parseable, sampling rate ``fs`` (Hz) and lead count ``n_leads`` as expected, lead
+    names equal to ``leads`` (case-insensitive), signal files present and not truncated,
+    no NaN samples (WFDB invalid-sample markers).
+
+    Returns:
+        the ``wfdb.Record``; ``p_signal`` is ``(samples, leads)`` float64.
+    """
+    record = Path(record)
+    hea = record.with_name(record.name + ".hea")
+    if not hea.is_file():
+        raise DataNotFoundError(hea, "header file missing")
+    try:
+        rec = wfdb.rdrecord(str(record), physical=True)
+    except Exception as exc:  # wfdb's messages name neither file nor cause: diagnose
+        try:
+            header = wfdb.rdheader(str(record))
+        except Exception as hexc:
+            raise DataError(hea, f"unreadable WFDB header: {hexc}") from hexc
+        _check_files(header, hea)
+        raise DataError(hea.parent / header.file_name[0], f"unreadable signal: {exc}") from exc
+    if fs is not None and not math.isclose(float(rec.fs), fs):
+        raise DataError(hea, f"sampling rate {rec.fs:g} Hz, expected {fs:g} Hz")
+    if n_leads is not None and rec.n_sig != n_leads:
+        raise DataError(hea, f"{rec.n_sig} signals, expected {n_leads} leads")
+    if leads is not None and [s.lower() for s in rec.sig_name] != [s.lower() for s in leads]:
+        raise DataError(hea, f"leads {rec.sig_name}, expected {list(leads)}")
+    _check_files(rec, hea)
+    bad = np.isnan(rec.p_signal).sum(axis=0)
+    if bad.any():
+        where = ", ".join(f"{rec.sig_name[i]}: {n}" for i, n in enumerate(bad) if n)
+        raise DataError(hea.parent / rec.file_name[0],
+                        f"NaN samples (WFDB invalid-sample markers) in lead(s) {where}")
+    return rec
+
+
+def wfdb_units(rec: wfdb.Record, path: str | Path) -> str:
+    """The single physical unit of all leads (``mv`` normalised to ``mV``)."""
+    units = {("mV" if u.lower() == "mv" else u) for u in rec.units}
+    if len(units) != 1:
+        raise DataError(path, f"mixed units across leads: {sorted(units)}")
+    return units.pop()
+
+
+def sex_code(value: object) -> str | None:
+    """``"M"``, ``"F"`` or ``None`` from the spellings the datasets use."""
+    s = str(value).strip().lower()
+    if s in ("m", "male"):
+        return "M"
+    if s in ("f", "female"):
+        return "F"
+    return None
+
+
