@@ -40,6 +40,7 @@ def _parse_value(text: str):
 def data_download(
     dataset: str = typer.Argument(..., help="mitdb, ludb, ptbxl, cinc2021 (cpsc2018: prints where to get it)"),
     dest: Optional[Path] = typer.Option(None, help="data directory (default: $ECGSTUDY_DATA or ./data)"),
+    only: list[str] = typer.Option([], help="fetch only paths with this prefix (repeatable), e.g. records100/"),
 ) -> None:
     """Download a PhysioNet dataset, verifying every file's SHA256 against PhysioNet's sums."""
     from ecgstudy import paths
@@ -47,7 +48,7 @@ def data_download(
 
     target = dest or paths.data_dir() or Path("data")
     try:
-        folder = download(dataset, target, progress=True)
+        folder = download(dataset, target, progress=True, only=only or None)
     except (EcgStudyError, KeyError) as exc:
         _fail(exc)
     typer.echo(f"{dataset}: ready in {folder}\nexport ECGSTUDY_DATA={Path(target).resolve()}")

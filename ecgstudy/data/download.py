@@ -34,8 +34,8 @@ CPSC2018_HELP = (
     "CPSC 2018 is not on PhysioNet in its original form (A*.mat + REFERENCE.csv). Either "
     "get the original training set from the challenge site (http://2018.icbeb.org/Challenge.html) "
     "and unpack it into <data>/cpsc2018, or download PhysioNet's WFDB form of the same 6,877 "
-    "records with download('cinc2021', <data>, only=['training/cpsc_2018/']) and read it with "
-    "load_cpsc(<data>/challenge-2021/training/cpsc_2018, form='wfdb')."
+    "records with `ecgstudy data download cinc2021 --only training/cpsc_2018/` and read it with "
+    "load_cpsc(<data>/cinc2021/training/cpsc_2018, form='wfdb')."
 )
 
 
