@@ -122,3 +122,26 @@ def test_make_executor_rejects_unknown():
     assert isinstance(make_executor("local"), LocalExecutor)
     with pytest.raises(ValueError, match="unknown executor"):
         make_executor("dask")
+
+
+def test_editing_a_notebook_template_changes_the_run_id(tmp_path, monkeypatch):
+    import nbformat
+
+    from ecgstudy.runs import registry
+
+    template = registry.NOTEBOOKS / "data_synthetic.ipynb"
+    copy = tmp_path / "data_synthetic.ipynb"
+    copy.write_text(template.read_text())
+    monkeypatch.setattr(registry, "NOTEBOOKS", tmp_path)
+    exp = get_experiment("data-synthetic")
+    before = exp.spec({"profile": "smoke"})
+    assert before.code_version.startswith("0.1.0+nb.")
+    nb = nbformat.read(copy, as_version=4)
+    nb.cells[1].source += "\nOne more sentence."
+    nbformat.write(nb, copy)
+    edited = exp.spec({"profile": "smoke"})
+    assert edited.run_id != before.run_id
+    # Outputs do not count: only the cells' sources.
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="x")]
+    nbformat.write(nb, copy)
+    assert exp.spec({"profile": "smoke"}).run_id == edited.run_id

@@ -8,10 +8,13 @@ fill what the user did not set, per profile.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import ecgstudy
 from ecgstudy import paths
 from ecgstudy.runs.datasource import DataSource, resolve_data
 from ecgstudy.runs.params import RunParams, validate
@@ -51,11 +54,23 @@ class Experiment:
         merged = {**self.profile_defaults.get(str(profile), {}), **values}
         return validate(self.params_model, merged)
 
+    def code_version(self) -> str:
+        """The package version, plus a hash of the template's cells for notebook experiments
+        (editing a page's notebook makes new runs; bump the package version when package
+        code changes results)."""
+        if self.notebook is None:
+            return ecgstudy.__version__
+        nb = json.loads((NOTEBOOKS / self.notebook).read_text())
+        cells = [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
+        digest = hashlib.sha256(json.dumps(cells).encode()).hexdigest()[:10]
+        return f"{ecgstudy.__version__}+nb.{digest}"
+
     def spec(self, values: dict[str, Any] | None = None, *, data_dir: str | Path | None = None) -> RunSpec:
         """The run spec (hence run id) of these parameters on the data found now."""
         params = self.params(values)
         source = resolve_data(params.data, self.datasets, data_dir)
-        return RunSpec(self.name, params.model_dump(mode="json"), source.kind, source.checksum)
+        return RunSpec(self.name, params.model_dump(mode="json"), source.kind, source.checksum,
+                       code_version=self.code_version())
 
     def work(self, spec: RunSpec, run_dir: Path) -> None:
         """Produce the run's files in ``run_dir`` (called by the store)."""
