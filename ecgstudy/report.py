@@ -13,12 +13,11 @@ from typing import Any
 from IPython.display import Markdown
 
 
-def glue(name: str, value: Any, display: bool = False) -> Any:
-    """Glue ``value`` under ``name`` for ``{glue:text}`` / ``{glue:figure}`` (myst-nb), return it."""
+def glue(name: str, value: Any, display: bool = False) -> None:
+    """Glue ``value`` under ``name`` for ``{glue:text}`` / ``{glue:figure}`` (myst-nb)."""
     from myst_nb import glue as _glue
 
     _glue(name, value, display=display)
-    return value
 
 
 def data_label(data_kind: str, data_dirs: dict[str, str] | None) -> str:

@@ -30,4 +30,22 @@ def execute_notebook(template: Path, run_dir: Path, *, params: dict[str, Any], s
             cwd=str(run_dir), progress_bar=False, stdout_file=log, stderr_file=log,
             request_save_on_cell_execute=False,
         )
+    _fold_parameters(out)
     return out
+
+
+def _fold_parameters(path: Path) -> None:
+    """Drop the template's default-parameter cell from the rendered page and fold the injected one.
+
+    The injected cell (the values this run used) stays in the notebook, collapsed behind a toggle.
+    """
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+        if "injected-parameters" in tags and "hide-cell" not in tags:
+            tags.append("hide-cell")
+    nbformat.write(nb, path)
