@@ -1,0 +1,12 @@
+"""Evaluation protocols: cross-validation folds (segment-wise and record-wise)."""
+
+from ecgstudy.evaluation.folds import (
+    FoldWarning,
+    fold_leakage,
+    fold_table,
+    missing_classes,
+    record_folds,
+    segment_folds,
+)
+
+__all__ = ["FoldWarning", "fold_leakage", "fold_table", "missing_classes", "record_folds", "segment_folds"]

@@ -1,0 +1,213 @@
+"""Uncertainty of metrics: bootstrap intervals, mean ± sd over runs, paired comparisons.
+
+* :func:`bootstrap_ci`: percentile bootstrap of a metric over samples. Rows of the
+  arrays (e.g. ``(y_true, score)`` pairs) are resampled together with replacement and
+  the metric is recomputed on each resample. A resample whose first array holds a
+  single class (AUC and recalls are undefined there) or whose metric is NaN is skipped
+  and counted in ``skipped``; the interval comes from the remaining ones.
+* :func:`mean_sd` / :func:`summarise`: mean and sample standard deviation (``ddof=1``)
+  over folds x seeds, as the paper's "mean ± sd" cells.
+* :func:`paired_test`: Wilcoxon signed-rank test (scipy) of paired per-run values of two
+  methods plus the mean difference with a bootstrap interval.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from scipy.stats import wilcoxon
+
+from ecgstudy.errors import ParameterError
+
+
+def _check_level(level: float) -> float:
+    level = float(level)
+    if not 0 < level < 1:
+        raise ParameterError(f"level must be in (0, 1), got {level}")
+    return level
+
+
+def _finite_1d(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1:
+        raise ParameterError(f"{name} must be 1-D, got shape {v.shape}")
+    return v
+
+
+def resample_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """``(n_boot, n)`` int64 row indices drawn with replacement (``numpy`` PCG64, ``seed``).
+
+    >>> resample_indices(4, 2, seed=0).shape
+    (2, 4)
+    """
+    if n < 1:
+        raise ParameterError("cannot bootstrap zero samples")
+    if int(n_boot) < 1:
+        raise ParameterError(f"n_boot must be >= 1, got {n_boot}")
+    return np.random.default_rng(seed).integers(0, n, size=(int(n_boot), n))
+
+
+def percentile_interval(stats: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """``(low, high)``: the ``(1 - level)/2`` and ``(1 + level)/2`` quantiles (linear) of ``stats``.
+
+    >>> percentile_interval(np.arange(101.0), 0.5)
+    (25.0, 75.0)
+    """
+    level = _check_level(level)
+    stats = np.asarray(stats, dtype=np.float64)
+    if stats.size == 0:
+        return math.nan, math.nan
+    lo, hi = np.quantile(stats, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
+
+
+def bootstrap_ci(
+    metric: Callable[..., float] | Sequence[float] | np.ndarray,
+    *arrays: Sequence[Any] | np.ndarray,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+    skip_single_class: bool = True,
+) -> dict[str, float | int]:
+    """Percentile bootstrap interval of a metric over samples.
+
+    Two forms:
+
+    * ``bootstrap_ci(fn, y_true, score, ...)``: ``fn(*resampled_arrays) -> float``; the
+      rows of all ``arrays`` (same length ``n``) are resampled together. With
+      ``skip_single_class``, a resample whose *first* array holds one distinct value is
+      skipped (so pass the labels first when the metric is an AUC or a recall).
+    * ``bootstrap_ci(values)``: the interval of the mean of ``values`` (e.g. per-run
+      accuracies); nothing is skipped.
+
+    Args:
+        metric: a callable, or ``(n,)`` values.
+        arrays: the callable's arguments, each with ``n`` rows.
+        n_boot: resamples drawn (including skipped ones).
+        level: coverage of the interval, in (0, 1).
+        seed: seeds the resampling (``numpy.random.default_rng``).
+        skip_single_class: see above.
+
+    Returns:
+        ``estimate`` (the metric on the original data), ``low``, ``high``, ``level``,
+        ``n_boot`` (resamples used), ``skipped`` (resamples left out).
+
+    >>> from ecgstudy.metrics.binary import binary_metrics
+    >>> y = [0, 0, 0, 1, 1, 1]
+    >>> s = [0.1, 0.4, 0.35, 0.8, 0.2, 0.9]
+    >>> ci = bootstrap_ci(lambda y, s: binary_metrics(y, s)["auc"], y, s, n_boot=200, seed=1)
+    >>> round(ci["estimate"], 4), ci["low"] <= ci["estimate"] <= ci["high"], ci["n_boot"] + ci["skipped"]
+    (0.7778, True, 200)
+    >>> bootstrap_ci([1.0, 1.0, 1.0], n_boot=50)["low"]
+    1.0
+    """
+    if callable(metric):
+        if not arrays:
+            raise ParameterError("bootstrap_ci(fn, *arrays): give the arrays fn is computed on")
+        data = [np.asarray(a) for a in arrays]
+        n = len(data[0])
+        if any(len(a) != n for a in data):
+            raise ParameterError(f"arrays differ in length: {[len(a) for a in data]}")
+        fn = metric
+    else:
+        if arrays:
+            raise ParameterError("bootstrap_ci(values) takes no further arrays; pass a callable")
+        data = [_finite_1d(metric, "values")]
+        n = len(data[0])
+        fn = np.mean
+        skip_single_class = False
+    idx = resample_indices(n, n_boot, seed)
+    estimate = float(fn(*data))
+    stats, skipped = [], 0
+    for rows in idx:
+        sample = [a[rows] for a in data]
+        if skip_single_class and len(np.unique(sample[0])) < 2:
+            skipped += 1
+            continue
+        value = float(fn(*sample))
+        if math.isnan(value):
+            skipped += 1
+            continue
+        stats.append(value)
+    low, high = percentile_interval(np.asarray(stats), level)
+    return {"estimate": estimate, "low": low, "high": high, "level": float(level),
+            "n_boot": len(stats), "skipped": skipped}
+
+
+def mean_sd(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """Mean and sample standard deviation (``ddof=1``) of the non-NaN values.
+
+    The sd is NaN with fewer than two values; both are NaN with none.
+
+    >>> m, sd = mean_sd([0.9, 0.92, 0.94])
+    >>> round(m, 6), round(sd, 6)
+    (0.92, 0.02)
+    """
+    v = _finite_1d(values, "values")
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        return math.nan, math.nan
+    mean = float(np.mean(v))
+    sd = float(np.std(v, ddof=1)) if v.size > 1 else math.nan
+    return mean, sd
+
+
+def summarise(runs: Sequence[Mapping[str, float]]) -> dict[str, dict[str, float | int]]:
+    """Aggregate metric dicts over runs (folds x seeds): per key ``{"mean", "sd", "n"}``.
+
+    Keys are the union over runs, in first-seen order; a run lacking a key, or holding
+    NaN for it, does not count towards that key's ``n``.
+
+    >>> out = summarise([{"accuracy": 0.9, "auc": 0.95}, {"accuracy": 0.8, "auc": float("nan")}])
+    >>> out["accuracy"]["n"], round(out["accuracy"]["mean"], 10), out["auc"]["n"]
+    (2, 0.85, 1)
+    """
+    keys: dict[str, None] = {}
+    for run in runs:
+        keys.update(dict.fromkeys(run))
+    out: dict[str, dict[str, float | int]] = {}
+    for key in keys:
+        vals = np.array([float(r[key]) for r in runs if key in r], dtype=np.float64)
+        mean, sd = mean_sd(vals)
+        out[key] = {"mean": mean, "sd": sd, "n": int(np.sum(~np.isnan(vals)))}
+    return out
+
+
+def paired_test(
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    *,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict[str, float | int]:
+    """Compare two methods on paired values (same folds and seeds): ``a - b``.
+
+    Returns:
+        ``n``, ``mean_diff`` (mean of ``a - b``), ``low`` / ``high`` (percentile bootstrap
+        interval of the mean difference), ``statistic`` and ``p_value`` of the two-sided
+        Wilcoxon signed-rank test (``scipy.stats.wilcoxon``, zero differences dropped;
+        ``p_value`` is 1.0 when every difference is zero).
+
+    >>> r = paired_test([0.91, 0.92, 0.90, 0.93, 0.94, 0.92], [0.88, 0.90, 0.89, 0.90, 0.91, 0.90])
+    >>> round(r["mean_diff"], 4), r["p_value"] < 0.05
+    (0.0233, True)
+    """
+    a = _finite_1d(a, "a")
+    b = _finite_1d(b, "b")
+    if a.shape != b.shape:
+        raise ParameterError(f"a and b must be paired (same length), got {len(a)} and {len(b)}")
+    if np.isnan(a).any() or np.isnan(b).any():
+        raise ParameterError("a and b must not hold NaN (drop the unpaired runs first)")
+    d = a - b
+    ci = bootstrap_ci(d, n_boot=n_boot, level=level, seed=seed)
+    if np.all(d == 0):
+        stat, p = 0.0, 1.0
+    else:
+        res = wilcoxon(a, b)
+        stat, p = float(res.statistic), float(res.pvalue)
+    return {"n": len(d), "mean_diff": float(np.mean(d)), "low": ci["low"], "high": ci["high"],
+            "statistic": stat, "p_value": p}
