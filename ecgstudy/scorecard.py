@@ -67,7 +67,7 @@ def _iclr() -> list[PaperNumber]:
                                     ("spec", spec, "APB recall (specificity)"), ("auc", auc, "PVC vs APB ROC AUC")]:
             rows.append(PaperNumber(f"iclr.mitdb.{method}.{metric}", "iclr", item, f"{cond}, 5-fold CV, MIT-BIH",
                                     value, "paper-specs 2.6 rows 9-10 [S spreadsheet]",
-                                    "iclr-cv", f"segmentwise.{method}.{metric}.mean"))
+                                    "iclr", f"segmentwise.{method}.{metric}.mean"))
     private = [("RV vs LV", "Classifier only", 0.886, 0.912), ("RV vs LV", "ReLU + max pooling", 0.899, 0.918),
                ("RV vs LV", "L2-norm pooling", 0.902, 0.922), ("RV vs LV", "baseline3", 0.705, 0.728),
                ("RVOT vs LVOT", "Classifier only", 0.893, 0.878), ("RVOT vs LVOT", "ReLU + max pooling", 0.896, 0.884),

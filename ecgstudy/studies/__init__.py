@@ -1,0 +1,1 @@
+"""The computations behind each chapter: one module per paper (runs, grids, aggregates)."""

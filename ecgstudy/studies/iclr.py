@@ -1,0 +1,254 @@
+"""ICLR 2021 submission (Hu et al.): one training run, and the grid and summary of the chapter.
+
+A run trains one method on one cross-validation fold with one seed and evaluates it on the
+held-out fold (the paper evaluates the model of the *last* epoch; there is no separate
+validation set, so the held-out fold also gives Figure 2's validation curves).
+
+Labels: PVC segments (``"NV"``) are the positive class 1, APB segments (``"AN"``) 0.
+Signals are used in mV as read (the paper's range normalisation is described for its
+private 500 Hz data; the authors' MIT-BIH pipeline does not normalise).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from ecgstudy.runs.params import RunParams
+
+Method = Literal["classifier", "cascaded", "max", "l2"]
+Split = Literal["segment", "record"]
+METHODS: tuple[str, ...] = ("classifier", "cascaded", "max", "l2")
+METHOD_NAMES = {"classifier": "Classifier only", "cascaded": "Cascaded (no attention product)",
+                "max": "ReLU + max pooling", "l2": "L2-norm pooling"}
+POSITIVE = "NV"
+
+
+class IclrFoldParams(RunParams):
+    """One training run of the ICLR chapter."""
+
+    method: Method = "l2"
+    split: Split = Field("segment", description="segment-wise (as the paper) or record-wise folds")
+    fold: int = Field(0, ge=0, description="held-out fold index")
+    n_folds: int = Field(5, ge=2, le=10)
+    kernel_size: int = Field(151, ge=1, le=1001, description="attention pooling window (samples at 360 Hz)")
+    classifier_variant: Literal["paper", "authors_code"] = "paper"
+    epochs: int = Field(120, ge=1, le=1000)
+    lr: float = Field(1e-5, gt=0, le=1.0)
+    batch_size: int = Field(16, ge=1, le=1024)
+    class_weights: tuple[float, float] = Field((7.0, 1.0), description="NLL weights of (APB, PVC)")
+    n_synthetic_segments: int = Field(300, ge=20, le=100_000)
+    n_examples: int = Field(4, ge=0, le=64, description="held-out segments whose attention is stored")
+
+
+#: Budgets per profile (the chapter states them). The paper: Adam lr 1e-5, 120 epochs, batch 16 (code).
+FOLD_PROFILES = {
+    "smoke": {"epochs": 1, "lr": 1e-3, "batch_size": 8, "n_synthetic_segments": 40, "n_examples": 2},
+    "demo": {"epochs": 3, "lr": 1e-3, "n_synthetic_segments": 200},
+    "cpu": {"epochs": 12, "lr": 3e-4},
+    "full": {},
+}
+
+
+def fold_indices(labels: np.ndarray, groups: np.ndarray, *, split: str, n_folds: int, seed: int):
+    """``(train_idx, test_idx)`` for every fold of the given split kind."""
+    from ecgstudy.evaluation.folds import record_folds, segment_folds
+
+    if split == "segment":
+        return segment_folds(labels, n_folds=n_folds, seed=seed)
+    return record_folds(labels, groups, n_folds=n_folds, seed=seed)
+
+
+def run_fold(params: IclrFoldParams, source, run_dir: Path) -> None:
+    """Train and evaluate one (method, split, fold, seed); write the run's files into ``run_dir``.
+
+    Files: ``metrics.json`` (accuracy, sensitivity, specificity, AUC, confusion counts, and for
+    attention methods the localisation and grade summaries), ``predictions.npz`` (held-out
+    indices, PVC probability, label), ``curves.json`` (per-epoch losses and accuracy),
+    ``attention.npz`` (attention of ``n_examples`` held-out segments, float16, and their indices).
+    """
+    from ecgstudy.data.sources import iclr_segments_for
+    from ecgstudy.metrics.binary import binary_metrics
+    from ecgstudy.models import build_iclr_model
+    from ecgstudy.runs.store import write_json
+    from ecgstudy.training import TrainConfig, predict, train_classifier
+    from ecgstudy.training.loop import history_table, seed_everything
+
+    # Synthetic data is drawn once (seed 0) so that seeds vary training, not the data.
+    segments = iclr_segments_for(source.kind, seed=0, n_synthetic=params.n_synthetic_segments)
+    y = (segments.labels == POSITIVE).astype(np.int64)
+    folds = fold_indices(segments.labels, segments.record_ids, split=params.split,
+                         n_folds=params.n_folds, seed=params.seed)
+    if params.fold >= len(folds):
+        raise ValueError(f"fold {params.fold} does not exist: {len(folds)} folds")
+    train_idx, test_idx = folds[params.fold]
+    seed_everything(params.seed)
+    model = build_iclr_model(params.method, in_leads=segments.signals.shape[1], kernel_size=params.kernel_size,
+                             classifier_variant=params.classifier_variant)
+    config = TrainConfig(epochs=params.epochs, lr=params.lr, batch_size=params.batch_size,
+                         class_weights=tuple(params.class_weights), seed=params.seed)
+    history = train_classifier(model, segments.signals[train_idx], y[train_idx], config,
+                               x_eval=segments.signals[test_idx], y_eval=y[test_idx])
+    probs, attention = predict(model, segments.signals[test_idx], keep_attention=True)
+    metrics = binary_metrics(y[test_idx], probs[:, 1])
+    metrics.update(n_train=int(len(train_idx)), n_test=int(len(test_idx)),
+                   train_seconds=float(sum(h.seconds for h in history)),
+                   test_records=sorted(set(map(str, segments.record_ids[test_idx]))))
+    if attention is not None:
+        from ecgstudy.explain.grade import grade_ratio, grade_segments
+        from ecgstudy.explain.localisation import localisation_scores
+
+        held_out = segments.subset(test_idx)
+        scores = localisation_scores(attention, held_out)
+        metrics["localisation"] = {k: float(v) for k, v in scores.select_dtypes("number").mean().items()}
+        grades = grade_segments(attention, held_out)
+        metrics["grades"] = grade_ratio(grades)
+        scores.assign(grade=grades, index=test_idx).to_csv(run_dir / "localisation.csv", index=False)
+        keep = test_idx[: params.n_examples]
+        np.savez_compressed(run_dir / "attention.npz", index=keep,
+                            attention=attention[: params.n_examples].astype(np.float16))
+    np.savez_compressed(run_dir / "predictions.npz", index=test_idx, prob_pvc=probs[:, 1].astype(np.float32),
+                        label=y[test_idx])
+    (run_dir / "curves.json").write_text(json.dumps(history_table(history)))
+    write_json(run_dir / "metrics.json", metrics)
+
+
+# ---------------------------------------------------------------- the chapter: grid and summary
+
+class IclrChapterParams(RunParams):
+    """The ICLR chapter page: which grid of fold runs it trains and summarises."""
+
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    splits: tuple[Split, ...] = ("segment", "record")
+    methods: tuple[Method, ...] = METHODS
+    n_folds: int = Field(5, ge=2, le=10)
+    folds_run: int | None = Field(None, ge=1, description="run only the first k folds (None: all)")
+    kernel_sizes: tuple[int, ...] = Field((72, 144, 216), description="ablation kernels besides the main one")
+    kernel_size: int = Field(151, description="the main L2/max kernel (the authors' 151 samples = 0.42 s)")
+    executor: Literal["local", "ray"] = "local"
+
+
+CHAPTER_PROFILES = {
+    "smoke": {"seeds": (0,), "splits": ("segment",), "folds_run": 1, "kernel_sizes": ()},
+    "demo": {"seeds": (0,), "folds_run": 1, "kernel_sizes": (72,)},
+    "cpu": {},
+    "full": {},
+}
+
+
+def grid_values(params: IclrChapterParams) -> list[dict]:
+    """Parameter dicts of every fold run of the chapter (main grid, then the kernel ablation)."""
+    folds = range(params.folds_run or params.n_folds)
+    base = {"profile": params.profile, "data": params.data, "n_folds": params.n_folds}
+    values = [
+        {**base, "method": m, "split": s, "fold": f, "seed": seed, "kernel_size": params.kernel_size}
+        for s in params.splits for m in params.methods for seed in params.seeds for f in folds
+    ]
+    values += [
+        {**base, "method": "l2", "split": "segment", "fold": f, "seed": seed, "kernel_size": k}
+        for k in params.kernel_sizes if k != params.kernel_size for seed in params.seeds for f in folds
+    ]
+    return values
+
+
+def run_grid(params: IclrChapterParams, *, store=None, progress: bool = True):
+    """Run (or reuse) every fold run of the chapter; return their records (failures included)."""
+    from ecgstudy.runs.executors import make_executor
+    from ecgstudy.runs.registry import get_experiment
+    from ecgstudy.runs.store import RunStore
+
+    exp = get_experiment("iclr-fold")
+    specs = [exp.spec(v) for v in grid_values(params)]
+    return make_executor(params.executor, progress=progress).run(specs, store or RunStore())
+
+
+def fold_table(records) -> "pd.DataFrame":
+    """One row per finished fold run: its parameters and headline metrics."""
+    import pandas as pd
+
+    rows = []
+    for rec in records:
+        if not rec.ok:
+            continue
+        m = rec.metrics()
+        p = rec.spec.params
+        row = {k: p[k] for k in ("method", "split", "fold", "seed", "kernel_size")}
+        row.update({k: m[k] for k in ("accuracy", "sensitivity", "specificity", "auc") if k in m})
+        for k, v in m.get("localisation", {}).items():
+            row[f"loc_{k}"] = v
+        row.update({f"grade_{g}": v for g, v in m.get("grades", {}).get("fractions", {}).items()})
+        row.update(run_id=rec.spec.run_id, path=str(rec.path), train_seconds=m.get("train_seconds"))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def pooled_predictions(records) -> "pd.DataFrame":
+    """Held-out predictions of every run, one row per (run, segment)."""
+    import pandas as pd
+
+    parts = []
+    for rec in records:
+        if not rec.ok:
+            continue
+        with np.load(rec.path / "predictions.npz") as z:
+            part = pd.DataFrame({"index": z["index"], "prob_pvc": z["prob_pvc"], "label": z["label"]})
+        for k in ("method", "split", "fold", "seed", "kernel_size"):
+            part[k] = rec.spec.params[k]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def summary_metrics(table, *, kernel_size: int) -> dict:
+    """Mean, sd and n over folds x seeds per split and method (main kernel): the chapter's metrics.json.
+
+    Keys: ``{"segmentwise"|"recordwise": {method: {metric: {"mean", "sd", "n"}}}}`` with metrics
+    ``acc, sens, spec, auc`` (PVC positive), as the scorecard reads them.
+    """
+    out: dict = {}
+    short = {"accuracy": "acc", "sensitivity": "sens", "specificity": "spec", "auc": "auc"}
+    main = table[table["kernel_size"] == kernel_size] if len(table) else table
+    for (split, method), part in main.groupby(["split", "method"]):
+        entry = {}
+        for col, key in short.items():
+            vals = part[col].dropna().to_numpy(dtype=float)
+            entry[key] = {"mean": float(vals.mean()) if len(vals) else None,
+                          "sd": float(vals.std(ddof=1)) if len(vals) > 1 else None, "n": int(len(vals))}
+        out.setdefault(f"{split}wise", {})[method] = entry
+    return out
+
+
+def curves_table(records) -> "pd.DataFrame":
+    """Per-epoch curves of every finished run: method, split, fold, seed, kernel_size, epoch, losses, accuracy."""
+    import pandas as pd
+
+    parts = []
+    for rec in records:
+        if not rec.ok or not (rec.path / "curves.json").exists():
+            continue
+        part = pd.DataFrame(json.loads((rec.path / "curves.json").read_text()))
+        for k in ("method", "split", "fold", "seed", "kernel_size"):
+            part[k] = rec.spec.params[k]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def grade_table(records, *, method: str = "l2", kernel_size: int | None = None) -> "pd.DataFrame":
+    """Per held-out segment grades and localisation scores of every run of ``method``."""
+    import pandas as pd
+
+    parts = []
+    for rec in records:
+        p = rec.spec.params
+        if not rec.ok or p["method"] != method or (kernel_size is not None and p["kernel_size"] != kernel_size):
+            continue
+        path = rec.path / "localisation.csv"
+        if path.exists():
+            part = pd.read_csv(path)
+            for k in ("split", "fold", "seed", "kernel_size"):
+                part[k] = p[k]
+            parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
