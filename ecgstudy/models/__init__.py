@@ -1,0 +1,32 @@
+"""Neural network models of the study (one model per module)."""
+
+from ecgstudy.models.iclr_classifier import ClassifierVariant, IclrClassifier
+from ecgstudy.models.iclr_joint import (
+    METHODS,
+    CascadedModel,
+    ClassifierOnly,
+    IclrJointModel,
+    IclrOutput,
+    Method,
+    build_iclr_model,
+)
+from ecgstudy.models.unet1d import UNet1d
+from ecgstudy.models.window_pool import L2_EPS, L2WindowPool, PoolKind, ReluMaxWindowPool, window_pool
+
+__all__ = [
+    "L2_EPS",
+    "METHODS",
+    "CascadedModel",
+    "ClassifierOnly",
+    "ClassifierVariant",
+    "IclrClassifier",
+    "IclrJointModel",
+    "IclrOutput",
+    "L2WindowPool",
+    "Method",
+    "PoolKind",
+    "ReluMaxWindowPool",
+    "UNet1d",
+    "build_iclr_model",
+    "window_pool",
+]
