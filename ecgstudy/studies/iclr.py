@@ -49,7 +49,10 @@ class IclrFoldParams(RunParams):
 FOLD_PROFILES = {
     "smoke": {"epochs": 1, "lr": 1e-3, "batch_size": 8, "n_synthetic_segments": 40, "n_examples": 2},
     "demo": {"epochs": 3, "lr": 1e-3, "n_synthetic_segments": 200},
-    "cpu": {"epochs": 12, "lr": 3e-4},
+    # 2 CPU cores train the U-Net methods at about 38 segments/s (benchmarks/bench_iclr_training.py):
+    # one epoch of a fold takes about 70 s, so the whole cpu grid (about 165 U-Net runs) fits a night
+    # only at 3 epochs, with a learning rate raised to 1e-3 to make up for it.
+    "cpu": {"epochs": 3, "lr": 1e-3},
     "full": {},
 }
 
@@ -128,6 +131,7 @@ class IclrChapterParams(RunParams):
     n_folds: int = Field(5, ge=2, le=10)
     folds_run: int | None = Field(None, ge=1, description="run only the first k folds (None: all)")
     kernel_sizes: tuple[int, ...] = Field((72, 144, 216), description="ablation kernels besides the main one")
+    ablation_seeds: tuple[int, ...] = Field((0,), description="seeds of the kernel ablation (L2, segment-wise)")
     kernel_size: int = Field(151, description="the main L2/max kernel (the authors' 151 samples = 0.42 s)")
     executor: Literal["local", "ray"] = "local"
 
@@ -136,7 +140,7 @@ CHAPTER_PROFILES = {
     "smoke": {"seeds": (0,), "splits": ("segment",), "folds_run": 1, "kernel_sizes": ()},
     "demo": {"seeds": (0,), "folds_run": 1, "kernel_sizes": (72,)},
     "cpu": {},
-    "full": {},
+    "full": {"ablation_seeds": (0, 1, 2, 3, 4)},
 }
 
 
@@ -150,7 +154,7 @@ def grid_values(params: IclrChapterParams) -> list[dict]:
     ]
     values += [
         {**base, "method": "l2", "split": "segment", "fold": f, "seed": seed, "kernel_size": k}
-        for k in params.kernel_sizes if k != params.kernel_size for seed in params.seeds for f in folds
+        for k in params.kernel_sizes if k != params.kernel_size for seed in params.ablation_seeds for f in folds
     ]
     return values
 
