@@ -1,0 +1,67 @@
+"""The ICLR chapter's grid, summaries and one smoke fold run (synthetic data)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecgstudy.runs.registry import get_experiment
+from ecgstudy.runs.store import RunStore
+from ecgstudy.studies.iclr import IclrChapterParams, grid_values, summary_metrics
+
+
+def test_grid_covers_methods_splits_folds_seeds_and_ablation():
+    p = IclrChapterParams(profile="cpu", seeds=(0, 1), splits=("segment", "record"), n_folds=5,
+                          kernel_sizes=(72, 151), ablation_seeds=(0,), kernel_size=151)
+    values = grid_values(p)
+    main = [v for v in values if v["kernel_size"] == 151]
+    assert len(main) == 2 * 4 * 2 * 5  # splits x methods x seeds x folds
+    ablation = [v for v in values if v["kernel_size"] == 72]
+    assert len(ablation) == 5 and {v["method"] for v in ablation} == {"l2"}  # 151 is not repeated
+    assert {v["split"] for v in ablation} == {"segment"}
+    smoke = grid_values(get_experiment("iclr").params({"profile": "smoke"}))
+    assert len(smoke) == 4 and {v["fold"] for v in smoke} == {0}
+
+
+def test_summary_is_mean_and_sample_sd_over_runs():
+    table = pd.DataFrame({
+        "split": ["segment"] * 3, "method": ["l2"] * 3, "kernel_size": [151] * 3,
+        "accuracy": [0.9, 0.8, 1.0], "sensitivity": [1.0, 1.0, 1.0], "specificity": [0.5, 0.6, 0.7],
+        "auc": [0.95, 0.97, 0.99],
+    })
+    out = summary_metrics(table, kernel_size=151)["segmentwise"]["l2"]
+    assert math.isclose(out["acc"]["mean"], 0.9) and math.isclose(out["acc"]["sd"], 0.1)
+    assert out["spec"]["n"] == 3 and math.isclose(out["auc"]["mean"], 0.97)
+
+
+@pytest.mark.slow
+def test_smoke_fold_run_writes_its_record(tmp_path, monkeypatch):
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    store = RunStore(tmp_path / "results")
+    exp = get_experiment("iclr-fold")
+    spec = exp.spec({"profile": "smoke", "method": "l2"})
+    rec = store.execute(spec, lambda d: exp.work(spec, d))
+    assert rec.ok, rec.error
+    m = rec.metrics()
+    assert {"accuracy", "sensitivity", "specificity", "auc", "tp", "fn"} <= set(m)
+    assert m["n_train"] + m["n_test"] == 40
+    assert set(m["localisation"]) >= {"mass_abnormal", "baseline", "auroc"}
+    with np.load(rec.path / "predictions.npz") as z:
+        assert len(z["index"]) == m["n_test"] and ((z["prob_pvc"] >= 0) & (z["prob_pvc"] <= 1)).all()
+    with np.load(rec.path / "attention.npz") as z:
+        assert z["attention"].shape == (2, 2000)
+    curve = json.loads((rec.path / "curves.json").read_text())
+    assert len(curve) == 1 and curve[0]["eval_accuracy"] is not None
+    # Same seed, same data: the metrics and predictions are reproduced exactly.
+    with np.load(rec.path / "predictions.npz") as z:
+        first = z["prob_pvc"].copy()
+    again = store.execute(spec, lambda d: exp.work(spec, d), force=True)
+    assert again.recomputed
+    assert again.metrics()["accuracy"] == m["accuracy"] and again.metrics()["auc"] == m["auc"]
+    with np.load(again.path / "predictions.npz") as z:
+        assert np.array_equal(z["prob_pvc"], first)
