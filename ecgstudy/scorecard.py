@@ -153,26 +153,34 @@ def _lookup(metrics: dict[str, Any], dotted: str) -> Any:
     return metrics.get(head)
 
 
+#: Larger budgets first: a row shows the most complete real-data run that has its number.
+PROFILE_RANK = {"full": 0, "cpu": 1, "demo": 2, "smoke": 3}
+
+
 def scorecard(store: RunStore | None = None) -> pd.DataFrame:
     """One row per :data:`PAPER_NUMBERS` entry with the reproduced value where a real-data run has it.
 
-    Columns: ``key, paper, item, condition, paper_value, reproduced, run_id, status, source``.
-    ``status`` is ``reproduced``, ``pending`` (a chapter will fill it) or the blocker.
+    Columns: ``key, paper, item, condition, paper_value, reproduced, profile, run_id, status, source``.
+    ``status`` is ``reproduced``, ``pending`` (a chapter will fill it) or the blocker. Among real-data
+    runs the one of the largest profile (full, cpu, demo, smoke) wins, then the newest.
     """
     store = store or RunStore()
     cache: dict[str, list] = {}
     rows = []
     for n in PAPER_NUMBERS:
-        value, run, status = None, None, n.blocker or "pending"
+        value, run, profile, status = None, None, None, n.blocker or "pending"
         if n.experiment and n.metric:
-            runs = cache.setdefault(n.experiment, store.find(n.experiment, data_kind="real"))
-            for record in runs:
+            if n.experiment not in cache:
+                found_runs = store.find(n.experiment, data_kind="real")  # newest first
+                cache[n.experiment] = sorted(found_runs, key=lambda r: PROFILE_RANK.get(r.spec.params.get("profile"), 9))
+            for record in cache[n.experiment]:
                 found = _lookup(record.metrics(), n.metric)
-                if isinstance(found, (int, float)):
+                if isinstance(found, (int, float)) and found == found:
                     value, run, status = float(found), record.spec.run_id, "reproduced"
+                    profile = record.spec.params.get("profile")
                     break
         row = asdict(n)
-        row.update(reproduced=value, run_id=run, status=status)
+        row.update(reproduced=value, run_id=run, profile=profile, status=status)
         rows.append(row)
-    cols = ["key", "paper", "item", "condition", "paper_value", "reproduced", "run_id", "status", "source"]
+    cols = ["key", "paper", "item", "condition", "paper_value", "reproduced", "profile", "run_id", "status", "source"]
     return pd.DataFrame(rows)[cols]

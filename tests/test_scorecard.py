@@ -41,3 +41,11 @@ def test_lookup_walks_nested_keys_that_contain_dots():
     assert _lookup(metrics, "gamma_0.01.f1.I-AVB") == 0.9
     assert _lookup(metrics, "flat.key") == 3
     assert _lookup(metrics, "gamma_0.1.multi_acc") is None
+
+
+def test_larger_profile_wins_over_newer_smaller_one(store: RunStore):
+    for profile, an in [("cpu", 356), ("demo", 1)]:  # the demo run is newer
+        spec = RunSpec("data-mitdb", {"profile": profile}, "real", "real-checksum")
+        store.execute(spec, lambda d, an=an: (d / "metrics.json").write_text(json.dumps({"segments": {"AN": an}})))
+    row = scorecard(store).set_index("key").loc["iclr.mitdb.segments.AN"]
+    assert row["reproduced"] == 356 and row["profile"] == "cpu"
