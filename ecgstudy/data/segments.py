@@ -154,7 +154,7 @@ def iclr_segments(
     names: list[tuple[str, ...]] = []
     errors: list[DataError] = []
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
         ids_iter = tqdm(ids, desc="mitdb segments", unit="record")
     else:
         ids_iter = ids

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol, Sequence
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ecgstudy.runs.store import RunRecord, RunSpec, RunStore
 

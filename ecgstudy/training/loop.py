@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def train_classifier(
             loss.backward()
             opt.step()
             w = float(weight[y[idx]].sum()) if weight is not None else float(len(idx))
-            loss_sum += float(loss) * w
+            loss_sum += loss.item() * w
             weight_sum += w
         rec = EpochRecord(epoch=epoch, train_loss=loss_sum / max(weight_sum, 1e-12))
         if xe is not None and (epoch % config.eval_every == 0 or epoch == config.epochs):
