@@ -12,22 +12,23 @@ import pytest
 import scipy.io
 import wfdb
 
-from ecgstudy.data.wfdb_io import TWELVE_LEADS
 from ecgstudy.data.cpsc2018 import (
-    CPSC_CLASSES, XECGNET_CLASS_ORDER, load_cpsc, read_cinc_record, read_cpsc_mat,
-    read_cpsc_reference, xecgnet_split,
+    CPSC_CLASSES,
+    XECGNET_CLASS_ORDER,
+    load_cpsc,
+    read_cinc_record,
+    read_cpsc_mat,
+    read_cpsc_reference,
+    xecgnet_split,
 )
-from ecgstudy.data.registry import find_dataset
 from ecgstudy.data.snomed import map_codes, multi_hot
+from ecgstudy.data.wfdb_io import TWELVE_LEADS
 from ecgstudy.errors import DataError, DataNotFoundError
+from ecgstudy.testing import real_dataset
 
 
 def _dataset(key: str, what: str) -> Path:
-    env = os.environ.get("ECGSTUDY_DATA")
-    folder = find_dataset(key, Path(env)) if env else None
-    if folder is None:
-        pytest.skip(f"{what} not found: set ECGSTUDY_DATA to a data directory holding it")
-    return folder
+    return real_dataset(key)
 
 
 @pytest.fixture(scope="module")

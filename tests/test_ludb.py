@@ -12,23 +12,24 @@ import pandas as pd
 import pytest
 import wfdb
 
-from ecgstudy.data.wfdb_io import TWELVE_LEADS
 from ecgstudy.data.ludb import (
-    LUDB_LEAD_EXT, ludb_records, parse_ludb_comments, parse_waves, read_ludb_record,
-    read_ludb_waves, waves_to_beats,
+    LUDB_LEAD_EXT,
+    ludb_records,
+    parse_ludb_comments,
+    parse_waves,
+    read_ludb_record,
+    read_ludb_waves,
+    waves_to_beats,
 )
-from ecgstudy.data.registry import find_dataset
 from ecgstudy.data.types import FIDUCIAL_COLUMNS
+from ecgstudy.data.wfdb_io import TWELVE_LEADS
 from ecgstudy.errors import DataError, DataNotFoundError
+from ecgstudy.testing import real_dataset
 
 
 @pytest.fixture(scope="module")
 def ludb() -> Path:
-    env = os.environ.get("ECGSTUDY_DATA")
-    folder = find_dataset("ludb", Path(env)) if env else None
-    if folder is None:
-        pytest.skip("LUDB not found: set ECGSTUDY_DATA to a data directory holding ludb/")
-    return folder
+    return real_dataset("ludb")
 
 
 @pytest.fixture

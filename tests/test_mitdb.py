@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -11,18 +10,18 @@ import numpy as np
 import pytest
 import wfdb
 
-from ecgstudy.data.mitdb import BEAT_SYMBOLS, beats_only, mitdb_records, read_mitdb_record
+from ecgstudy.data.mitdb import (
+    BEAT_SYMBOLS,
+    beats_only,
+    mitdb_records,
+    read_mitdb_record,
+)
 from ecgstudy.errors import DataError, DataNotFoundError
+from ecgstudy.testing import real_dataset
 
 
 def _mitdb() -> Path:
-    env = os.environ.get("ECGSTUDY_DATA")
-    if not env:
-        pytest.skip("ECGSTUDY_DATA is not set: these tests need the real MIT-BIH database")
-    folder = Path(env) / "mitdb"
-    if not (folder / "RECORDS").is_file():
-        pytest.skip(f"no MIT-BIH database at {folder} (ECGSTUDY_DATA={env})")
-    return folder
+    return real_dataset("mitdb")
 
 
 def write_record(folder: Path, name: str = "900", *, fs: float = 360, n_sig: int = 2,

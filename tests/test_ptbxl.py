@@ -12,21 +12,21 @@ import pandas as pd
 import pytest
 import wfdb
 
-from ecgstudy.data.wfdb_io import TWELVE_LEADS
 from ecgstudy.data.ptbxl import (
-    PTBXL_SUPERCLASSES, load_ptbxl, ptbxl_present, ptbxl_split, read_ptbxl_database,
+    PTBXL_SUPERCLASSES,
+    load_ptbxl,
+    ptbxl_present,
+    ptbxl_split,
+    read_ptbxl_database,
 )
-from ecgstudy.data.registry import find_dataset
+from ecgstudy.data.wfdb_io import TWELVE_LEADS
 from ecgstudy.errors import DataError, DataNotFoundError
+from ecgstudy.testing import real_dataset
 
 
 @pytest.fixture(scope="module")
 def ptbxl() -> Path:
-    env = os.environ.get("ECGSTUDY_DATA")
-    folder = find_dataset("ptbxl", Path(env)) if env else None
-    if folder is None:
-        pytest.skip("PTB-XL not found: set ECGSTUDY_DATA to a data directory holding ptbxl-subset/")
-    return folder
+    return real_dataset("ptbxl")
 
 
 @pytest.fixture(scope="module")

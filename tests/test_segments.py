@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -12,13 +11,23 @@ import pytest
 import wfdb
 
 from ecgstudy.data import cache
-from ecgstudy.data.cache import cache_key, cached, data_checksum, load_iclr_segments, mitdb_checksum
+from ecgstudy.data.cache import (
+    cache_key,
+    cached,
+    data_checksum,
+    load_iclr_segments,
+    mitdb_checksum,
+)
 from ecgstudy.data.mitdb import BEAT_SYMBOLS, mitdb_records
 from ecgstudy.data.segments import (
-    SkippedRecordsWarning, iclr_segments, rr_boundaries, segment_bounds,
+    SkippedRecordsWarning,
+    iclr_segments,
+    rr_boundaries,
+    segment_bounds,
 )
 from ecgstudy.data.types import BeatSegments
 from ecgstudy.errors import DataError, DataNotFoundError, ParameterError
+from ecgstudy.testing import real_dataset
 
 # Beats every 300 samples from 100: boundaries b[k] = r[k] - 200, so a segment starting at
 # beat i spans b[i]..b[i+6] inclusive (1,801 samples) and holds 6 beats.
@@ -28,13 +37,7 @@ SYMBOLS[3], SYMBOLS[9] = "V", "A"  # segment 1 (beats 1-6) "NV", segment 2 (7-12
 
 
 def _mitdb() -> Path:
-    env = os.environ.get("ECGSTUDY_DATA")
-    if not env:
-        pytest.skip("ECGSTUDY_DATA is not set: this test needs the real MIT-BIH database")
-    folder = Path(env) / "mitdb"
-    if not (folder / "RECORDS").is_file():
-        pytest.skip(f"no MIT-BIH database at {folder} (ECGSTUDY_DATA={env})")
-    return folder
+    return real_dataset("mitdb")
 
 
 def write_db(folder: Path, names=("900", "901"), n: int = 8000) -> Path:
