@@ -147,6 +147,7 @@ def scorecard_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON
         typer.echo(table.to_json(orient="records", indent=2))
         return
     show = table[["key", "paper_value", "reproduced", "status"]].copy()
+    show["status"] = show["status"].str.slice(0, 60)
     show["reproduced"] = show["reproduced"].map(lambda v: "" if v is None or v != v else f"{v:.4g}")
     typer.echo(show.to_string(index=False))
 

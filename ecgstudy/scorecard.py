@@ -161,7 +161,8 @@ def scorecard(store: RunStore | None = None) -> pd.DataFrame:
     """One row per :data:`PAPER_NUMBERS` entry with the reproduced value where a real-data run has it.
 
     Columns: ``key, paper, item, condition, paper_value, reproduced, profile, run_id, status, source``.
-    ``status`` is ``reproduced``, ``pending`` (a chapter will fill it) or the blocker. Among real-data
+    ``status`` is ``measured (<profile>)`` (a value exists; whether it agrees is for the chapter to
+    judge), ``pending`` (a chapter will fill it) or the blocker. Among real-data
     runs the one of the largest profile (full, cpu, demo, smoke) wins, then the newest.
     """
     store = store or RunStore()
@@ -176,8 +177,8 @@ def scorecard(store: RunStore | None = None) -> pd.DataFrame:
             for record in cache[n.experiment]:
                 found = _lookup(record.metrics(), n.metric)
                 if isinstance(found, (int, float)) and found == found:
-                    value, run, status = float(found), record.spec.run_id, "reproduced"
                     profile = record.spec.params.get("profile")
+                    value, run, status = float(found), record.spec.run_id, f"measured ({profile})"
                     break
         row = asdict(n)
         row.update(reproduced=value, run_id=run, profile=profile, status=status)
