@@ -8,13 +8,13 @@ naming the file and the problem instead of a deep ``wfdb``/``numpy`` traceback.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 import wfdb
 
 from ecgstudy.data.types import BeatAnnotations, EcgRecord
+from ecgstudy.data.wfdb_io import read_wfdb
 from ecgstudy.errors import DataError, DataNotFoundError
 
 FS_HZ = 360.0
@@ -26,9 +26,6 @@ N_LEADS = 2
 #: flutter waves and is not a beat. On mitdb this set selects 109,494 annotations.
 BEAT_SYMBOLS: frozenset[str] = frozenset("NLRBAaJSVrFejnE/fQ?")
 
-# Bits per sample of the WFDB storage formats (for the size check before decoding).
-_BITS_PER_SAMPLE = {"8": 8, "16": 16, "24": 24, "32": 32, "61": 16, "80": 8, "160": 16,
-                    "212": 12, "310": 32 / 3, "311": 32 / 3}
 
 
 def mitdb_records(folder: str | Path) -> list[str]:
@@ -40,45 +37,6 @@ def mitdb_records(folder: str | Path) -> list[str]:
     if not ids:
         raise DataError(path, "RECORDS lists no record")
     return ids
-
-
-def _read_header(hea: Path) -> wfdb.Record:
-    if not hea.is_file():
-        raise DataNotFoundError(hea, "missing header file")
-    try:
-        header = wfdb.rdheader(str(hea.with_suffix("")))
-    except Exception as exc:  # wfdb raises many types on malformed text
-        raise DataError(hea, f"corrupt header ({type(exc).__name__}: {exc})") from None
-    if header.fs is None or not math.isclose(float(header.fs), FS_HZ):
-        raise DataError(hea, f"sampling rate {header.fs} Hz, expected {FS_HZ:g} Hz")
-    if header.n_sig != N_LEADS:
-        raise DataError(hea, f"{header.n_sig} signals, expected {N_LEADS}")
-    if not header.sig_len:
-        raise DataError(hea, "header gives no signal length")
-    return header
-
-
-def _check_signal_files(folder: Path, header: wfdb.Record) -> None:
-    """Every signal file exists and holds at least the bytes the header promises."""
-    offsets = header.byte_offset or [None] * header.n_sig
-    for name in dict.fromkeys(header.file_name):
-        path = folder / name
-        if not path.is_file():
-            raise DataNotFoundError(
-                path, f"missing signal file (named in {header.record_name}.hea)")
-        idx = [i for i, f in enumerate(header.file_name) if f == name]
-        fmt = header.fmt[idx[0]]
-        bits = _BITS_PER_SAMPLE.get(str(fmt))
-        if bits is None:
-            continue  # a format this check does not know: let wfdb judge
-        need = math.ceil(len(idx) * header.sig_len * bits / 8) + int(offsets[idx[0]] or 0)
-        have = path.stat().st_size
-        if have < need:
-            raise DataError(
-                path,
-                f"truncated: header promises {header.sig_len} samples x {len(idx)} signals "
-                f"({need} bytes in format {fmt}), file holds {have} bytes",
-            )
 
 
 def read_mitdb_record(folder: str | Path, record_id: str) -> tuple[EcgRecord, BeatAnnotations]:
@@ -94,23 +52,11 @@ def read_mitdb_record(folder: str | Path, record_id: str) -> tuple[EcgRecord, Be
     if not folder.is_dir():
         raise DataNotFoundError(folder, "MIT-BIH folder not found")
     base = folder / str(record_id)
-    header = _read_header(base.with_suffix(".hea"))
-    _check_signal_files(folder, header)
     atr = base.with_suffix(".atr")
+    rec = read_wfdb(base, fs=FS_HZ, n_leads=N_LEADS)
     if not atr.is_file():
         raise DataNotFoundError(atr, "missing annotation file")
-
-    dat = folder / header.file_name[0]
-    try:
-        rec = wfdb.rdrecord(str(base), physical=True)
-    except Exception as exc:
-        raise DataError(dat, f"unreadable signal ({type(exc).__name__}: {exc})") from None
     signal = np.ascontiguousarray(rec.p_signal.T, dtype=np.float32)
-    bad = np.isnan(signal)
-    if bad.any():
-        lead, sample = np.argwhere(bad)[0]
-        raise DataError(dat, f"{int(bad.sum())} NaN samples (invalid values), first in lead "
-                             f"{rec.sig_name[lead]} at sample {int(sample)}")
 
     try:
         ann = wfdb.rdann(str(base), "atr")

@@ -75,7 +75,7 @@ def read_wfdb(record: str | Path, *, fs: float | None = None, n_leads: int | Non
         try:
             header = wfdb.rdheader(str(record))
         except Exception as hexc:
-            raise DataError(hea, f"unreadable WFDB header: {hexc}") from hexc
+            raise DataError(hea, f"corrupt header ({type(hexc).__name__}: {hexc})") from hexc
         _check_files(header, hea)
         raise DataError(hea.parent / header.file_name[0], f"unreadable signal: {exc}") from exc
     if fs is not None and not math.isclose(float(rec.fs), fs):
@@ -85,11 +85,14 @@ def read_wfdb(record: str | Path, *, fs: float | None = None, n_leads: int | Non
     if leads is not None and [s.lower() for s in rec.sig_name] != [s.lower() for s in leads]:
         raise DataError(hea, f"leads {rec.sig_name}, expected {list(leads)}")
     _check_files(rec, hea)
-    bad = np.isnan(rec.p_signal).sum(axis=0)
+    nan = np.isnan(rec.p_signal)
+    bad = nan.sum(axis=0)
     if bad.any():
         where = ", ".join(f"{rec.sig_name[i]}: {n}" for i, n in enumerate(bad) if n)
+        sample, lead = np.argwhere(nan)[0]
         raise DataError(hea.parent / rec.file_name[0],
-                        f"NaN samples (WFDB invalid-sample markers) in lead(s) {where}")
+                        f"NaN samples (WFDB invalid-sample markers) in lead(s) {where}; "
+                        f"first in lead {rec.sig_name[lead]} at sample {int(sample)}")
     return rec
 
 
