@@ -54,9 +54,11 @@ class BookBuildError(EcgStudyError):
 
 
 def _describe(page: Page, rec: RunRecord) -> dict:
+    reads = get_experiment(page.experiment).reads
     return {
         "page": page.name, "experiment": page.experiment, "run_id": rec.spec.run_id,
-        "status": rec.status, "data_kind": rec.spec.data_kind, "data_checksum": rec.spec.data_checksum,
+        "status": rec.status, "data_kind": rec.spec.data_kind, "reads": reads or rec.spec.data_kind,
+        "data_checksum": rec.spec.data_checksum,
         "params": rec.spec.params, "path": str(rec.path), "recomputed": rec.recomputed,
         "seconds": rec.info.get("seconds"), "error": rec.error,
     }

@@ -36,7 +36,7 @@ register(Experiment(
 ))
 register(Experiment(
     name="data-cards", title="Data cards of every dataset the study reads",
-    params_model=SummaryParams, notebook="data_cards.ipynb", always_rerun=True,
+    params_model=SummaryParams, notebook="data_cards.ipynb", always_rerun=True, reads="the data directory",
 ))
 register(Experiment(
     name="data-mitdb", title="MIT-BIH: the ICLR segmentation (PVC vs APB segments)",
@@ -46,7 +46,7 @@ register(Experiment(
 ))
 register(Experiment(
     name="data-synthetic", title="The synthetic ECG generator and its ground truth",
-    params_model=DataSyntheticParams, notebook="data_synthetic.ipynb",
+    params_model=DataSyntheticParams, notebook="data_synthetic.ipynb", reads="synthetic (by design)",
     profile_defaults={"smoke": {"n_records": 20}, "cpu": {"n_records": 1000}, "full": {"n_records": 2000}},
 ))
 register(Experiment(

@@ -36,6 +36,8 @@ class Experiment:
         function: ``function(params, source, run_dir)`` for non-notebook experiments.
         profile_defaults: per profile, values used where the user gave none.
         always_rerun: pages that summarise the store (intro, scorecard) are rebuilt each time.
+        reads: what the book's intro says the page read, when that is not a dataset of
+            ``datasets`` (e.g. ``"the data directory"``); empty: real or synthetic as resolved.
     """
 
     name: str
@@ -46,6 +48,7 @@ class Experiment:
     function: Callable[[Any, DataSource, Path], None] | None = None
     profile_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     always_rerun: bool = False
+    reads: str = ""
 
     def params(self, values: dict[str, Any] | None = None) -> RunParams:
         """Validated parameters: ``values`` over the profile's defaults over the model's."""
