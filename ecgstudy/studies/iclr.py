@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field
 
 from ecgstudy.runs.params import RunParams
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Method = Literal["classifier", "cascaded", "max", "l2"]
 Split = Literal["segment", "record"]
@@ -26,6 +29,8 @@ METHODS: tuple[str, ...] = ("classifier", "cascaded", "max", "l2")
 METHOD_NAMES = {"classifier": "Classifier only", "cascaded": "Cascaded (no attention product)",
                 "max": "ReLU + max pooling", "l2": "L2-norm pooling"}
 POSITIVE = "NV"
+#: Parameters that identify a run inside the chapter's grid (columns of every per-run table).
+GRID_KEYS = ("method", "split", "fold", "seed", "kernel_size")
 
 
 class IclrFoldParams(RunParams):
@@ -180,7 +185,7 @@ def fold_table(records) -> "pd.DataFrame":
             continue
         m = rec.metrics()
         p = rec.spec.params
-        row = {k: p[k] for k in ("method", "split", "fold", "seed", "kernel_size")}
+        row = {k: p[k] for k in GRID_KEYS}
         row.update({k: m[k] for k in ("accuracy", "sensitivity", "specificity", "auc") if k in m})
         for k, v in m.get("localisation", {}).items():
             row[f"loc_{k}"] = v
@@ -190,20 +195,31 @@ def fold_table(records) -> "pd.DataFrame":
     return pd.DataFrame(rows)
 
 
-def pooled_predictions(records) -> "pd.DataFrame":
-    """Held-out predictions of every run, one row per (run, segment)."""
+def _per_run_frames(records, filename: str, read) -> "pd.DataFrame":
+    """``read(path)`` of ``filename`` in every finished run that has it, with the run's grid keys as columns."""
     import pandas as pd
 
     parts = []
     for rec in records:
-        if not rec.ok:
-            continue
-        with np.load(rec.path / "predictions.npz") as z:
-            part = pd.DataFrame({"index": z["index"], "prob_pvc": z["prob_pvc"], "label": z["label"]})
-        for k in ("method", "split", "fold", "seed", "kernel_size"):
-            part[k] = rec.spec.params[k]
-        parts.append(part)
+        path = rec.path / filename
+        if rec.ok and path.exists():
+            part = read(path)
+            for k in GRID_KEYS:
+                part[k] = rec.spec.params[k]
+            parts.append(part)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _read_predictions(path: Path) -> "pd.DataFrame":
+    import pandas as pd
+
+    with np.load(path) as z:
+        return pd.DataFrame({"index": z["index"], "prob_pvc": z["prob_pvc"], "label": z["label"]})
+
+
+def pooled_predictions(records) -> "pd.DataFrame":
+    """Held-out predictions of every run, one row per (run, segment)."""
+    return _per_run_frames(records, "predictions.npz", _read_predictions)
 
 
 def summary_metrics(table, *, kernel_size: int) -> dict:
@@ -229,30 +245,13 @@ def curves_table(records) -> "pd.DataFrame":
     """Per-epoch curves of every finished run: method, split, fold, seed, kernel_size, epoch, losses, accuracy."""
     import pandas as pd
 
-    parts = []
-    for rec in records:
-        if not rec.ok or not (rec.path / "curves.json").exists():
-            continue
-        part = pd.DataFrame(json.loads((rec.path / "curves.json").read_text()))
-        for k in ("method", "split", "fold", "seed", "kernel_size"):
-            part[k] = rec.spec.params[k]
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return _per_run_frames(records, "curves.json", lambda path: pd.DataFrame(json.loads(path.read_text())))
 
 
 def grade_table(records, *, method: str = "l2", kernel_size: int | None = None) -> "pd.DataFrame":
     """Per held-out segment grades and localisation scores of every run of ``method``."""
     import pandas as pd
 
-    parts = []
-    for rec in records:
-        p = rec.spec.params
-        if not rec.ok or p["method"] != method or (kernel_size is not None and p["kernel_size"] != kernel_size):
-            continue
-        path = rec.path / "localisation.csv"
-        if path.exists():
-            part = pd.read_csv(path)
-            for k in ("split", "fold", "seed", "kernel_size"):
-                part[k] = p[k]
-            parts.append(part)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    chosen = [r for r in records if r.spec.params["method"] == method
+              and (kernel_size is None or r.spec.params["kernel_size"] == kernel_size)]
+    return _per_run_frames(chosen, "localisation.csv", pd.read_csv)
