@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import ecgstudy
 from ecgstudy import paths
 from ecgstudy.data.registry import find_dataset, require_dataset
-from ecgstudy.errors import DataNotFoundError
 
 #: Checksum of "data" made by the synthetic generator: the generator is code, so its version is the data.
 SYNTHETIC_CHECKSUM = f"synthetic-generator-{ecgstudy.__version__}"
@@ -49,7 +49,7 @@ def resolve_data(choice: str, datasets: tuple[str, ...], data_dir: str | Path | 
     """Resolve ``choice`` (``auto``/``real``/``synthetic``) for an experiment reading ``datasets``.
 
     ``auto`` picks real data when every dataset is present under the data directory.
-    ``real`` raises :class:`DataNotFoundError` naming what is missing.
+    ``real`` raises :class:`~ecgstudy.errors.DataNotFoundError` naming what is missing.
     """
     root = paths.data_dir(data_dir)
     if choice == "synthetic" or not datasets:
@@ -59,10 +59,6 @@ def resolve_data(choice: str, datasets: tuple[str, ...], data_dir: str | Path | 
     if choice not in ("auto", "real"):
         raise ValueError(f"data must be 'auto', 'real' or 'synthetic', not {choice!r}")
     folders = {key: require_dataset(key, root) for key in datasets}
-    if not folders:
-        raise DataNotFoundError(root or ".", "no dataset requested")
-    import hashlib
-
     combined = hashlib.sha256(
         "".join(f"{k}:{dataset_checksum(f)};" for k, f in sorted(folders.items())).encode()
     ).hexdigest()
