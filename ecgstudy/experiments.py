@@ -77,13 +77,15 @@ register(Experiment(
 
 
 from ecgstudy.studies.iclr import (  # noqa: E402
-    CHAPTER_PROFILES, FOLD_PROFILES, IclrChapterParams, IclrFoldParams, run_fold)
+    CHAPTER_PROFILES, FOLD_PROFILES, ICLR_VERSION, IclrChapterParams, IclrFoldParams, run_fold)
 
 register(Experiment(
     name="iclr-fold", title="ICLR: train one method on one CV fold with one seed (PVC vs APB)",
     params_model=IclrFoldParams, datasets=("mitdb",), function=run_fold, profile_defaults=FOLD_PROFILES,
+    version=ICLR_VERSION,
 ))
 register(Experiment(
     name="iclr", title="ICLR chapter: the grid of fold runs, its summary and figures",
     params_model=IclrChapterParams, datasets=("mitdb",), notebook="iclr.ipynb", profile_defaults=CHAPTER_PROFILES,
+    version=ICLR_VERSION,
 ))

@@ -19,12 +19,26 @@ def test_grid_covers_methods_splits_folds_seeds_and_ablation():
                           kernel_sizes=(72, 151), ablation_seeds=(0,), kernel_size=151)
     values = grid_values(p)
     main = [v for v in values if v["kernel_size"] == 151]
-    assert len(main) == 2 * 4 * 2 * 5  # splits x methods x seeds x folds
+    # segment-wise: 4 methods; record-wise: the default record_methods (classifier, l2)
+    assert len(main) == (4 + 2) * 2 * 5  # methods x seeds x folds
+    assert {v["method"] for v in main if v["split"] == "record"} == {"classifier", "l2"}
+    # seed-major: a grid stopped part-way holds whole seeds
+    seeds_in_order = [v["seed"] for v in main]
+    assert seeds_in_order == sorted(seeds_in_order)
     ablation = [v for v in values if v["kernel_size"] == 72]
     assert len(ablation) == 5 and {v["method"] for v in ablation} == {"l2"}  # 151 is not repeated
     assert {v["split"] for v in ablation} == {"segment"}
     smoke = grid_values(get_experiment("iclr").params({"profile": "smoke"}))
     assert len(smoke) == 4 and {v["fold"] for v in smoke} == {0}
+
+
+def test_example_positions_alternate_classes_and_run_out_gracefully():
+    from ecgstudy.studies.iclr import example_positions
+
+    assert example_positions(np.array([0, 0, 1, 1, 1]), 3).tolist() == [2, 0, 3]
+    assert example_positions(np.array([1, 1, 1]), 2).tolist() == [0, 1]  # one class only
+    assert example_positions(np.array([0, 1]), 5).tolist() == [1, 0]  # fewer segments than asked
+    assert example_positions(np.array([0, 1]), 0).tolist() == []
 
 
 def test_summary_is_mean_and_sample_sd_over_runs():
@@ -55,6 +69,10 @@ def test_smoke_fold_run_writes_its_record(tmp_path, monkeypatch):
         assert len(z["index"]) == m["n_test"] and ((z["prob_pvc"] >= 0) & (z["prob_pvc"] <= 1)).all()
     with np.load(rec.path / "attention.npz") as z:
         assert z["attention"].shape == (2, 2000)
+        # one example of each class (PVC first) when the held-out fold has both
+        with np.load(rec.path / "predictions.npz") as p:
+            labels = dict(zip(p["index"].tolist(), p["label"].tolist()))
+        assert [labels[i] for i in z["index"].tolist()] == [1, 0]
     curve = json.loads((rec.path / "curves.json").read_text())
     assert len(curve) == 1 and curve[0]["eval_accuracy"] is not None
     # Same seed, same data: the metrics and predictions are reproduced exactly.

@@ -60,3 +60,35 @@ def test_same_seed_gives_identical_training_and_it_learns():
     assert probs.shape == (32, 2) and att is None
     assert np.allclose(probs.sum(1), 1.0, atol=1e-6)
     assert (probs.argmax(1) == y).mean() >= 0.9
+
+
+class ConstantGradient(nn.Module):
+    """Returns the same (unnormalised) log-probability ``p`` for every class: the NLL is ``-p``,
+    its gradient -1 at every step, so each Adam step moves ``p`` by exactly the step's learning rate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.p = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.p.expand(len(x), 2)
+
+
+def test_cosine_schedule_applies_the_documented_learning_rates():
+    x = np.zeros((4, 1, 2), dtype=np.float32)
+    y = np.array([0, 1, 0, 1])
+    lr = 0.01
+    for schedule, factors in (("constant", [1, 1, 1, 1]), ("cosine", [1.0, 0.5 + 0.5 * math.cos(math.pi / 4),
+                                                                     0.5, 0.5 - 0.5 * math.cos(math.pi / 4)])):
+        model = ConstantGradient()
+        cfg = TrainConfig(epochs=2, lr=lr, batch_size=2, seed=0, lr_schedule=schedule)  # 4 steps
+        train_classifier(model, x, y, cfg)
+        assert math.isclose(model.p.item(), lr * sum(factors), rel_tol=1e-5), schedule
+
+
+def test_unknown_schedule_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="schedule"):
+        train_classifier(ConstantGradient(), np.zeros((2, 1, 2), np.float32), np.array([0, 1]),
+                         TrainConfig(epochs=1, lr=0.1, batch_size=2, lr_schedule="linear"))  # type: ignore[arg-type]

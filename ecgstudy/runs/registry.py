@@ -38,6 +38,9 @@ class Experiment:
         always_rerun: pages that summarise the store (intro, scorecard) are rebuilt each time.
         reads: what the book's intro says the page read, when that is not a dataset of
             ``datasets`` (e.g. ``"the data directory"``); empty: real or synthetic as resolved.
+        version: the experiment's code version; bump it when package code that changes its
+            results changes (empty: the package version). Per-experiment versions let one
+            chapter's code move on without orphaning another chapter's finished runs.
     """
 
     name: str
@@ -49,6 +52,7 @@ class Experiment:
     profile_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     always_rerun: bool = False
     reads: str = ""
+    version: str = ""
 
     def params(self, values: dict[str, Any] | None = None) -> RunParams:
         """Validated parameters: ``values`` over the profile's defaults over the model's."""
@@ -58,15 +62,15 @@ class Experiment:
         return validate(self.params_model, merged)
 
     def code_version(self) -> str:
-        """The package version, plus a hash of the template's cells for notebook experiments
-        (editing a page's notebook makes new runs; bump the package version when package
-        code changes results)."""
+        """The experiment's version (or the package's), plus a hash of the template's cells for
+        notebook experiments (editing a page's notebook makes new runs)."""
+        base = self.version or ecgstudy.__version__
         if self.notebook is None:
-            return ecgstudy.__version__
+            return base
         nb = json.loads((NOTEBOOKS / self.notebook).read_text())
         cells = [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
         digest = hashlib.sha256(json.dumps(cells).encode()).hexdigest()[:10]
-        return f"{ecgstudy.__version__}+nb.{digest}"
+        return f"{base}+nb.{digest}"
 
     def spec(self, values: dict[str, Any] | None = None, *, data_dir: str | Path | None = None) -> RunSpec:
         """The run spec (hence run id) of these parameters on the data found now."""

@@ -29,6 +29,9 @@ METHODS: tuple[str, ...] = ("classifier", "cascaded", "max", "l2")
 METHOD_NAMES = {"classifier": "Classifier only", "cascaded": "Cascaded (no attention product)",
                 "max": "ReLU + max pooling", "l2": "L2-norm pooling"}
 POSITIVE = "NV"
+#: Code version of the chapter's runs: bump it when code that changes their results changes.
+#: 2: per-class attention examples, the learning-rate schedule, seed-major grid order.
+ICLR_VERSION = "iclr.2"
 #: Parameters that identify a run inside the chapter's grid (columns of every per-run table).
 GRID_KEYS = ("method", "split", "fold", "seed", "kernel_size")
 
@@ -44,10 +47,12 @@ class IclrFoldParams(RunParams):
     classifier_variant: Literal["paper", "authors_code"] = "paper"
     epochs: int = Field(120, ge=1, le=1000)
     lr: float = Field(1e-5, gt=0, le=1.0)
+    lr_schedule: Literal["constant", "cosine"] = Field("constant", description="constant (paper) or cosine decay")
     batch_size: int = Field(16, ge=1, le=1024)
     class_weights: tuple[float, float] = Field((7.0, 1.0), description="NLL weights of (APB, PVC)")
     n_synthetic_segments: int = Field(300, ge=20, le=100_000)
-    n_examples: int = Field(4, ge=0, le=64, description="held-out segments whose attention is stored")
+    n_examples: int = Field(4, ge=0, le=64,
+                            description="held-out segments whose attention is stored, half of each class")
 
 
 #: Budgets per profile (the chapter states them). The paper: Adam lr 1e-5, 120 epochs, batch 16 (code).
@@ -55,9 +60,10 @@ FOLD_PROFILES = {
     "smoke": {"epochs": 1, "lr": 1e-3, "batch_size": 8, "n_synthetic_segments": 40, "n_examples": 2},
     "demo": {"epochs": 3, "lr": 1e-3, "n_synthetic_segments": 200},
     # 2 CPU cores train the U-Net methods at about 38 segments/s (benchmarks/bench_iclr_training.py):
-    # one epoch of a fold takes about 70 s, so the whole cpu grid (about 165 U-Net runs) fits a night
-    # only at 3 epochs, with a learning rate raised to 1e-3 to make up for it.
-    "cpu": {"epochs": 3, "lr": 1e-3},
+    # one epoch of a fold takes about 65 s, so the cpu grid (115 U-Net runs) fits a night only at
+    # 3 epochs, with the learning rate raised to 1e-3 and decayed to 0 (cosine) so that the evaluated
+    # last-epoch model is not caught mid-oscillation.
+    "cpu": {"epochs": 3, "lr": 1e-3, "lr_schedule": "cosine"},
     "full": {},
 }
 
@@ -69,6 +75,21 @@ def fold_indices(labels: np.ndarray, groups: np.ndarray, *, split: str, n_folds:
     if split == "segment":
         return segment_folds(labels, n_folds=n_folds, seed=seed)
     return record_folds(labels, groups, n_folds=n_folds, seed=seed)
+
+
+def example_positions(labels: np.ndarray, n: int) -> np.ndarray:
+    """Positions of ``n`` example segments: alternately the next of class 1 and of class 0.
+
+    >>> example_positions(np.array([0, 0, 0, 1, 0, 1]), 4).tolist()
+    [3, 0, 5, 1]
+    """
+    by_class = [np.flatnonzero(labels == c).tolist() for c in (1, 0)]
+    out: list[int] = []
+    while len(out) < n and any(by_class):
+        for queue in by_class:
+            if queue and len(out) < n:
+                out.append(queue.pop(0))
+    return np.asarray(out, dtype=np.int64)
 
 
 def run_fold(params: IclrFoldParams, source, run_dir: Path) -> None:
@@ -98,7 +119,8 @@ def run_fold(params: IclrFoldParams, source, run_dir: Path) -> None:
     model = build_iclr_model(params.method, in_leads=segments.signals.shape[1], kernel_size=params.kernel_size,
                              classifier_variant=params.classifier_variant)
     config = TrainConfig(epochs=params.epochs, lr=params.lr, batch_size=params.batch_size,
-                         class_weights=tuple(params.class_weights), seed=params.seed)
+                         class_weights=tuple(params.class_weights), seed=params.seed,
+                         lr_schedule=params.lr_schedule)
     history = train_classifier(model, segments.signals[train_idx], y[train_idx], config,
                                x_eval=segments.signals[test_idx], y_eval=y[test_idx])
     probs, attention = predict(model, segments.signals[test_idx], keep_attention=True)
@@ -116,9 +138,9 @@ def run_fold(params: IclrFoldParams, source, run_dir: Path) -> None:
         grades = grade_segments(attention, held_out)
         metrics["grades"] = grade_ratio(grades)
         scores.assign(grade=grades, index=test_idx).to_csv(run_dir / "localisation.csv", index=False)
-        keep = test_idx[: params.n_examples]
-        np.savez_compressed(run_dir / "attention.npz", index=keep,
-                            attention=attention[: params.n_examples].astype(np.float16))
+        pos = example_positions(y[test_idx], params.n_examples)
+        np.savez_compressed(run_dir / "attention.npz", index=test_idx[pos],
+                            attention=attention[pos].astype(np.float16))
     np.savez_compressed(run_dir / "predictions.npz", index=test_idx, prob_pvc=probs[:, 1].astype(np.float32),
                         label=y[test_idx])
     (run_dir / "curves.json").write_text(json.dumps(history_table(history)))
@@ -133,6 +155,8 @@ class IclrChapterParams(RunParams):
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     splits: tuple[Split, ...] = ("segment", "record")
     methods: tuple[Method, ...] = METHODS
+    record_methods: tuple[Method, ...] = Field(
+        ("classifier", "l2"), description="methods also run with record-wise folds (the paper's two MIT-BIH rows)")
     n_folds: int = Field(5, ge=2, le=10)
     folds_run: int | None = Field(None, ge=1, description="run only the first k folds (None: all)")
     kernel_sizes: tuple[int, ...] = Field((72, 144, 216), description="ablation kernels besides the main one")
@@ -145,17 +169,19 @@ CHAPTER_PROFILES = {
     "smoke": {"seeds": (0,), "splits": ("segment",), "folds_run": 1, "kernel_sizes": ()},
     "demo": {"seeds": (0,), "folds_run": 1, "kernel_sizes": (72,)},
     "cpu": {},
-    "full": {"ablation_seeds": (0, 1, 2, 3, 4)},
+    "full": {"ablation_seeds": (0, 1, 2, 3, 4), "record_methods": METHODS},
 }
 
 
 def grid_values(params: IclrChapterParams) -> list[dict]:
-    """Parameter dicts of every fold run of the chapter (main grid, then the kernel ablation)."""
+    """Parameter dicts of every fold run of the chapter: the main grid seed by seed (so that a
+    grid stopped part-way holds whole seeds), then the kernel ablation."""
     folds = range(params.folds_run or params.n_folds)
     base = {"profile": params.profile, "data": params.data, "n_folds": params.n_folds}
     values = [
         {**base, "method": m, "split": s, "fold": f, "seed": seed, "kernel_size": params.kernel_size}
-        for s in params.splits for m in params.methods for seed in params.seeds for f in folds
+        for seed in params.seeds for s in params.splits for f in folds
+        for m in (params.methods if s == "segment" else [m for m in params.methods if m in params.record_methods])
     ]
     values += [
         {**base, "method": "l2", "split": "segment", "fold": f, "seed": seed, "kernel_size": k}
