@@ -44,6 +44,7 @@ CONTENT_PAGES = (
     Page("data_mitdb", "data-mitdb"),
     Page("data_synthetic", "data-synthetic"),
     Page("iclr", "iclr"),
+    Page("xecgnet", "xecgnet"),
 )
 #: Pages that summarise the build; they read the manifest and are rebuilt each time.
 SUMMARY_PAGES = (Page("intro", "intro"), Page("scorecard", "scorecard"))

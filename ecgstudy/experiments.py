@@ -77,7 +77,13 @@ register(Experiment(
 
 
 from ecgstudy.studies.iclr import (  # noqa: E402
-    CHAPTER_PROFILES, FOLD_PROFILES, ICLR_VERSION, IclrChapterParams, IclrFoldParams, run_fold)
+    CHAPTER_PROFILES,
+    FOLD_PROFILES,
+    ICLR_VERSION,
+    IclrChapterParams,
+    IclrFoldParams,
+    run_fold,
+)
 
 register(Experiment(
     name="iclr-fold", title="ICLR: train one method on one CV fold with one seed (PVC vs APB)",
@@ -88,4 +94,25 @@ register(Experiment(
     name="iclr", title="ICLR chapter: the grid of fold runs, its summary and figures",
     params_model=IclrChapterParams, datasets=("mitdb",), notebook="iclr.ipynb", profile_defaults=CHAPTER_PROFILES,
     version=ICLR_VERSION,
+))
+
+
+from functools import partial  # noqa: E402
+
+from ecgstudy.studies import xecgnet as _xecg  # noqa: E402
+
+for _dataset in ("ptbxl", "mitdb", "cpsc2018"):
+    _profiles = dict(_xecg.RUN_PROFILES)
+    if _dataset == "cpsc2018":
+        _profiles["full"] = {**_profiles["full"], **_xecg.CPSC_FULL}
+    register(Experiment(
+        name=_xecg.experiment_name(_dataset),
+        title=f"xECGNet: train at one gamma and seed on {_xecg.DATASET_NAMES[_dataset]} (multi-label)",
+        params_model=_xecg.XecgRunParams, datasets=(_dataset,), function=partial(_xecg.run_xecgnet, dataset=_dataset),
+        profile_defaults=_profiles, version=_xecg.XECGNET_VERSION,
+    ))
+register(Experiment(
+    name="xecgnet", title="xECGNet chapter: the gamma sweep, its summary and figures",
+    params_model=_xecg.XecgChapterParams, datasets=("ptbxl", "mitdb"), notebook="xecgnet.ipynb",
+    profile_defaults=_xecg.CHAPTER_PROFILES, version=_xecg.XECGNET_VERSION,
 ))

@@ -38,6 +38,8 @@ class PaperNumber:
         experiment: store experiment whose real-data run reproduces it (``None``: no chapter yet).
         metric: key in that run's ``metrics.json`` (dots walk nested dicts).
         blocker: why it cannot be reproduced here, if it cannot.
+        beside: ``(label, metric)`` pairs of our values on substitute data shown beside the
+            paper's (same run as ``metric``), e.g. PTB-XL for a CPSC 2018 row.
     """
 
     key: str
@@ -49,6 +51,7 @@ class PaperNumber:
     experiment: str | None = None
     metric: str | None = None
     blocker: str | None = None
+    beside: tuple[tuple[str, str], ...] = ()
 
 
 def _iclr() -> list[PaperNumber]:
@@ -85,36 +88,46 @@ def _iclr() -> list[PaperNumber]:
 
 
 XECG_CLASSES = ("AF", "I-AVB", "LBBB", "Normal", "PAC", "PVC", "RBBB", "STD", "STE")
+#: Substitute data of the xECGNet chapter: label and key prefix in the chapter's metrics.
+XECG_SUBSTITUTES = (("PTB-XL subset", "ptbxl"), ("MIT-BIH windows", "mitdb"))
+
+
+def _with_substitutes(n: PaperNumber) -> PaperNumber:
+    """The CPSC row ``n`` with our values on the substitute data beside it (same metric key)."""
+    from dataclasses import replace
+
+    rest = n.metric.partition(".")[2]
+    return replace(n, beside=tuple((label, f"{key}.{rest}") for label, key in XECG_SUBSTITUTES))
 
 
 def _xecgnet() -> list[PaperNumber]:
     src = "paper-specs 1.8"
     rows = [
         PaperNumber("xecgnet.cpsc.g0.multi_acc", "xecgnet", "multi-label subset accuracy (91 records)",
-                    "ABN baseline, gamma = 0", 0.758, f"{src} row 1 [P]", "xecgnet-cpsc", "gamma_0.multi_acc", NEEDS_CPSC),
+                    "ABN baseline, gamma = 0", 0.758, f"{src} row 1 [P]", "xecgnet", "cpsc2018.gamma_0.multi_acc", NEEDS_CPSC),
         PaperNumber("xecgnet.cpsc.g0.01.multi_acc", "xecgnet", "multi-label subset accuracy (91 records)",
-                    "xECGNet, gamma = 0.01", 0.845, f"{src} row 2 [P]", "xecgnet-cpsc", "gamma_0.01.multi_acc", NEEDS_CPSC),
+                    "xECGNet, gamma = 0.01", 0.845, f"{src} row 2 [P]", "xecgnet", "cpsc2018.gamma_0.01.multi_acc", NEEDS_CPSC),
     ]
     sweep = {0: (0.802, 0.719), 0.001: (0.810, 0.734), 0.01: (0.812, 0.726), 0.1: (0.778, 0.665),
              1: (0.799, 0.718), 10: (0.796, 0.694)}
     for gamma, (f1, acc) in sweep.items():
         rows.append(PaperNumber(f"xecgnet.cpsc.g{gamma}.micro_f1", "xecgnet", "micro-F1 (1,376 test records)",
-                                f"gamma = {gamma}", f1, f"{src} rows 3, 4, 9 [P/C]", "xecgnet-cpsc",
-                                f"gamma_{gamma}.micro_f1", NEEDS_CPSC))
+                                f"gamma = {gamma}", f1, f"{src} rows 3, 4, 9 [P/C]", "xecgnet",
+                                f"cpsc2018.gamma_{gamma}.micro_f1", NEEDS_CPSC))
         rows.append(PaperNumber(f"xecgnet.cpsc.g{gamma}.acc", "xecgnet", "subset accuracy, all records",
-                                f"gamma = {gamma}", acc, f"{src} rows 5, 9 [C]", "xecgnet-cpsc",
-                                f"gamma_{gamma}.acc", NEEDS_CPSC))
+                                f"gamma = {gamma}", acc, f"{src} rows 5, 9 [C]", "xecgnet",
+                                f"cpsc2018.gamma_{gamma}.acc", NEEDS_CPSC))
     for gamma, value in [(0.01, 0.718), (0, 0.717)]:
         rows.append(PaperNumber(f"xecgnet.cpsc.g{gamma}.single_acc", "xecgnet", "subset accuracy, single-label records",
-                                f"gamma = {gamma}", value, f"{src} row 6 [C]", "xecgnet-cpsc",
-                                f"gamma_{gamma}.single_acc", NEEDS_CPSC))
+                                f"gamma = {gamma}", value, f"{src} row 6 [C]", "xecgnet",
+                                f"cpsc2018.gamma_{gamma}.single_acc", NEEDS_CPSC))
     per_class = {0.01: (0.920, 0.892, 0.896, 0.749, 0.421, 0.672, 0.916, 0.751, 0.517),
                  0: (0.911, 0.885, 0.870, 0.749, 0.357, 0.662, 0.921, 0.734, 0.453)}
     for gamma, values in per_class.items():
         for cls, value in zip(XECG_CLASSES, values):
             rows.append(PaperNumber(f"xecgnet.cpsc.g{gamma}.f1.{cls}", "xecgnet", f"F1 {cls}", f"gamma = {gamma}",
-                                    value, f"{src} rows 7-8 [C]", "xecgnet-cpsc", f"gamma_{gamma}.f1.{cls}", NEEDS_CPSC))
-    return rows
+                                    value, f"{src} rows 7-8 [C]", "xecgnet", f"cpsc2018.gamma_{gamma}.f1.{cls}", NEEDS_CPSC))
+    return [r if ".f1." in r.metric else _with_substitutes(r) for r in rows]
 
 
 def _ecgradcam() -> list[PaperNumber]:
@@ -153,6 +166,10 @@ def _lookup(metrics: dict[str, Any], dotted: str) -> Any:
     return metrics.get(head)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
 #: Larger budgets first: a row shows the most complete real-data run that has its number.
 PROFILE_RANK = {"full": 0, "cpu": 1, "demo": 2, "smoke": 3}
 
@@ -160,7 +177,8 @@ PROFILE_RANK = {"full": 0, "cpu": 1, "demo": 2, "smoke": 3}
 def scorecard(store: RunStore | None = None) -> pd.DataFrame:
     """One row per :data:`PAPER_NUMBERS` entry with the reproduced value where a real-data run has it.
 
-    Columns: ``key, paper, item, condition, paper_value, reproduced, profile, run_id, status, source``.
+    Columns: ``key, paper, item, condition, paper_value, reproduced, profile, run_id, status, beside,
+    source`` (``beside``: our values on substitute data, e.g. ``"PTB-XL subset 0.801; ..."``).
     ``status`` is ``measured (<profile>)`` (a value exists; whether it agrees is for the chapter to
     judge), ``pending`` (a chapter will fill it) or the blocker. Among real-data
     runs the one of the largest profile (full, cpu, demo, smoke) wins, then the newest.
@@ -169,19 +187,27 @@ def scorecard(store: RunStore | None = None) -> pd.DataFrame:
     cache: dict[str, list] = {}
     rows = []
     for n in PAPER_NUMBERS:
-        value, run, profile, status = None, None, None, n.blocker or "pending"
+        value, run, profile, status, beside = None, None, None, n.blocker or "pending", []
         if n.experiment and n.metric:
             if n.experiment not in cache:
                 found_runs = store.find(n.experiment, data_kind="real")  # newest first
                 cache[n.experiment] = sorted(found_runs, key=lambda r: PROFILE_RANK.get(r.spec.params.get("profile"), 9))
             for record in cache[n.experiment]:
                 found = _lookup(record.metrics(), n.metric)
-                if isinstance(found, (int, float)) and found == found:
+                if _is_number(found):
                     profile = record.spec.params.get("profile")
                     value, run, status = float(found), record.spec.run_id, f"measured ({profile})"
                     break
+            for label, metric in n.beside:
+                for record in cache[n.experiment]:
+                    found = _lookup(record.metrics(), metric)
+                    if _is_number(found):
+                        beside.append(f"{label} {found:.3f} ({record.spec.params.get('profile')})")
+                        break
         row = asdict(n)
-        row.update(reproduced=value, run_id=run, profile=profile, status=status)
+        row.pop("beside")
+        row.update(reproduced=value, run_id=run, profile=profile, status=status, beside="; ".join(beside))
         rows.append(row)
-    cols = ["key", "paper", "item", "condition", "paper_value", "reproduced", "profile", "run_id", "status", "source"]
+    cols = ["key", "paper", "item", "condition", "paper_value", "reproduced", "profile", "run_id", "status", "beside",
+            "source"]
     return pd.DataFrame(rows)[cols]

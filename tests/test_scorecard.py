@@ -49,3 +49,21 @@ def test_larger_profile_wins_over_newer_smaller_one(store: RunStore):
         store.execute(spec, lambda d, an=an: (d / "metrics.json").write_text(json.dumps({"segments": {"AN": an}})))
     row = scorecard(store).set_index("key").loc["iclr.mitdb.segments.AN"]
     assert row["reproduced"] == 356 and row["profile"] == "cpu"
+
+
+def test_cpsc_rows_wait_for_cpsc_and_show_substitute_data_beside(store: RunStore):
+    metrics = {"ptbxl": {"gamma_0.01": {"multi_acc": 0.7, "micro_f1": 0.81}},
+               "mitdb": {"gamma_0.01": {"multi_acc": 0.55}}}
+    spec = RunSpec("xecgnet", {"profile": "cpu"}, "real", "real-checksum")
+    store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
+    table = scorecard(store).set_index("key")
+    row = table.loc["xecgnet.cpsc.g0.01.multi_acc"]
+    assert row["status"] == "needs CPSC 2018 data" and row["reproduced"] is None
+    assert row["beside"] == "PTB-XL subset 0.700 (cpu); MIT-BIH windows 0.550 (cpu)"
+    assert table.loc["xecgnet.cpsc.g0.01.micro_f1", "beside"] == "PTB-XL subset 0.810 (cpu)"
+    assert table.loc["xecgnet.cpsc.g0.01.f1.PVC", "beside"] == ""  # classes differ: nothing beside
+    metrics["cpsc2018"] = {"gamma_0.01": {"multi_acc": 0.8}}
+    spec = RunSpec("xecgnet", {"profile": "full"}, "real", "real-checksum-2")
+    store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
+    row = scorecard(store).set_index("key").loc["xecgnet.cpsc.g0.01.multi_acc"]
+    assert row["reproduced"] == 0.8 and row["status"] == "measured (full)"

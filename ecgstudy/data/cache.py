@@ -22,18 +22,27 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import ecgstudy
 from ecgstudy import paths
 from ecgstudy.data.mitdb import mitdb_records
+from ecgstudy.data.mitdb_windows import ALGORITHM_VERSION as WINDOWS_ALGORITHM_VERSION
+from ecgstudy.data.mitdb_windows import BeatWindows, mitdb_windows
 from ecgstudy.data.registry import require_dataset
+from ecgstudy.data.segments import (
+    ALGORITHM_VERSION,
+    SkippedRecordsWarning,
+    iclr_segments,
+)
 from ecgstudy.data.sums import sha256_file
-from ecgstudy.data.segments import ALGORITHM_VERSION, SkippedRecordsWarning, iclr_segments
 from ecgstudy.data.types import BeatSegments
 from ecgstudy.errors import DataNotFoundError
 from ecgstudy.paths import cache_dir
 
 _ICLR_SIGNATURE = inspect.signature(iclr_segments)
+_WINDOWS_SIGNATURE = inspect.signature(mitdb_windows)
+_Prepared = TypeVar("_Prepared", BeatSegments, BeatWindows)
 
 
 
@@ -80,10 +89,12 @@ def data_checksum(folder: str | Path, files: Iterable[str | Path]) -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-def cache_key(kind: str, key_params: dict, checksum: str) -> tuple[str, dict]:
-    """The entry name and the JSON-able description it was hashed from."""
+def cache_key(kind: str, key_params: dict, checksum: str,
+              algorithm: int = ALGORITHM_VERSION) -> tuple[str, dict]:
+    """The entry name and the JSON-able description it was hashed from (``algorithm``: the
+    preparation's version, by default the ICLR segmentation's)."""
     material = {"kind": kind, "params": key_params, "data_sha256": checksum,
-                "ecgstudy": ecgstudy.__version__, "algorithm": ALGORITHM_VERSION}
+                "ecgstudy": ecgstudy.__version__, "algorithm": algorithm}
     text = json.dumps(material, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24], material
 
@@ -93,16 +104,22 @@ def cached(
     key_params: dict,
     folder: str | Path,
     files: Iterable[str],
-    build: Callable[[], BeatSegments],
+    build: Callable[[], _Prepared],
     *,
-    store: Callable[[BeatSegments], bool] = lambda result: True,
-) -> BeatSegments:
-    """Load the entry for these inputs, or ``build()`` it and store it if ``store(result)``."""
-    key, material = cache_key(kind, key_params, data_checksum(folder, files))
+    store: Callable[[_Prepared], bool] = lambda result: True,
+    algorithm: int = ALGORITHM_VERSION,
+    load: Callable[[Path], _Prepared] = BeatSegments.load,
+) -> _Prepared:
+    """Load the entry for these inputs, or ``build()`` it and store it if ``store(result)``.
+
+    ``algorithm`` is the preparation's version (part of the key); ``load`` reads an entry
+    back (the result type's ``load``; ``build()``'s result must have ``save(path)``).
+    """
+    key, material = cache_key(kind, key_params, data_checksum(folder, files), algorithm)
     path = cache_dir() / kind / f"{key}.npz"
     if path.is_file():
         try:
-            return BeatSegments.load(path)
+            return load(path)
         except Exception as exc:  # a damaged entry: rebuild it
             warnings.warn(f"{path}: unreadable cache entry ({exc}); rebuilding", stacklevel=2)
     result = build()
@@ -136,8 +153,26 @@ def load_iclr_segments(data_dir: str | Path | None = None, **params) -> BeatSegm
     ``iclr_segments``. A result with skipped records (``on_error="skip"``) is returned
     with its warning but not cached, so the warning comes again on the next call.
     """
+    return _load_mitdb_cached("mitdb_iclr_segments", iclr_segments, _ICLR_SIGNATURE, ALGORITHM_VERSION,
+                              BeatSegments.load, data_dir, params)
+
+
+def load_mitdb_windows(data_dir: str | Path | None = None, **params) -> BeatWindows:
+    """:func:`ecgstudy.data.mitdb_windows.mitdb_windows` of the mitdb dataset, cached.
+
+    Keyed like :func:`load_iclr_segments` (data checksum, parameters other than
+    ``progress``/``on_error``, package version) with the windows' own
+    ``ALGORITHM_VERSION``; a result with skipped records is returned but not cached.
+    """
+    return _load_mitdb_cached("mitdb_windows", mitdb_windows, _WINDOWS_SIGNATURE, WINDOWS_ALGORITHM_VERSION,
+                              BeatWindows.load, data_dir, params)
+
+
+def _load_mitdb_cached(kind: str, prepare: Callable[..., _Prepared], signature: inspect.Signature, algorithm: int,
+                       load: Callable[[Path], _Prepared], data_dir: str | Path | None, params: dict) -> _Prepared:
+    """``prepare(folder, **params)`` of the mitdb dataset through :func:`cached`."""
     folder = require_dataset("mitdb", paths.data_dir(data_dir))
-    bound = _ICLR_SIGNATURE.bind(folder, **params)
+    bound = signature.bind(folder, **params)
     bound.apply_defaults()
     records = bound.arguments["records"]
     key_params = {k: (list(v) if isinstance(v, (tuple, list)) else v)
@@ -145,15 +180,15 @@ def load_iclr_segments(data_dir: str | Path | None = None, **params) -> BeatSegm
                   if k not in ("folder", "progress", "on_error")}
     skipped: list[SkippedRecordsWarning] = []
 
-    def build() -> BeatSegments:
+    def build() -> _Prepared:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SkippedRecordsWarning)
-            result = iclr_segments(folder, **params)
+            result = prepare(folder, **params)
         for w in caught:
             if isinstance(w.message, SkippedRecordsWarning):
                 skipped.append(w.message)
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return result
 
-    return cached("mitdb_iclr_segments", key_params, folder, _mitdb_files(folder, records),
-                  build, store=lambda result: not skipped)
+    return cached(kind, key_params, folder, _mitdb_files(folder, records),
+                  build, store=lambda result: not skipped, algorithm=algorithm, load=load)

@@ -2,6 +2,8 @@
 
 * :mod:`~ecgstudy.metrics.binary`: accuracy, sensitivity, specificity, ROC AUC, confusion counts.
 * :mod:`~ecgstudy.metrics.intervals`: bootstrap intervals, mean ± sd over runs, paired tests.
+* :mod:`~ecgstudy.metrics.multilabel`: micro / macro / per-class F1, exact-match accuracies,
+  Hamming loss (xECGNet chapter).
 """
 
 from ecgstudy.metrics.binary import (
@@ -18,15 +20,23 @@ from ecgstudy.metrics.intervals import (
     resample_indices,
     summarise,
 )
+from ecgstudy.metrics.multilabel import (
+    MULTILABEL_KEYS,
+    multilabel_metrics,
+    predict_multilabel,
+)
 
 __all__ = [
     "METRIC_KEYS",
+    "MULTILABEL_KEYS",
     "binary_metrics",
     "bootstrap_ci",
     "mean_sd",
+    "multilabel_metrics",
     "paired_test",
     "percentile_interval",
     "predict_labels",
+    "predict_multilabel",
     "resample_indices",
     "summarise",
     "to_binary",

@@ -12,6 +12,7 @@ from ecgstudy.models.iclr_joint import (
 )
 from ecgstudy.models.unet1d import UNet1d
 from ecgstudy.models.window_pool import L2_EPS, L2WindowPool, PoolKind, ReluMaxWindowPool, window_pool
+from ecgstudy.models.xecgnet import XecgNet, XecgOutput, output_length, upsample_attention
 
 __all__ = [
     "L2_EPS",
@@ -27,6 +28,10 @@ __all__ = [
     "PoolKind",
     "ReluMaxWindowPool",
     "UNet1d",
+    "XecgNet",
+    "XecgOutput",
     "build_iclr_model",
+    "output_length",
+    "upsample_attention",
     "window_pool",
 ]

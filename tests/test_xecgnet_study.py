@@ -1,0 +1,133 @@
+"""The xECGNet chapter: record split, paired gamma effects, the verdict, early stopping, one smoke run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from ecgstudy.runs.registry import get_experiment
+from ecgstudy.runs.store import RunStore
+from ecgstudy.studies.xecgnet import XecgChapterParams, chapter_summary, gamma_effect, grid_specs
+from ecgstudy.studies.xecgnet_data import record_split
+
+
+def test_record_split_keeps_records_apart_and_puts_shared_classes_in_test():
+    # 10 records x 10 windows; class 1 only in records r0 and r1, class 2 only in r9 (one record).
+    rec = np.repeat([f"r{i}" for i in range(10)], 10)
+    y = np.zeros((100, 3), np.uint8)
+    y[:, 0] = 1
+    y[(rec == "r0") | (rec == "r1"), 1] = 1
+    y[rec == "r9", 2] = 1
+    for seed in range(5):
+        m = record_split(rec, y, seed=seed, test_frac=0.25, val_frac=0.1)
+        assert (m["train"].astype(int) + m["val"] + m["test"] == 1).all()  # a partition
+        sides = [set(rec[m[s]]) for s in ("train", "val", "test")]
+        assert not (sides[0] & sides[1] or sides[0] & sides[2] or sides[1] & sides[2])
+        assert y[m["test"], 1].any() and y[m["train"], 1].any()  # class 1 on both sides
+        assert m["test"].sum() >= 25 and m["val"].sum() >= 10
+    again = record_split(rec, y, seed=3)
+    assert all((again[s] == record_split(rec, y, seed=3)[s]).all() for s in again)
+
+
+def _table(diffs: list[float], base: float = 0.7) -> pd.DataFrame:
+    rows = []
+    for seed, d in enumerate(diffs):
+        rows.append({"dataset": "ptbxl", "gamma": 0.0, "regulariser": "paper", "seed": seed, "multi_acc": base})
+        rows.append({"dataset": "ptbxl", "gamma": 0.01, "regulariser": "paper", "seed": seed, "multi_acc": base + d})
+    rows.append({"dataset": "ptbxl", "gamma": 0.01, "regulariser": "paper", "seed": 99, "multi_acc": 1.0})  # unpaired
+    return pd.DataFrame(rows)
+
+
+def test_gamma_effect_pairs_by_seed_and_drops_unpaired_runs():
+    e = gamma_effect(_table([0.01, 0.02, 0.03, 0.04, 0.05]), metric="multi_acc").iloc[0]
+    assert e["n"] == 5 and e["mean_gamma0"] == pytest.approx(0.7)
+    assert e["diff"] == pytest.approx(0.03) and e["mean"] == pytest.approx(0.73)
+    assert e["low"] > 0 and e["p_value"] == pytest.approx(0.0625)  # exact Wilcoxon, n = 5, all positive
+
+
+def test_verdict_needs_enough_seeds_and_an_interval_above_zero():
+    def verdict(diffs):
+        t = _table(diffs)
+        return chapter_summary(t, gamma_effect(t, metric="multi_acc").assign(metric="multi_acc"))["verdict"]
+
+    assert verdict([0.05]).startswith("Too few seeds")
+    assert "not reproduced" in verdict([0.02, -0.03, 0.01, -0.02, 0.0])
+    assert verdict([0.01, 0.02, 0.03, 0.04, 0.05]).startswith("Some gamma raised")
+
+
+def test_summary_metrics_are_keyed_as_the_scorecard_reads_them():
+    t = _table([0.1, 0.1, 0.1]).assign(subset_acc=0.5, micro_f1=0.8, **{"f1.NORM": 0.9})
+    m = chapter_summary(t, pd.DataFrame())["metrics"]
+    assert m["ptbxl"]["gamma_0.01"]["acc"] == 0.5 and m["ptbxl"]["gamma_0"]["f1"] == {"NORM": 0.9}
+    assert m["ptbxl"]["gamma_0.01"]["n_seeds"] == 4
+
+
+def test_grid_is_seed_major_and_adds_the_authors_regulariser():
+    p = XecgChapterParams(profile="cpu", datasets=("ptbxl", "mitdb"), gammas=(0.0, 0.01), seeds=(0, 1),
+                          authors_code_gammas=(0.01,))
+    specs = grid_specs(p, p.datasets)
+    assert len(specs) == 2 * 2 * (2 + 1)
+    assert [s.params["seed"] for s in specs] == sorted(s.params["seed"] for s in specs)
+    assert sum(s.params["regulariser"] == "authors_code" for s in specs) == 4
+    assert {s.experiment for s in specs} == {"xecgnet-ptbxl", "xecgnet-mitdb"}
+
+
+class _Stepper(nn.Module):
+    """probs follow a parameter that the loss drives up and down on schedule (to test selection)."""
+
+    def __init__(self):
+        super().__init__()
+        self.p = nn.Parameter(torch.tensor(0.0))
+
+    def forward(self, x):
+        probs = torch.sigmoid(self.p).expand(len(x), 1)
+        return type("Out", (), {"probs": probs})()
+
+
+def test_early_stopping_restores_the_best_validation_epoch():
+    from ecgstudy.training.multilabel import MultiLabelConfig, train_multilabel
+
+    x = np.zeros((4, 1, 2), np.float32)
+    y = np.ones((4, 1), np.uint8)
+    calls = {"n": 0}
+
+    def loss_fn(out, yb):  # epoch 1 pushes p up (val F1 = 1), later epochs push it down (F1 = 0)
+        calls["n"] += 1
+        sign = -1.0 if calls["n"] == 1 else 1.0
+        total = sign * out.probs.mean() * 10
+        return type("L", (), {"total": total})()
+
+    model = _Stepper()
+    hist = train_multilabel(model, x, y, x, y, MultiLabelConfig(max_epochs=10, patience=2, lr=1.0, batch_size=4),
+                            loss_fn=loss_fn)
+    assert hist.best_epoch == 1 and hist.best_val_micro_f1 == 1.0
+    assert hist.stopped_early and len(hist.epochs) == 3  # epochs 2 and 3 without improvement
+    assert model.p.item() > 0  # the weights of epoch 1 are back
+
+
+@pytest.mark.slow
+def test_smoke_run_writes_its_record_and_is_reproducible(tmp_path, monkeypatch):
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    store = RunStore(tmp_path / "results")
+    exp = get_experiment("xecgnet-mitdb")
+    spec = exp.spec({"profile": "smoke", "data": "synthetic", "gamma": 0.01})
+    rec = store.execute(spec, lambda d: exp.work(spec, d))
+    assert rec.ok, rec.error
+    m = rec.metrics()
+    assert {"micro_f1", "macro_f1", "subset_acc", "multi_acc", "f1", "best_epoch"} <= set(m)
+    assert m["n"] == m["counts"]["test"] and set(m["f1"]) == set(m["class_names"])
+    assert "coverage_attention" in m and "coverage_response" in m
+    with np.load(rec.path / "maps.npz") as z:
+        assert z["attention"].shape[0] == m["n"] and len(z["multi_index"]) == m["n_multi"]
+    curve = json.loads((rec.path / "curves.json").read_text())
+    assert len(curve) == 1 and {"train_total", "train_reg", "val_micro_f1"} <= set(curve[0])
+    with np.load(rec.path / "predictions.npz") as z:
+        first = z["probs"].copy()
+    again = store.execute(spec, lambda d: exp.work(spec, d), force=True)
+    with np.load(again.path / "predictions.npz") as z:
+        assert np.array_equal(z["probs"], first)
