@@ -63,7 +63,7 @@ class XecgRunParams(RunParams):
 #: 1,000 epochs, early stopping after 50 epochs without a better validation micro-F1.
 RUN_PROFILES = {
     "smoke": {"max_epochs": 1, "patience": None, "lr": 1e-3, "n_synthetic": 60, "batch_size": 16},
-    "demo": {"max_epochs": 4, "patience": None, "lr": 1e-3, "lr_schedule": "cosine", "n_synthetic": 400},
+    "demo": {"max_epochs": 3, "patience": None, "lr": 1e-3, "lr_schedule": "cosine", "n_synthetic": 300},
     # About 35 records/s train on 2 cores at 100 Hz: 8 epochs of PTB-XL (1,442 training records) take about
     # 6 min, so the 70 runs of the chapter (2 datasets x 7 settings x 5 seeds) fit a night.
     "cpu": {"max_epochs": 8, "patience": 3, "lr": 1e-3, "lr_schedule": "cosine", "n_synthetic": 1500,
@@ -262,14 +262,23 @@ def _fmt_effect(row) -> str:
             f"{row['p_value']:.2f}, {int(row['n'])} seeds)")
 
 
-def chapter_summary(table: "pd.DataFrame", effects: "pd.DataFrame", *, min_seeds: int = 3) -> dict:
+def dataset_labels(data_kind: str) -> dict[str, str]:
+    """How the page names each dataset: its name on real data, else the synthetic stand-in's."""
+    if data_kind == "real":
+        return dict(DATASET_NAMES)
+    return {k: f"synthetic stand-in for the {v}" for k, v in DATASET_NAMES.items()}
+
+
+def chapter_summary(table: "pd.DataFrame", effects: "pd.DataFrame", *, min_seeds: int = 3,
+                    names: dict[str, str] | None = None) -> dict:
     """What the chapter concludes, from the run table and :func:`gamma_effect` rows.
 
     Returns ``metrics`` (per dataset and gamma: means over seeds of the paper's metrics, keyed
     as the scorecard reads them, e.g. ``metrics["ptbxl"]["gamma_0.01"]["multi_acc"]``),
-    ``verdict``, ``best_text`` and ``coverage_text`` (sentences for the page).
+    ``verdict``, ``best_text`` and ``coverage_text`` (sentences for the page); ``names`` labels
+    the datasets in those sentences (default: :data:`DATASET_NAMES`).
     """
-    names = DATASET_NAMES
+    names = names or DATASET_NAMES
     metrics: dict = {}
     if len(table):
         main = table[table["regulariser"] == "paper"]
@@ -283,7 +292,7 @@ def chapter_summary(table: "pd.DataFrame", effects: "pd.DataFrame", *, min_seeds
     multi = effects[effects["metric"] == "multi_acc"] if len(effects) else effects
     if not len(multi):
         return {"metrics": metrics, "verdict": "No gamma > 0 was paired with gamma = 0 in this build.",
-                "best_text": "", "coverage_text": _coverage_text(table)}
+                "best_text": "", "coverage_text": _coverage_text(table, names)}
     sentences, helps, enough = [], [], True
     for ds, part in multi.dropna(subset=["diff"]).groupby("dataset", sort=False):
         best = part.loc[part["diff"].idxmax()]
@@ -301,10 +310,10 @@ def chapter_summary(table: "pd.DataFrame", effects: "pd.DataFrame", *, min_seeds
         verdict = ("No gamma raised multi-label subset accuracy beyond the seed-to-seed spread on any dataset "
                    "(every interval of the mean paired difference includes 0): the claimed gain is not reproduced.")
     return {"metrics": metrics, "verdict": verdict, "best_text": " ".join(sentences),
-            "coverage_text": _coverage_text(table)}
+            "coverage_text": _coverage_text(table, names)}
 
 
-def _coverage_text(table: "pd.DataFrame") -> str:
+def _coverage_text(table: "pd.DataFrame", names: dict[str, str]) -> str:
     if not len(table) or "attention_multi_covered" not in table:
         return "No dataset with beat annotations was part of this build."
     main = table[(table["regulariser"] == "paper")].dropna(subset=["attention_ratio"])
@@ -323,7 +332,7 @@ def _coverage_text(table: "pd.DataFrame") -> str:
             return "n/a (no window with two abnormal types)" if v != v else f"{100 * v:.0f} %"
 
         out.append(
-            f"On the {DATASET_NAMES[ds]}, the attention of the ABN (gamma = 0) puts {g0['attention_ratio']:.2f} times "
+            f"On the {names[ds]}, the attention of the ABN (gamma = 0) puts {g0['attention_ratio']:.2f} times "
             f"the uniform share of its mass on the abnormal beats and covers every abnormal type in "
             f"{pct(g0['attention_multi_covered'])} of the windows with two or more; with gamma = {best_g:g} "
             f"(the best) the figures are {gb['attention_ratio']:.2f} and {pct(gb['attention_multi_covered'])}. "
