@@ -163,6 +163,8 @@ class IclrChapterParams(RunParams):
     ablation_seeds: tuple[int, ...] = Field((0,), description="seeds of the kernel ablation (L2, segment-wise)")
     kernel_size: int = Field(151, description="the main L2/max kernel (the authors' 151 samples = 0.42 s)")
     executor: Literal["local", "ray"] = "local"
+    train_missing: bool = Field(True, description="train the runs missing from the store; False: summarise the "
+                                                  "finished runs only (a grid part-way done)")
 
 
 CHAPTER_PROFILES = {
@@ -191,14 +193,18 @@ def grid_values(params: IclrChapterParams) -> list[dict]:
 
 
 def run_grid(params: IclrChapterParams, *, store=None, progress: bool = True):
-    """Run (or reuse) every fold run of the chapter; return their records (failures included)."""
+    """Run (or reuse) every fold run of the chapter; return their records (failures included;
+    with ``train_missing=False`` runs not in the store come back with status ``"missing"``)."""
     from ecgstudy.runs.executors import make_executor
     from ecgstudy.runs.registry import get_experiment
     from ecgstudy.runs.store import RunStore
 
     exp = get_experiment("iclr-fold")
     specs = [exp.spec(v) for v in grid_values(params)]
-    return make_executor(params.executor, progress=progress).run(specs, store or RunStore())
+    store = store or RunStore()
+    if not params.train_missing:
+        return [store.get(s) for s in specs]
+    return make_executor(params.executor, progress=progress).run(specs, store)
 
 
 def fold_table(records) -> "pd.DataFrame":

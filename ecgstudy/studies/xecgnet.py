@@ -150,6 +150,8 @@ class XecgChapterParams(RunParams):
         (0.01,), description="gammas also run with the authors' regulariser (their switch), same seeds")
     include_cpsc: bool = Field(True, description="add CPSC 2018 when its complete training set is present")
     executor: Literal["local", "ray"] = "local"
+    train_missing: bool = Field(True, description="train the runs missing from the store; False: summarise the "
+                                                  "finished runs only (a grid part-way done)")
 
 
 CHAPTER_PROFILES = {
@@ -180,11 +182,16 @@ def grid_specs(params: XecgChapterParams, datasets: tuple[str, ...]) -> list:
 
 
 def run_grid(params: XecgChapterParams, datasets: tuple[str, ...], *, store=None, progress: bool = True):
-    """Run (or reuse) every run of the chapter; return their records (failures included)."""
+    """Run (or reuse) every run of the chapter; return their records (failures included; with
+    ``train_missing=False`` runs not in the store come back with status ``"missing"``)."""
     from ecgstudy.runs.executors import make_executor
     from ecgstudy.runs.store import RunStore
 
-    return make_executor(params.executor, progress=progress).run(grid_specs(params, datasets), store or RunStore())
+    store = store or RunStore()
+    specs = grid_specs(params, datasets)
+    if not params.train_missing:
+        return [store.get(s) for s in specs]
+    return make_executor(params.executor, progress=progress).run(specs, store)
 
 
 def run_table(records) -> "pd.DataFrame":
