@@ -83,3 +83,14 @@ def test_smoke_fold_run_writes_its_record(tmp_path, monkeypatch):
     assert again.metrics()["accuracy"] == m["accuracy"] and again.metrics()["auc"] == m["auc"]
     with np.load(again.path / "predictions.npz") as z:
         assert np.array_equal(z["prob_pvc"], first)
+
+
+def test_train_missing_false_summarises_only_what_is_stored(tmp_path, monkeypatch):
+    from ecgstudy.studies.iclr import run_grid
+
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    store = RunStore(tmp_path / "results")
+    p = get_experiment("iclr").params({"profile": "smoke", "data": "synthetic", "train_missing": False})
+    records = run_grid(p, store=store, progress=False)
+    assert len(records) == 4 and {r.status for r in records} == {"missing"}
+    assert not (tmp_path / "results").exists()  # nothing was trained or written

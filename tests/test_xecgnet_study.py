@@ -131,3 +131,12 @@ def test_smoke_run_writes_its_record_and_is_reproducible(tmp_path, monkeypatch):
     again = store.execute(spec, lambda d: exp.work(spec, d), force=True)
     with np.load(again.path / "predictions.npz") as z:
         assert np.array_equal(z["probs"], first)
+
+
+def test_train_missing_false_trains_nothing(tmp_path, monkeypatch):
+    from ecgstudy.studies.xecgnet import run_grid
+
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    p = get_experiment("xecgnet").params({"profile": "smoke", "data": "synthetic", "train_missing": False})
+    records = run_grid(p, p.datasets, store=RunStore(tmp_path / "r"), progress=False)
+    assert len(records) == 2 and {r.status for r in records} == {"missing"}
