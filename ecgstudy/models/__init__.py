@@ -10,6 +10,7 @@ from ecgstudy.models.iclr_joint import (
     Method,
     build_iclr_model,
 )
+from ecgstudy.models.kanres_wide_x import KanResModule, KanResWideX
 from ecgstudy.models.unet1d import UNet1d
 from ecgstudy.models.window_pool import L2_EPS, L2WindowPool, PoolKind, ReluMaxWindowPool, window_pool
 from ecgstudy.models.xecgnet import XecgNet, XecgOutput, output_length, upsample_attention
@@ -23,6 +24,8 @@ __all__ = [
     "IclrClassifier",
     "IclrJointModel",
     "IclrOutput",
+    "KanResModule",
+    "KanResWideX",
     "L2WindowPool",
     "Method",
     "PoolKind",
