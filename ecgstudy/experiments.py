@@ -116,3 +116,19 @@ register(Experiment(
     params_model=_xecg.XecgChapterParams, datasets=("ptbxl", "mitdb"), notebook="xecgnet.ipynb",
     profile_defaults=_xecg.CHAPTER_PROFILES, version=_xecg.XECGNET_VERSION,
 ))
+
+
+from ecgstudy.studies import ecgradcam as _ecgcam  # noqa: E402
+
+for _dataset in ("ludb", "ptbxl"):
+    _profiles = {k: dict(v) for k, v in _ecgcam.RUN_PROFILES.items()}
+    if _dataset == "ptbxl":
+        _profiles["cpu"] = {**_profiles["cpu"], **_ecgcam.PTBXL_CPU}
+    register(Experiment(
+        name=_ecgcam.experiment_name(_dataset),
+        title=f"ECGradCAM: train KanResWide_X for one target on one fold of {_ecgcam.DATASET_NAMES[_dataset]} "
+              f"(median beats), map and block waves",
+        params_model=_ecgcam.EcgradcamRunParams, datasets=(_dataset,),
+        function=partial(_ecgcam.run_ecgradcam, dataset=_dataset),
+        profile_defaults=_profiles, version=_ecgcam.ECGRADCAM_VERSION,
+    ))

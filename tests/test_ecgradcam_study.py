@@ -1,0 +1,270 @@
+"""The ECGradCAM chapter: region mass, folds, downslope features, the sex experiment, maps, one smoke run."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from ecgstudy.data.types import FIDUCIAL_COLUMNS
+from ecgstudy.errors import ParameterError
+from ecgstudy.explain import region_mass as region_mass_module
+from ecgstudy.explain.region_mass import region_masks, region_mass
+from ecgstudy.runs.params import validate
+from ecgstudy.runs.registry import get_experiment
+from ecgstudy.runs.store import RunStore
+from ecgstudy.studies import ecgradcam_features as features_module
+from ecgstudy.studies.ecgradcam import (
+    EcgradcamChapterParams,
+    EcgradcamRunParams,
+    explain_maps,
+    fold_split,
+    grid_specs,
+    run_table,
+    target_region,
+    target_summary,
+)
+from ecgstudy.studies.ecgradcam_data import MedianBeatData
+from ecgstudy.studies.ecgradcam_features import downslope_features, lead_downslope, sex_feature_experiment
+
+#          p_on p_peak p_off qrs_on qrs_peak qrs_off t_on t_peak t_off
+FID = np.array([[100, 120, 140, 200, 220, 240, 300, 340, 380],
+                [-1, -1, -1, 200, 220, 240, 300, 340, 380]])
+
+
+def test_doctests_pass():
+    for module in (region_mass_module, features_module):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+def test_target_regions_on_hand_made_fiducials():
+    masks, ok = region_masks(FID, target_region("qt_ms"))  # +-20 ms = +-10 samples at 500 Hz
+    assert ok.tolist() == [True, True]
+    assert np.flatnonzero(masks[0]).tolist() == list(range(190, 211)) + list(range(370, 391))
+    masks, ok = region_masks(FID, target_region("pr_ms"))
+    assert ok.tolist() == [True, False] and not masks[1].any()  # no P wave: undefined
+    assert np.flatnonzero(masks[0]).tolist() == list(range(90, 111)) + list(range(190, 211))
+    masks, _ = region_masks(FID, target_region("t_amp_V5_mV"))  # +-40 ms around the T peak
+    assert np.flatnonzero(masks[0]).tolist() == list(range(320, 361))
+    masks, _ = region_masks(FID, target_region("s_amp_I_mV"))
+    assert np.flatnonzero(masks[1]).tolist() == list(range(220, 241))
+    assert target_region("r_amp_V5_mV") == (("qrs_peak", "qrs_peak", -20, 20),)
+    assert target_region("sex") == target_region("s_amp_V5_mV")
+    assert target_region("hr_bpm") == () and target_region("age") == () and target_region("p_ms") == ()
+    assert not region_masks(FID, ())[1].any()
+
+
+def test_region_mass_exact_values():
+    masks, _ = region_masks(FID, target_region("qrs_ms"))  # samples 200..240: 41 of 600
+    maps = np.zeros((3, 600))
+    maps[0, 200:241] = 1.0  # all the mass inside
+    maps[1, :] = 1.0  # flat
+    maps[2, 230] = 3.0
+    maps[2, 500] = -5.0  # negative values count as 0
+    maps[2, 10] = 1.0
+    r = region_mass(maps, np.stack([masks[0], masks[0], masks[1]]))
+    assert r["uniform"] == pytest.approx([41 / 600] * 3)
+    assert r["share"] == pytest.approx([1.0, 41 / 600, 0.75])
+    assert r["ratio"] == pytest.approx([600 / 41, 1.0, 0.75 * 600 / 41])
+    assert math.isnan(region_mass(np.zeros(600), masks[0])["ratio"])  # no mass
+    edge, ok = region_masks(np.array([[-1, -1, -1, 2, 4, 8, 590, 595, 598]]), target_region("qt_ms"))
+    assert ok[0] and np.flatnonzero(edge[0]).tolist() == list(range(0, 13)) + list(range(588, 600))  # clipped
+
+
+def test_folds_partition_seeded_and_stratified_for_sex():
+    rng = np.random.default_rng(1)
+    sex = (rng.random(103) < 0.3).astype(float)
+    tests = [fold_split(sex, n_folds=5, fold=k, seed=7, stratify=True)[1] for k in range(5)]
+    assert sorted(np.concatenate(tests).tolist()) == list(range(103))  # disjoint and complete
+    for k, te in enumerate(tests):
+        tr, _ = fold_split(sex, n_folds=5, fold=k, seed=7, stratify=True)
+        assert not set(tr) & set(te) and len(tr) + len(te) == 103
+        assert abs(sex[te].sum() - sex.sum() / 5) <= 1  # males spread evenly over the folds
+    again = fold_split(sex, n_folds=5, fold=2, seed=7, stratify=True)[1]
+    assert np.array_equal(again, tests[2])
+    other = fold_split(sex, n_folds=5, fold=2, seed=8, stratify=True)[1]
+    assert not np.array_equal(other, tests[2])
+    y = rng.normal(size=50)
+    plain = [fold_split(y, n_folds=5, fold=k, seed=0, stratify=False)[1] for k in range(5)]
+    assert sorted(np.concatenate(plain).tolist()) == list(range(50)) and {len(t) for t in plain} == {10}
+    assert not np.array_equal(plain[0], np.arange(10))  # shuffled, not the authors' contiguous folds
+    with pytest.raises(ParameterError, match="fold=5"):
+        fold_split(y, n_folds=5, fold=5, seed=0, stratify=False)
+
+
+def _beat(p: bool) -> tuple[np.ndarray, np.ndarray]:
+    """One lead: baseline 0.1 in the PR segment (P present) and 0 elsewhere, R of 1.1 at 220,
+    S of -0.3 at 228 (relative to 0); QRS 200..240."""
+    x = np.zeros(600)
+    if p:
+        x[140:201] = 0.1
+    x[220] = 1.1
+    x[228] = -0.3
+    f = FID[0].copy() if p else FID[1].copy()
+    return x, f
+
+
+def test_downslope_features_on_hand_made_beats():
+    with_p, f_p = _beat(True)
+    no_p, f_n = _beat(False)
+    assert lead_downslope(with_p, f_p) == pytest.approx(
+        {"r_amp": 1.0, "s_amp": -0.4, "r_to_s_ms": 16.0, "downslope": 1.4 / 0.016})
+    assert lead_downslope(no_p, f_n) == pytest.approx(
+        {"r_amp": 1.1, "s_amp": -0.3, "r_to_s_ms": 16.0, "downslope": 1.4 / 0.016})
+    signals = np.zeros((2, 8, 600))
+    leads = ("I", "II", "V1", "V2", "V3", "V4", "V5", "V6")
+    signals[0, 6], signals[1, 6] = with_p, no_p
+    signals[:, 0] = -signals[:, 6]  # lead I upside down: R = max on the QRS, S after it
+    df = downslope_features(signals, FID, lead_names=leads, record_ids=["a", "b"])
+    assert df.index.tolist() == ["a", "b"]
+    assert df["qrs_ms"].tolist() == [80.0, 80.0]
+    assert df["r_amp_V5"].tolist() == pytest.approx([1.0, 1.1])
+    assert df["s_amp_V5"].tolist() == pytest.approx([-0.4, -0.3])
+    assert df["r_to_s_ms_V5"].tolist() == [16.0, 16.0]
+    assert df["r_amp_I"].iloc[1] == pytest.approx(0.3) and df["s_amp_I"].iloc[1] == pytest.approx(0)
+    absent = downslope_features(signals[:1], np.full((1, 9), -1), lead_names=leads)
+    assert absent.isna().all(axis=None)
+    with pytest.raises(ParameterError, match="aVL"):
+        downslope_features(signals, FID, lead_names=leads, leads=("aVL",))
+
+
+def test_sex_experiment_finds_the_informative_features():
+    rng = np.random.default_rng(0)
+    n = 200
+    sex = (np.arange(n) % 2).astype(float)
+    feats = pd.DataFrame({
+        "qrs_ms": 90 + 2 * sex + rng.normal(0, 8, n),  # barely informative
+        "r_amp_V5": rng.normal(1, 0.2, n), "s_amp_V5": rng.normal(-0.3, 0.1, n),
+        "r_to_s_ms_V5": rng.normal(20, 3, n),
+        "downslope_V5": 50 + 40 * sex + rng.normal(0, 5, n),  # separates the sexes
+    })
+    feats.loc[3, "r_amp_V5"] = np.nan
+    out = sex_feature_experiment(feats, sex, seed=0, n_boot=200)
+    assert out["n"] == n - 1 and out["n_dropped"] == 1 and len(out["sets"]["qrs"]["oof_prob"]) == n - 1
+    qrs, both = out["sets"]["qrs"], out["sets"]["qrs+downslope"]
+    assert both["auc"]["estimate"] > 0.98 and both["accuracy"]["estimate"] > 0.9
+    assert qrs["auc"]["estimate"] < 0.8
+    assert both["auc"]["low"] <= both["auc"]["estimate"] <= both["auc"]["high"]
+    assert out["comparison"]["auc_diff"]["low"] > 0 and len(both["fold_auc"]) == 5
+    again = sex_feature_experiment(feats, sex, seed=0, n_boot=200)
+    assert again["sets"]["qrs"]["oof_prob"] == qrs["oof_prob"]
+
+
+def test_maps_equal_the_attribution_classes():
+    from ecgstudy.attribution.gradcam import ECGradCAM, GradCAM
+    from ecgstudy.models.kanres_wide_x import KanResWideX
+
+    torch.manual_seed(0)
+    model = KanResWideX(n_modules=4, kernel_size=9)
+    model.eval()
+    x = np.random.default_rng(0).normal(size=(5, 8, 600)).astype(np.float32)
+    layer_maps, input_maps = explain_maps(model, x, ("last_add", "block1"), batch_size=2)
+    assert set(layer_maps) == {"gradcam.last_add", "ecgradcam.last_add", "gradcam.block1", "ecgradcam.block1"}
+    xt = torch.as_tensor(x)
+    for name, layer in (("last_add", model.blocks[-1]), ("block1", model.blocks[1])):
+        g, e = GradCAM(model, layer), ECGradCAM(model, layer)
+        assert layer_maps[f"gradcam.{name}"].shape == (5, 295)
+        assert np.allclose(layer_maps[f"gradcam.{name}"], g.layer_attribution(xt).numpy(), rtol=1e-4, atol=1e-5)
+        assert np.allclose(input_maps[f"gradcam.{name}"], g.attribute(xt)[:, 0].numpy(), rtol=1e-4, atol=1e-5)
+        assert np.allclose(layer_maps[f"ecgradcam.{name}"], e.layer_attribution(xt).numpy(), rtol=1e-4, atol=1e-5)
+        assert np.allclose(input_maps[f"ecgradcam.{name}"], e.attribute(xt)[:, 0].numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_params_check_layers_and_data_checks_the_target(tmp_path):
+    with pytest.raises(ParameterError, match="layers"):
+        validate(EcgradcamRunParams, {"layers": ["last_add", "first_add"]})
+    assert validate(EcgradcamRunParams, {"layers": ["block0", "last_conv"]}).layers == ("block0", "last_conv")
+    with pytest.raises(ParameterError, match="fold=5"):
+        validate(EcgradcamRunParams, {"fold": 5, "n_folds": 5})
+    data = MedianBeatData(x=np.zeros((2, 8, 600), np.float32),
+                          targets=pd.DataFrame({"qrs_ms": [90.0, np.nan], "sex": [1.0, 0.0]},
+                                               index=pd.Index(["a", "b"], name="record_id")),
+                          record_ids=np.array(["a", "b"]), fiducials=FID.copy(), description="two beats")
+    with pytest.raises(ParameterError, match="its targets: qrs_ms, sex"):
+        data.target("qt_ms")
+    data.save(tmp_path / "d.npz")
+    back = MedianBeatData.load(tmp_path / "d.npz")
+    assert back.targets.equals(data.targets) and np.array_equal(back.fiducials, FID)
+    assert back.description == "two beats" and back.lead_names == data.lead_names
+    assert back.fiducial_frame([1]).columns.tolist() == list(FIDUCIAL_COLUMNS)
+
+
+def test_grid_is_seed_major_then_dataset_target_fold():
+    p = EcgradcamChapterParams(profile="cpu", data="synthetic", seeds=(0, 1))
+    specs = grid_specs(p)
+    assert len(specs) == 2 * (7 + 2) * 5
+    assert [s.params["seed"] for s in specs] == sorted(s.params["seed"] for s in specs)
+    first = specs[: 9 * 5]
+    assert [s.experiment for s in first] == ["ecgradcam-ludb"] * 35 + ["ecgradcam-ptbxl"] * 10
+    assert [s.params["fold"] for s in first[:10]] == [0, 1, 2, 3, 4] * 2
+    assert [s.params["target"] for s in first[:10:5]] == ["qrs_ms", "qt_ms"]
+    assert specs[0].params["epochs"] == 30 and specs[40].params["epochs"] == 8  # cpu budgets (ptbxl: fewer)
+    assert get_experiment("ecgradcam-ludb").params({"profile": "smoke"}).epochs == 1
+
+
+def test_run_table_and_summary():
+    class Rec:
+        ok = True
+
+        def __init__(self, fold, mae, ratio):
+            self.m = {"dataset": "ludb", "target": "qrs_ms", "task": "regression", "fold": fold, "seed": 0,
+                      "n_train": 8, "n_test": 2, "train_seconds": 1.0, "mae": mae, "r2": 0.5, "baseline_mae": 9.0,
+                      "attention": {"gradcam": {"last_add": {"ratio": ratio, "share": 0.2, "uniform": 0.1}},
+                                    "ecgradcam": {"last_add": {"ratio": None, "share": None, "uniform": None}}},
+                      "blocking": {"qrs": {"n_blocked": 2, "delta_mae": 3.0, "delta_r2": -0.1}}}
+
+        def metrics(self):
+            return self.m
+
+    table = run_table([Rec(0, 4.0, 2.0), Rec(1, 6.0, 4.0)])
+    assert len(table) == 2 and table["ratio.gradcam.last_add"].tolist() == [2.0, 4.0]
+    assert math.isnan(table["accuracy"].iloc[0]) and table["block.qrs.delta_mae"].tolist() == [3.0, 3.0]
+    s = target_summary(table).iloc[0]
+    assert s["n_runs"] == 2 and s["mae_mean"] == 5.0 and s["mae_sd"] == pytest.approx(math.sqrt(2))
+    assert s["ratio_gradcam_mean"] == 3.0 and math.isnan(s["ratio_ecgradcam_mean"])
+    assert s["block_qrs_delta_mae"] == 3.0 and math.isnan(s["block_p_delta_mae"])
+
+
+@pytest.mark.slow
+def test_smoke_run_writes_every_file_and_is_reproducible(tmp_path, monkeypatch):
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    store = RunStore(tmp_path / "results")
+    exp = get_experiment("ecgradcam-ludb")
+    spec = exp.spec({"profile": "smoke", "data": "synthetic", "target": "qrs_ms", "fold": 1})
+    rec = store.execute(spec, lambda d: exp.work(spec, d))
+    assert rec.ok, rec.error
+    m = rec.metrics()
+    assert {"mae", "r2", "baseline_mae", "n_train", "n_test", "train_seconds", "attention", "blocking"} <= set(m)
+    assert m["n_train"] + m["n_test"] == 40 and m["region"] == "[qrs_on, qrs_off]"
+    assert set(m["attention"]) == {"gradcam", "ecgradcam"} and set(m["attention"]["gradcam"]) == {
+        "last_add", "last_conv", "block3"}
+    assert m["attention"]["gradcam"]["last_add"]["n"] == m["n_test"]
+    assert all(m["blocking"][w]["n_blocked"] == m["n_test"] for w in ("p", "qrs", "t"))  # synthetic: all waves
+    with np.load(rec.path / "maps.npz") as z:
+        assert z["gradcam.last_add"].shape == (m["n_test"], 295) and z["gradcam.last_add"].dtype == np.float16
+        assert len(z["index"]) == m["n_test"] and "region_ratio.ecgradcam.block3" in z
+    curve = json.loads((rec.path / "curves.json").read_text())
+    assert len(curve) == 1 and {"train_loss", "heldout_loss"} <= set(curve[0])
+    with np.load(rec.path / "predictions.npz") as z:
+        first = z["prediction"].copy()
+        assert len(z["ids"]) == m["n_test"] and "prediction_block_qrs" in z
+    again = store.execute(spec, lambda d: exp.work(spec, d), force=True)
+    with np.load(again.path / "predictions.npz") as z:
+        assert np.array_equal(z["prediction"], first)
+    assert again.metrics()["attention"] == m["attention"]
+
+
+def test_train_missing_false_trains_nothing(tmp_path, monkeypatch):
+    from ecgstudy.studies.ecgradcam import run_grid
+
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    p = EcgradcamChapterParams(profile="demo", data="synthetic", datasets=("ludb",), ludb_targets=("qrs_ms", "sex"),
+                               folds=(0, 1), train_missing=False)
+    records = run_grid(p, store=RunStore(tmp_path / "r"), progress=False)
+    assert len(records) == 4 and {r.status for r in records} == {"missing"}
