@@ -45,6 +45,7 @@ CONTENT_PAGES = (
     Page("data_synthetic", "data-synthetic"),
     Page("iclr", "iclr"),
     Page("xecgnet", "xecgnet"),
+    Page("ecgradcam", "ecgradcam"),
 )
 #: Pages that summarise the build; they read the manifest and are rebuilt each time.
 SUMMARY_PAGES = (Page("intro", "intro"), Page("scorecard", "scorecard"))

@@ -132,3 +132,8 @@ for _dataset in ("ludb", "ptbxl"):
         function=partial(_ecgcam.run_ecgradcam, dataset=_dataset),
         profile_defaults=_profiles, version=_ecgcam.ECGRADCAM_VERSION,
     ))
+register(Experiment(
+    name="ecgradcam", title="ECGradCAM chapter: targets x folds, maps, wave blocking, the sex feature experiment",
+    params_model=_ecgcam.EcgradcamChapterParams, datasets=("ludb", "ptbxl"), notebook="ecgradcam.ipynb",
+    profile_defaults=_ecgcam.CHAPTER_PROFILES, version=_ecgcam.ECGRADCAM_VERSION,
+))

@@ -67,3 +67,16 @@ def test_cpsc_rows_wait_for_cpsc_and_show_substitute_data_beside(store: RunStore
     store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
     row = scorecard(store).set_index("key").loc["xecgnet.cpsc.g0.01.multi_acc"]
     assert row["reproduced"] == 0.8 and row["status"] == "measured (full)"
+
+
+def test_private_ecgradcam_rows_show_our_public_data_values_beside(store: RunStore):
+    metrics = {"targets": {"ludb.sex": {"accuracy_mean": 0.61, "auc_mean": 0.66}},
+               "sex_features": {"qrs": {"auc": 0.63}, "qrs+downslope": {"auc": 0.64}}}
+    spec = RunSpec("ecgradcam", {"profile": "cpu"}, "real", "real-checksum")
+    store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
+    table = scorecard(store).set_index("key")
+    row = table.loc["ecgradcam.sex.auc"]
+    assert row["status"].startswith("not reproducible") and row["reproduced"] is None
+    assert row["beside"] == "LUDB 0.660 (cpu)"
+    assert table.loc["ecgradcam.sex_lr_attn.auc", "beside"] == "LUDB 0.640 (cpu)"
+    assert table.loc["ecgradcam.sex_lr_qrs.auc", "beside"] == "LUDB 0.630 (cpu)"

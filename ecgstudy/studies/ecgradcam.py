@@ -590,3 +590,45 @@ def dataset_labels(data_kind: str) -> dict[str, str]:
     if data_kind == "real":
         return dict(DATASET_NAMES)
     return {k: f"synthetic stand-in for {v}" for k, v in DATASET_NAMES.items()}
+
+
+def cross_target_similarity(records, *, layer: str = "last_add") -> "pd.DataFrame":
+    """How alike the maps of one record are across models trained for different targets.
+
+    For every pair of runs of the same dataset, fold and seed but different targets, the
+    Pearson correlation of the two layer maps of each held-out record both runs share, averaged
+    over records; then the mean over pairs, per variant. A map that explains *the target* should
+    differ between targets; one near 1 says the map shows the model's activations, whatever it
+    measures (what the authors' ECGradCAM reduces to: the min-max channel-summed activation).
+
+    Returns:
+        One row per dataset and variant: ``dataset, variant, pairs, mean_corr``.
+    """
+    import itertools
+
+    import pandas as pd
+
+    maps: dict[tuple, dict[str, dict[str, np.ndarray]]] = {}
+    for rec in records:
+        if not rec.ok or not (rec.path / "maps.npz").exists():
+            continue
+        m = rec.metrics()
+        key = (m["dataset"], int(m["fold"]), int(m["seed"]))
+        with np.load(rec.path / "maps.npz") as z:
+            ids = [str(r) for r in z["record_ids"]]
+            maps.setdefault(key, {})[m["target"]] = {
+                v: dict(zip(ids, z[f"{v}.{layer}"].astype(np.float64))) for v in VARIANTS if f"{v}.{layer}" in z}
+    rows = []
+    for variant in VARIANTS:
+        per_ds: dict[str, list[float]] = {}
+        for (ds, _, _), by_target in maps.items():
+            for a, b in itertools.combinations(sorted(by_target), 2):
+                ma, mb = by_target[a].get(variant, {}), by_target[b].get(variant, {})
+                common = sorted(set(ma) & set(mb))
+                corr = [np.corrcoef(ma[r], mb[r])[0, 1] for r in common
+                        if np.std(ma[r]) > 0 and np.std(mb[r]) > 0]
+                if corr:
+                    per_ds.setdefault(ds, []).append(float(np.mean(corr)))
+        for ds, vals in per_ds.items():
+            rows.append({"dataset": ds, "variant": variant, "pairs": len(vals), "mean_corr": float(np.mean(vals))})
+    return pd.DataFrame(rows, columns=["dataset", "variant", "pairs", "mean_corr"])

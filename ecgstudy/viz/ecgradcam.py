@@ -1,0 +1,55 @@
+"""Figures of the ECGradCAM chapter (draw only: every value is computed before)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ecgstudy.data.types import FIDUCIAL_COLUMNS
+
+#: Shading of the delineated waves: (onset column, offset column, colour, label).
+WAVE_SPANS = (("p_on", "p_off", "tab:green", "P"), ("qrs_on", "qrs_off", "tab:orange", "QRS"),
+              ("t_on", "t_off", "tab:blue", "T"))
+
+
+def upsample_map(layer_map: np.ndarray, n_samples: int) -> np.ndarray:
+    """A layer map ``(T,)`` on the beat's ``n_samples`` by linear interpolation with half-sample
+    centres (step ``t`` at sample ``(t + 0.5) * n / T - 0.5``, as ``align_corners=False``).
+
+    >>> upsample_map(np.array([0.0, 1.0]), 4).tolist()
+    [0.0, 0.25, 0.75, 1.0]
+    """
+    t = len(layer_map)
+    centres = (np.arange(t) + 0.5) * n_samples / t - 0.5
+    return np.interp(np.arange(n_samples), centres, layer_map)
+
+
+def plot_beat_maps(beat: np.ndarray, layer_map: np.ndarray, fiducials: np.ndarray, *, lead_names: Sequence[str],
+                   lead: str, fs: float = 500.0, ax=None, title: str = ""):
+    """One median beat's lead with a map over it and the delineated waves shaded.
+
+    Args:
+        beat: ``(leads, samples)`` median beat. layer_map: ``(T,)`` non-negative map on the
+            layer's time axis (upsampled here). fiducials: ``(9,)`` in ``FIDUCIAL_COLUMNS`` order,
+            samples of the beat, -1 where absent.
+    """
+    ax = ax or plt.gca()
+    x = np.asarray(beat[list(lead_names).index(lead)], dtype=float)
+    n = len(x)
+    t = np.arange(n) / fs
+    m = upsample_map(np.asarray(layer_map, dtype=float), n)
+    span = m.max() - m.min()
+    m = (m - m.min()) / span if span > 0 else np.zeros_like(m)
+    f = dict(zip(FIDUCIAL_COLUMNS, np.asarray(fiducials).tolist()))
+    for on, off, colour, label in WAVE_SPANS:
+        if f[on] >= 0 and f[off] >= f[on]:
+            ax.axvspan(f[on] / fs, f[off] / fs, color=colour, alpha=0.12, lw=0, label=label)
+    lo, hi = x.min(), x.max()
+    ax.fill_between(t, lo, lo + m * (hi - lo), color="tab:red", alpha=0.35, lw=0, label="map")
+    ax.plot(t, x, color="black", lw=0.8)
+    ax.set_title(title, fontsize=9)
+    ax.set_yticks([])
+    ax.set_xlabel("time in the median beat (s)")
+    return ax
