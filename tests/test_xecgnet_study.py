@@ -140,3 +140,31 @@ def test_train_missing_false_trains_nothing(tmp_path, monkeypatch):
     p = get_experiment("xecgnet").params({"profile": "smoke", "data": "synthetic", "train_missing": False})
     records = run_grid(p, p.datasets, store=RunStore(tmp_path / "r"), progress=False)
     assert len(records) == 2 and {r.status for r in records} == {"missing"}
+
+
+@pytest.mark.realdata
+def test_cpsc_path_on_the_sample_records_pads_at_the_front_and_normalises_on_training_only():
+    from ecgstudy.data.cpsc2018 import load_cpsc, xecgnet_split
+    from ecgstudy.data.inputs import fit_lead_normaliser
+    from ecgstudy.errors import DataNotFoundError
+    from ecgstudy.studies.xecgnet_data import cpsc_split_data
+    from ecgstudy.testing import real_dataset
+
+    folder = real_dataset("cpsc2018")
+    with pytest.raises(DataNotFoundError, match="6,877"):
+        cpsc_split_data(folder, fs=500.0, input_samples=72_000, normalisation="train")  # only the samples
+    d = cpsc_split_data(folder, fs=500.0, input_samples=72_000, normalisation="train", min_records=1)
+    cs = load_cpsc(folder)
+    names = dict(zip(("train", "val", "test"), xecgnet_split([r.record_id for r in cs.records])))
+    assert {s: list(d.ids[s]) for s in names} == names
+    assert d.x["train"].shape[1:] == (12, 72_000) and d.class_names == tuple(cs.labels.columns)
+    rec = {r.record_id: r.signal for r in cs.records}
+    first = names["test"][0]
+    n = rec[first].shape[1]
+    norm = fit_lead_normaliser([rec[k] for k in names["train"]])  # training records only
+    x = d.x["test"][0]
+    assert np.all(x[:, : 72_000 - n] == 0)  # zeros in front
+    np.testing.assert_allclose(x[:, 72_000 - n:], norm.apply(rec[first]), rtol=1e-5, atol=1e-5)
+    assert (d.y["test"][0] == cs.labels.loc[first].to_numpy()).all()
+    all_norm = cpsc_split_data(folder, fs=500.0, input_samples=72_000, normalisation="all", min_records=1)
+    assert not np.allclose(all_norm.x["test"][0], x)  # the authors' switch: statistics of every record

@@ -176,13 +176,18 @@ def ptbxl_split_data(folder, *, normalisation: str) -> SplitData:
 CPSC_MIN_RECORDS = 1000
 
 
-def cpsc_split_data(folder, *, fs: float, input_samples: int, normalisation: str) -> SplitData:
-    """CPSC 2018 with the authors' split; records resampled to ``fs`` and front-padded."""
+def cpsc_split_data(folder, *, fs: float, input_samples: int, normalisation: str,
+                    min_records: int = CPSC_MIN_RECORDS) -> SplitData:
+    """CPSC 2018 with the authors' split; records resampled to ``fs`` and front-padded.
+
+    Fewer than ``min_records`` records (e.g. the 10 samples) raise :class:`DataNotFoundError`:
+    the chapter needs the training set; tests lower it to exercise the path on the samples.
+    """
     from ecgstudy.data.cpsc2018 import CPSC_FS, load_cpsc, xecgnet_split
     from ecgstudy.data.inputs import fit_lead_normaliser, pad_front, resample
 
     cs = load_cpsc(folder)
-    if len(cs) < CPSC_MIN_RECORDS:
+    if len(cs) < min_records:
         raise DataNotFoundError(folder, f"only {len(cs)} CPSC 2018 records (the samples?); the chapter needs the "
                                         "training set of 6,877: see `ecgstudy data download cpsc2018`")
     sig = {r.record_id: (r.signal if fs == CPSC_FS else resample(r.signal, CPSC_FS, fs)) for r in cs.records}
