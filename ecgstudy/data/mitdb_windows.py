@@ -68,7 +68,7 @@ from tqdm import tqdm
 
 from ecgstudy.data.mitdb import FS_HZ, beats_only, mitdb_records, read_mitdb_record
 from ecgstudy.data.segments import SkippedRecordsWarning, _lead_names
-from ecgstudy.data.types import BeatAnnotations, EcgRecord
+from ecgstudy.data.types import BeatAnnotations, EcgRecord, csr_take
 from ecgstudy.errors import DataError, ParameterError
 from ecgstudy.synthetic import CPSC_CLASSES, cpsc_like_records
 
@@ -157,11 +157,7 @@ class BeatWindows:
     def subset(self, index: np.ndarray) -> BeatWindows:
         """A new set with the windows at ``index`` (bool mask or integer array)."""
         idx = np.arange(len(self))[index]
-        counts = np.diff(self.beat_offsets)[idx]
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        take = np.concatenate(
-            [np.arange(self.beat_offsets[i], self.beat_offsets[i + 1]) for i in idx]
-        ).astype(np.int64) if len(idx) else np.zeros(0, np.int64)
+        offsets, take = csr_take(self.beat_offsets, idx)
         return BeatWindows(
             signals=self.signals[idx], labels=self.labels[idx], class_names=self.class_names,
             record_ids=self.record_ids[idx], start=self.start[idx], beat_offsets=offsets,

@@ -64,6 +64,21 @@ class BeatAnnotations:
     aux: np.ndarray
 
 
+def csr_take(offsets: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``idx`` of a CSR layout: the new ``offsets`` ``(len(idx) + 1,)`` and the positions
+    ``take`` of their items in the old item arrays (int64).
+
+    >>> new, take = csr_take(np.array([0, 2, 2, 5]), np.array([2, 0]))
+    >>> new.tolist(), take.tolist()
+    ([0, 3, 5], [2, 3, 4, 0, 1])
+    """
+    counts = np.diff(offsets)[idx]
+    new = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    take = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in idx]).astype(np.int64) \
+        if len(idx) else np.zeros(0, np.int64)
+    return new, take
+
+
 @dataclass
 class BeatSegments:
     """Fixed-length multi-beat segments with the beats they contain (ICLR-style).
@@ -110,11 +125,7 @@ class BeatSegments:
     def subset(self, index: np.ndarray) -> "BeatSegments":
         """A new set with the segments at ``index`` (bool mask or integer array)."""
         idx = np.arange(len(self))[index]
-        counts = np.diff(self.beat_offsets)[idx]
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        take = np.concatenate(
-            [np.arange(self.beat_offsets[i], self.beat_offsets[i + 1]) for i in idx]
-        ).astype(np.int64) if len(idx) else np.zeros(0, np.int64)
+        offsets, take = csr_take(self.beat_offsets, idx)
         return BeatSegments(
             signals=self.signals[idx], labels=self.labels[idx], record_ids=self.record_ids[idx],
             start=self.start[idx], pad_left=self.pad_left[idx], length=self.length[idx],

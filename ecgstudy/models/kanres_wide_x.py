@@ -45,6 +45,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ecgstudy.errors import ParameterError
+from ecgstudy.models.keras_init import keras_init_
 
 #: Keras ``BatchNormalization`` defaults as PyTorch arguments (momentum 0.99 -> 0.01).
 BN_EPS = 1e-3
@@ -173,14 +174,8 @@ class KanResWideX(nn.Module):
         return self.blocks
 
     def reset_parameters(self) -> None:
-        """Keras initialisation: Glorot-uniform kernels, zero biases; BN gamma 1, beta 0, fresh statistics."""
-        for m in self.modules():
-            if isinstance(m, (nn.Conv1d, nn.Linear)):
-                nn.init.xavier_uniform_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm1d):
-                m.reset_parameters()
+        """Keras initialisation (:func:`~ecgstudy.models.keras_init.keras_init_`)."""
+        keras_init_(self)
 
     def time_steps(self, n_samples: int) -> int:
         """Time steps T of the residual modules for an input of ``n_samples`` samples."""

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ecgstudy.errors import ParameterError
+from ecgstudy.models.keras_init import keras_init_
 
 AttentionHead = Literal["authors_code", "abn"]
 ATTENTION_HEADS: tuple[str, ...] = ("authors_code", "abn")
@@ -216,14 +217,8 @@ class XecgNet(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Keras initialisation: Glorot-uniform kernels, zero biases; BN gamma 1, beta 0."""
-        for m in self.modules():
-            if isinstance(m, (nn.Conv1d, nn.Linear)):
-                nn.init.xavier_uniform_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm1d):
-                m.reset_parameters()
+        """Keras initialisation (:func:`~ecgstudy.models.keras_init.keras_init_`)."""
+        keras_init_(self)
 
     def time_steps(self, n_samples: int) -> int:
         """T for an input of ``n_samples`` samples."""

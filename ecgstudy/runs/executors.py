@@ -92,3 +92,16 @@ def make_executor(name: str, *, address: str | None = None, progress: bool = Tru
     if name == "ray":
         return RayExecutor(address=address, progress=progress)
     raise ValueError(f"unknown executor {name!r}; choose 'local' or 'ray'")
+
+
+def run_grid_specs(specs: Sequence[RunSpec], *, executor: str = "local", store: RunStore | None = None,
+                   train_missing: bool = True, progress: bool = True) -> list[RunRecord]:
+    """Run (or reuse) the runs of a chapter's grid; return their records in ``specs`` order.
+
+    With ``train_missing=False`` nothing is trained: finished runs come back as they are and
+    the others with status ``"missing"`` (a chapter summarising a grid part-way done).
+    """
+    store = store or RunStore()
+    if not train_missing:
+        return [store.get(s) for s in specs]
+    return make_executor(executor, progress=progress).run(specs, store)

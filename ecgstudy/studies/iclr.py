@@ -195,16 +195,12 @@ def grid_values(params: IclrChapterParams) -> list[dict]:
 def run_grid(params: IclrChapterParams, *, store=None, progress: bool = True):
     """Run (or reuse) every fold run of the chapter; return their records (failures included;
     with ``train_missing=False`` runs not in the store come back with status ``"missing"``)."""
-    from ecgstudy.runs.executors import make_executor
+    from ecgstudy.runs.executors import run_grid_specs
     from ecgstudy.runs.registry import get_experiment
-    from ecgstudy.runs.store import RunStore
 
     exp = get_experiment("iclr-fold")
-    specs = [exp.spec(v) for v in grid_values(params)]
-    store = store or RunStore()
-    if not params.train_missing:
-        return [store.get(s) for s in specs]
-    return make_executor(params.executor, progress=progress).run(specs, store)
+    return run_grid_specs([exp.spec(v) for v in grid_values(params)], executor=params.executor, store=store,
+                          train_missing=params.train_missing, progress=progress)
 
 
 def fold_table(records) -> "pd.DataFrame":

@@ -184,14 +184,10 @@ def grid_specs(params: XecgChapterParams, datasets: tuple[str, ...]) -> list:
 def run_grid(params: XecgChapterParams, datasets: tuple[str, ...], *, store=None, progress: bool = True):
     """Run (or reuse) every run of the chapter; return their records (failures included; with
     ``train_missing=False`` runs not in the store come back with status ``"missing"``)."""
-    from ecgstudy.runs.executors import make_executor
-    from ecgstudy.runs.store import RunStore
+    from ecgstudy.runs.executors import run_grid_specs
 
-    store = store or RunStore()
-    specs = grid_specs(params, datasets)
-    if not params.train_missing:
-        return [store.get(s) for s in specs]
-    return make_executor(params.executor, progress=progress).run(specs, store)
+    return run_grid_specs(grid_specs(params, datasets), executor=params.executor, store=store,
+                          train_missing=params.train_missing, progress=progress)
 
 
 def run_table(records) -> "pd.DataFrame":
