@@ -168,3 +168,13 @@ def test_cpsc_path_on_the_sample_records_pads_at_the_front_and_normalises_on_tra
     assert (d.y["test"][0] == cs.labels.loc[first].to_numpy()).all()
     all_norm = cpsc_split_data(folder, fs=500.0, input_samples=72_000, normalisation="all", min_records=1)
     assert not np.allclose(all_norm.x["test"][0], x)  # the authors' switch: statistics of every record
+
+
+def test_summary_keeps_each_dataset_to_its_own_classes():
+    t = pd.concat([
+        _table([0.1, 0.1, 0.1]).assign(subset_acc=0.5, **{"f1.NORM": 0.9}),
+        _table([0.0, 0.0, 0.0]).assign(dataset="mitdb", subset_acc=0.4, **{"f1.PVC": 0.7}),
+    ], ignore_index=True)
+    m = chapter_summary(t, pd.DataFrame())["metrics"]
+    assert m["ptbxl"]["gamma_0"]["f1"] == pytest.approx({"NORM": 0.9})
+    assert m["mitdb"]["gamma_0"]["f1"] == pytest.approx({"PVC": 0.7})

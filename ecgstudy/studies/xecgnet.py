@@ -287,9 +287,10 @@ def chapter_summary(table: "pd.DataFrame", effects: "pd.DataFrame", *, min_seeds
         main = table[table["regulariser"] == "paper"]
         for (ds, g), part in main.groupby(["dataset", "gamma"]):
             means = part.drop(columns=["dataset", "gamma", "regulariser", "seed"]).mean(numeric_only=True)
-            entry = {k: float(v) for k, v in means.items() if not k.startswith("f1.")}
+            present = {k: float(v) for k, v in means.items() if v == v}  # a dataset's own columns only
+            entry = {k: v for k, v in present.items() if not k.startswith("f1.")}
             entry["acc"] = entry.get("subset_acc")
-            entry["f1"] = {k[3:]: float(v) for k, v in means.items() if k.startswith("f1.")}
+            entry["f1"] = {k[3:]: v for k, v in present.items() if k.startswith("f1.")}
             entry["n_seeds"] = int(len(part))
             metrics.setdefault(ds, {})[f"gamma_{g:g}"] = entry
     multi = effects[effects["metric"] == "multi_acc"] if len(effects) else effects
