@@ -146,8 +146,9 @@ def scorecard_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON
     if as_json:
         typer.echo(table.to_json(orient="records", indent=2))
         return
-    show = table[["key", "paper_value", "reproduced", "status"]].copy()
-    show["status"] = show["status"].str.slice(0, 60)
+    show = table[["key", "paper_value", "reproduced", "status", "beside"]].copy()
+    show["status"] = show["status"].str.slice(0, 40)
+    show = show.rename(columns={"beside": "ours on public data"})
     show["reproduced"] = show["reproduced"].map(lambda v: "" if v is None or v != v else f"{v:.4g}")
     typer.echo(show.to_string(index=False))
 
