@@ -57,17 +57,15 @@ from __future__ import annotations
 
 import json
 import sys
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
-from ecgstudy.data.mitdb import FS_HZ, beats_only, mitdb_records, read_mitdb_record
-from ecgstudy.data.segments import SkippedRecordsWarning, _lead_names
+from ecgstudy.data.mitdb import FS_HZ, beats_only, mitdb_records
+from ecgstudy.data.segments import _lead_names, read_mitdb_each
 from ecgstudy.data.types import BeatAnnotations, EcgRecord, csr_take
 from ecgstudy.errors import DataError, ParameterError
 from ecgstudy.synthetic import CPSC_CLASSES, cpsc_like_records
@@ -317,20 +315,10 @@ def mitdb_windows(
     parts: list[dict] = []
     names: dict[str, tuple[str, ...]] = {}
     errors: list[DataError] = []
-    for rid in tqdm(ids, desc="mitdb windows", unit="record", disable=not show):
-        try:
-            rec, ann = read_mitdb_record(folder, rid)
-        except DataError as exc:
-            if on_error == "raise":
-                raise
-            errors.append(exc)
-            continue
+    for rid, rec, ann in read_mitdb_each(folder, ids, on_error=on_error, progress=show, desc="mitdb windows",
+                                         skipped=errors):
         names[str(rid)] = rec.lead_names
         parts.append(_record_windows(rec, ann, up=up, down=down, length=length))
-    if errors:
-        if not parts:
-            raise DataError(folder, f"no record could be read ({len(errors)} tried): {errors[0]}")
-        warnings.warn(SkippedRecordsWarning(errors), stacklevel=2)
 
     cat = {k: np.concatenate([p[k] for p in parts]) for k in
            ("signals", "labels", "record_ids", "start", "counts", "beat_sample", "beat_symbol", "af_fraction")}

@@ -50,14 +50,14 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from ecgstudy.data.mitdb import FS_HZ, beats_only, mitdb_records, read_mitdb_record
-from ecgstudy.data.types import BeatAnnotations, BeatSegments
+from ecgstudy.data.types import BeatAnnotations, BeatSegments, EcgRecord
 from ecgstudy.errors import DataError, ParameterError
 
 #: Bump when the segmentation output changes for the same parameters (part of cache keys).
@@ -71,6 +71,35 @@ class SkippedRecordsWarning(UserWarning):
         self.errors = list(errors)
         super().__init__(f"skipped {len(self.errors)} corrupt record(s): "
                          + "; ".join(str(e) for e in self.errors))
+
+
+def read_mitdb_each(folder: Path, ids: Sequence[str], *, on_error: str, progress: bool, desc: str,
+                    skipped: list[DataError] | None = None) -> Iterator[tuple[str, EcgRecord, BeatAnnotations]]:
+    """Yield ``(record id, record, annotations)`` for each readable record of ``ids``, in order.
+
+    ``on_error="raise"`` stops at the first unreadable record; ``"skip"`` leaves it out (and
+    appends its error to ``skipped`` when given) and, after the last record, emits one
+    :class:`SkippedRecordsWarning` naming every skipped file, or raises :class:`DataError` when
+    no record at all could be read.
+    """
+    from tqdm import tqdm
+
+    errors: list[DataError] = skipped if skipped is not None else []
+    read = 0
+    for rid in tqdm(ids, desc=desc, unit="record", disable=not progress):
+        try:
+            rec, ann = read_mitdb_record(folder, rid)
+        except DataError as exc:
+            if on_error == "raise":
+                raise
+            errors.append(exc)
+            continue
+        read += 1
+        yield rid, rec, ann
+    if errors:
+        if not read:
+            raise DataError(folder, f"no record could be read ({len(errors)} tried): {errors[0]}")
+        warnings.warn(SkippedRecordsWarning(errors), stacklevel=3)
 
 
 def rr_boundaries(samples: np.ndarray, rr_fraction: float = 2 / 3) -> np.ndarray:
@@ -152,28 +181,11 @@ def iclr_segments(
     keep_set = None if keep is None else set(keep)
     parts: list[dict] = []
     names: list[tuple[str, ...]] = []
-    errors: list[DataError] = []
-    if progress:
-        from tqdm import tqdm
-        ids_iter = tqdm(ids, desc="mitdb segments", unit="record")
-    else:
-        ids_iter = ids
-    for rid in ids_iter:
-        try:
-            rec, ann = read_mitdb_record(folder, rid)
-        except DataError as exc:
-            if on_error == "raise":
-                raise
-            errors.append(exc)
-            continue
+    for rid, rec, ann in read_mitdb_each(folder, ids, on_error=on_error, progress=progress, desc="mitdb segments"):
         names.append(rec.lead_names)
         parts.append(_cut_record(rec.signal, beats_only(ann), rid, length=length,
                                  rr_fraction=rr_fraction, keep=keep_set,
                                  duplicate_lead0=duplicate_lead0, label_rule=label_rule))
-    if errors:
-        if not parts:
-            raise DataError(folder, f"no record could be read ({len(errors)} tried): {errors[0]}")
-        warnings.warn(SkippedRecordsWarning(errors), stacklevel=2)
     return _concat(parts, length=length, lead_names=_lead_names(names, duplicate_lead0))
 
 
