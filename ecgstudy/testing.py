@@ -18,3 +18,17 @@ def real_dataset(key: str) -> Path:
         where = f"under ECGSTUDY_DATA={env}" if env else "(ECGSTUDY_DATA is not set)"
         pytest.skip(f"{dataset_info(key).title} not found {where}: this test needs the real data")
     return folder
+
+
+def randomise_batchnorm_(model):
+    """Give every BatchNorm1d of ``model`` non-trivial statistics and affine weights (in place, from
+    torch's global generator), so that eval mode is not the identity; returns ``model``."""
+    from torch import nn
+
+    for bn in model.modules():
+        if isinstance(bn, nn.BatchNorm1d):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+            nn.init.uniform_(bn.weight, 0.5, 1.5)
+            nn.init.uniform_(bn.bias, -0.2, 0.2)
+    return model

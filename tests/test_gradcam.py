@@ -14,6 +14,7 @@ from torch import nn
 from ecgstudy.attribution import ECGradCAM, GradCAM, channel_sum_map
 from ecgstudy.errors import ParameterError
 from ecgstudy.models import KanResWideX
+from ecgstudy.testing import randomise_batchnorm_
 
 
 class Tiny(nn.Module):
@@ -52,14 +53,7 @@ def tiny() -> Tiny:
 @pytest.fixture(scope="module")
 def kanres() -> KanResWideX:
     torch.manual_seed(0)
-    m = KanResWideX(n_outputs=3)
-    for bn in m.modules():  # non-trivial BN statistics
-        if isinstance(bn, nn.BatchNorm1d):
-            bn.running_mean.uniform_(-0.5, 0.5)
-            bn.running_var.uniform_(0.5, 2.0)
-            nn.init.uniform_(bn.weight, 0.5, 1.5)
-            nn.init.uniform_(bn.bias, -0.2, 0.2)
-    return m.eval()
+    return randomise_batchnorm_(KanResWideX(n_outputs=3)).eval()
 
 
 @pytest.fixture(scope="module")

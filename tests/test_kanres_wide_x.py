@@ -20,19 +20,13 @@ from ecgstudy.models.kanres_wide_x import (
     keras_same_padding,
     output_steps,
 )
+from ecgstudy.testing import randomise_batchnorm_
 
 
 @pytest.fixture(scope="module")
 def model() -> KanResWideX:
     torch.manual_seed(0)
-    m = KanResWideX()
-    for bn in m.modules():  # non-trivial BN statistics, so eval mode is not the identity
-        if isinstance(bn, nn.BatchNorm1d):
-            bn.running_mean.uniform_(-0.5, 0.5)
-            bn.running_var.uniform_(0.5, 2.0)
-            nn.init.uniform_(bn.weight, 0.5, 1.5)
-            nn.init.uniform_(bn.bias, -0.2, 0.2)
-    return m.eval()
+    return randomise_batchnorm_(KanResWideX()).eval()
 
 
 # --- lengths -------------------------------------------------------------------------------------
