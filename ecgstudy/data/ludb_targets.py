@@ -88,13 +88,22 @@ def global_beats(waves_per_lead: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
     Per-lead beats (:func:`~ecgstudy.data.ludb.waves_to_beats`) are grouped by overlapping
     QRS; onset = earliest, offset = latest, peak = median over the leads that have the
-    wave. One row per beat, in time order.
+    wave (:func:`group_beats`). One row per beat, in time order.
     """
-    parts = []
-    for lead, table in waves_per_lead.items():
-        b = waves_to_beats(table)
-        if len(b):
-            parts.append(b.assign(lead=lead))
+    return group_beats({lead: waves_to_beats(table) for lead, table in waves_per_lead.items()})
+
+
+def group_beats(beats_per_lead: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Group per-lead beat tables into global beats (the rule of :func:`global_beats`).
+
+    Args:
+        beats_per_lead: ``{lead: beat table}``, ``FIDUCIAL_COLUMNS`` in samples, one row per
+            QRS (onset, peak and offset all present), a P or T wave either complete or -1.
+
+    Returns:
+        One row per global beat in time order: ``FIDUCIAL_COLUMNS`` and ``n_leads``.
+    """
+    parts = [b.assign(lead=lead) for lead, b in beats_per_lead.items() if len(b)]
     cols = [*FIDUCIAL_COLUMNS, "n_leads"]
     if not parts:
         return pd.DataFrame(np.zeros((0, len(cols)), np.int64), columns=cols)

@@ -206,7 +206,8 @@ def synthetic_data(n: int, seed: int = 0) -> MedianBeatData:
                           lead_names=tuple(mb.lead_names), skipped=mb.skipped)
 
 
-def _files(folder: Path) -> list[str]:
+def dataset_files(folder: Path) -> list[str]:
+    """Every file under ``folder`` (relative paths, sorted; hidden files left out): a cache key's inputs."""
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                   if p.is_file() and not p.name.startswith("."))
 
@@ -222,4 +223,4 @@ def load_median_beat_data(dataset: str, source, *, n_synthetic: int = 400) -> Me
     folder = Path(source.folders[dataset])
     build = functools.partial(ludb_data if dataset == "ludb" else ptbxl_data, folder)
     return cached(f"ecgradcam_{dataset}", {"dataset": dataset, "leads": "I,II,V1-V6", "samples": 600},
-                  folder, _files(folder), build, algorithm=PREPARATION_VERSION, load=MedianBeatData.load)
+                  folder, dataset_files(folder), build, algorithm=PREPARATION_VERSION, load=MedianBeatData.load)
