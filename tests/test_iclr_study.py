@@ -9,9 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import ecgstudy.studies.iclr as iclr_study
+from ecgstudy.metrics import paired_test
 from ecgstudy.runs.registry import get_experiment
 from ecgstudy.runs.store import RunStore
-from ecgstudy.studies.iclr import IclrChapterParams, grid_values, summary_metrics
+from ecgstudy.studies.iclr import (
+    IclrChapterParams,
+    compare_methods,
+    grid_values,
+    summary_metrics,
+)
 
 
 def test_grid_covers_methods_splits_folds_seeds_and_ablation():
@@ -94,3 +101,70 @@ def test_train_missing_false_summarises_only_what_is_stored(tmp_path, monkeypatc
     records = run_grid(p, store=store, progress=False)
     assert len(records) == 4 and {r.status for r in records} == {"missing"}
     assert not (tmp_path / "results").exists()  # nothing was trained or written
+
+
+def test_compare_methods_pairs_runs_by_fold_and_seed():
+    rows = []
+    acc_l2 = {(0, 0): 0.95, (1, 0): 0.97, (2, 0): 0.96, (0, 1): 0.94}
+    acc_cl = {(0, 0): 0.90, (1, 0): 0.93, (2, 0): 0.91, (1, 1): 0.50}  # (0, 1) / (1, 1) have no partner
+    for method, accs in (("l2", acc_l2), ("classifier", acc_cl)):
+        for (fold, seed), acc in accs.items():
+            rows.append({"method": method, "split": "segment", "fold": fold, "seed": seed, "kernel_size": 151,
+                         "accuracy": acc, "auc": acc})
+    rows.append({"method": "classifier", "split": "record", "fold": 0, "seed": 0, "kernel_size": 151,
+                 "accuracy": 0.1, "auc": 0.1})  # another split: ignored
+    rows.append({"method": "l2", "split": "segment", "fold": 0, "seed": 0, "kernel_size": 72,
+                 "accuracy": 0.1, "auc": 0.1})  # another kernel: ignored
+    t = pd.DataFrame(rows)
+    c = compare_methods(t, a="l2", kernel_size=151, n_boot=200).set_index("metric")
+    ref = paired_test([0.95, 0.97, 0.96], [0.90, 0.93, 0.91], n_boot=200)
+    assert c.loc["accuracy", "n"] == 3
+    assert c.loc["accuracy", "mean_diff"] == pytest.approx(0.0466666, abs=1e-6) == ref["mean_diff"]
+    assert (c.loc["accuracy", "low"], c.loc["accuracy", "high"]) == pytest.approx((ref["low"], ref["high"]))
+    assert c.loc["accuracy", "verdict"] == "higher"
+    one = compare_methods(t[~t["fold"].isin([1, 2])], a="l2", kernel_size=151).iloc[0]
+    assert one["n"] == 1 and one["verdict"] == "too few runs"
+    assert compare_methods(t.iloc[:0], a="l2", kernel_size=151).empty
+
+
+def test_doctests_pass():
+    import doctest
+
+    result = doctest.testmod(iclr_study, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_chapter_verdicts_on_a_hand_made_grid():
+    from ecgstudy.studies.iclr import chapter_verdicts
+
+    rows, curves = [], []
+    for seed in range(2):
+        for fold in range(3):
+            base = 0.90 + 0.01 * fold
+            for method, split, acc in (("classifier", "segment", base), ("l2", "segment", base + 0.05),
+                                       ("cascaded", "segment", base), ("classifier", "record", base - 0.1),
+                                       ("l2", "record", base - 0.1)):
+                row = {"method": method, "split": split, "fold": fold, "seed": seed, "kernel_size": 151,
+                       "accuracy": acc, "auc": acc}
+                if method == "l2":
+                    row |= {"loc_auroc": 0.8 + 0.01 * fold, "loc_ratio": 3.0, "grade_I": 0.4}
+                rows.append(row)
+                gap = 0.3 if method == "cascaded" else 0.0
+                curves.append({"method": method, "split": split, "fold": fold, "seed": seed, "kernel_size": 151,
+                               "epoch": 1, "train_loss": 0.5, "eval_loss": 0.5})
+                curves.append({"method": method, "split": split, "fold": fold, "seed": seed, "kernel_size": 151,
+                               "epoch": 2, "train_loss": 0.2 + 0.01 * fold, "eval_loss": 0.2 + gap})
+    v = chapter_verdicts(pd.DataFrame(rows), pd.DataFrame(curves), kernel_size=151, epochs=3, n_boot=200)
+    m = v["metrics"]
+    joint = {r["metric"]: r for r in m["joint_vs_classifier"]}
+    assert joint["accuracy"]["mean_diff"] == pytest.approx(0.05) and joint["accuracy"]["verdict"] == "higher"
+    assert m["accuracy_classifier"]["ours"] == pytest.approx(0.91) and m["accuracy_classifier"]["position"] == "below"
+    # last-epoch gaps: cascaded 0.3 - 0.01 fold (mean 0.29), classifier -0.01 fold (mean -0.01)
+    gap = m["cascaded_gap"]
+    assert gap["cascaded"] == pytest.approx(0.29) and gap["classifier"] == pytest.approx(-0.01)
+    assert m["cascaded_gap"]["mean_diff"] == pytest.approx(0.30)
+    assert m["record_minus_segment_l2"]["mean_diff"] == pytest.approx(-0.15)
+    assert m["attention"]["auroc"] == pytest.approx(0.81) and m["attention"]["class_I_percent"] == pytest.approx(40)
+    md = v["markdown"]
+    assert md.startswith("1. *Joint learning") and "**agrees**" in md and "below it" in md and "prefers" in md
+    assert chapter_verdicts(pd.DataFrame(), pd.DataFrame(), kernel_size=151, epochs=3)["metrics"] == {}

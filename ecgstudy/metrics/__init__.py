@@ -19,6 +19,7 @@ from ecgstudy.metrics.intervals import (
     percentile_interval,
     resample_indices,
     summarise,
+    unpaired_diff,
 )
 from ecgstudy.metrics.multilabel import (
     MULTILABEL_KEYS,
@@ -39,5 +40,6 @@ __all__ = [
     "predict_multilabel",
     "resample_indices",
     "summarise",
+    "unpaired_diff",
     "to_binary",
 ]
