@@ -19,6 +19,7 @@ from ecgstudy.runs.params import validate
 from ecgstudy.runs.registry import get_experiment
 from ecgstudy.runs.store import RunStore
 from ecgstudy.studies import ecgradcam_features as features_module
+from ecgstudy.studies import ecgradcam_verdicts as verdicts_module
 from ecgstudy.studies.ecgradcam import (
     EcgradcamChapterParams,
     EcgradcamRunParams,
@@ -31,6 +32,7 @@ from ecgstudy.studies.ecgradcam import (
 )
 from ecgstudy.studies.ecgradcam_data import MedianBeatData
 from ecgstudy.studies.ecgradcam_features import downslope_features, lead_downslope, sex_feature_experiment
+from ecgstudy.studies.ecgradcam_verdicts import blocking_verdicts, chapter_verdicts, region_verdicts
 
 #          p_on p_peak p_off qrs_on qrs_peak qrs_off t_on t_peak t_off
 FID = np.array([[100, 120, 140, 200, 220, 240, 300, 340, 380],
@@ -38,7 +40,7 @@ FID = np.array([[100, 120, 140, 200, 220, 240, 300, 340, 380],
 
 
 def test_doctests_pass():
-    for module in (region_mass_module, features_module):
+    for module in (region_mass_module, features_module, verdicts_module):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, module.__name__
 
@@ -268,3 +270,45 @@ def test_train_missing_false_trains_nothing(tmp_path, monkeypatch):
                                folds=(0, 1), train_missing=False)
     records = run_grid(p, store=RunStore(tmp_path / "r"), progress=False)
     assert len(records) == 4 and {r.status for r in records} == {"missing"}
+
+
+def test_verdicts_on_hand_made_runs():
+    rows = []
+    for fold in range(4):
+        rows.append({"dataset": "ludb", "target": "qrs_ms", "task": "regression", "fold": fold,
+                     "ratio.gradcam.last_add": 2.0 + 0.1 * fold, "ratio.ecgradcam.last_add": 0.9 + 0.2 * (fold % 2)})
+        rows.append({"dataset": "ludb", "target": "hr_bpm", "task": "regression", "fold": fold,
+                     "ratio.gradcam.last_add": np.nan, "ratio.ecgradcam.last_add": np.nan})  # no region: left out
+    table = pd.DataFrame(rows)
+    reg = region_verdicts(table, n_boot=200).set_index("variant")
+    assert list(reg["target"]) == ["qrs_ms", "qrs_ms"]
+    assert reg.loc["gradcam", "ratio"] == pytest.approx(2.15) and reg.loc["gradcam", "verdict"] == "higher"
+    assert reg.loc["ecgradcam", "ratio"] == pytest.approx(1.0)
+    assert reg.loc["ecgradcam", "verdict"] == "no clear difference"
+
+    summary = pd.DataFrame([
+        {"dataset": "ludb", "target": "qrs_ms", "task": "regression",
+         "block_p_delta_mae": 0.5, "block_qrs_delta_mae": 4.0, "block_t_delta_mae": 1.0},
+        {"dataset": "ludb", "target": "t_amp_V5_mV", "task": "regression",
+         "block_p_delta_mae": 0.0, "block_qrs_delta_mae": 0.2, "block_t_delta_mae": 0.1},
+        {"dataset": "ludb", "target": "sex", "task": "binary",  # accuracy: a drop is harm
+         "block_p_delta_accuracy": -0.01, "block_qrs_delta_accuracy": -0.2, "block_t_delta_accuracy": 0.05},
+        {"dataset": "ludb", "target": "hr_bpm", "task": "regression",
+         "block_p_delta_mae": 9.0, "block_qrs_delta_mae": 9.0, "block_t_delta_mae": 9.0},
+    ])
+    blk = blocking_verdicts(summary).set_index("target")
+    assert list(blk.index) == ["qrs_ms", "t_amp_V5_mV", "sex"]
+    assert blk.loc["qrs_ms", "worst"] == "qrs" and bool(blk.loc["qrs_ms", "agrees"])
+    assert blk.loc["t_amp_V5_mV", "worst"] == "qrs" and not blk.loc["t_amp_V5_mV", "agrees"]
+    assert blk.loc["sex", "worst"] == "qrs" and blk.loc["sex", "harm"] == pytest.approx(0.2)
+
+    sim = pd.DataFrame({"dataset": ["ludb", "ludb"], "variant": ["gradcam", "ecgradcam"], "pairs": [3, 3],
+                        "mean_corr": [0.1, 0.9]})
+    v = chapter_verdicts(table, summary, sim, {"estimate": 0.01, "low": -0.02, "high": 0.04}, names={"ludb": "LUDB"},
+                         seed=0)
+    assert v["metrics"]["regions_gradcam"] == {"above": 1, "scored": 1}
+    assert v["metrics"]["same_maps_ecgradcam"] is True
+    assert v["metrics"]["blocking"] == {"agrees": 2, "targets": 3}
+    assert v["metrics"]["sex_feature"]["verdict"] == "no clear difference"
+    md = v["markdown"]
+    assert md.count("\n") == 3 and "**no** for ECGradCAM" in md and "**not shown**" in md

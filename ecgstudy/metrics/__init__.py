@@ -14,6 +14,7 @@ from ecgstudy.metrics.binary import (
 )
 from ecgstudy.metrics.intervals import (
     bootstrap_ci,
+    interval_verdict,
     mean_sd,
     paired_test,
     percentile_interval,
@@ -32,6 +33,7 @@ __all__ = [
     "MULTILABEL_KEYS",
     "binary_metrics",
     "bootstrap_ci",
+    "interval_verdict",
     "mean_sd",
     "multilabel_metrics",
     "paired_test",

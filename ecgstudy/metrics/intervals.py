@@ -9,6 +9,8 @@
   over folds x seeds, as the paper's "mean ± sd" cells.
 * :func:`paired_test`: Wilcoxon signed-rank test (scipy) of paired per-run values of two
   methods plus the mean difference with a bootstrap interval.
+* :func:`interval_verdict`: the study's one rule for reading an interval against a reference
+  value (above, below, no clear difference).
 * :func:`unpaired_diff`: the difference of two groups' means (runs that cannot be paired,
   e.g. segment-wise against record-wise folds) with a bootstrap interval that resamples each
   group on its own.
@@ -251,3 +253,22 @@ def unpaired_diff(
     stats = x[ia].mean(axis=1) - y[ib].mean(axis=1)
     out["low"], out["high"] = percentile_interval(stats, level)
     return out
+
+
+def interval_verdict(low: float, high: float, *, reference: float = 0.0) -> str:
+    """The study's rule for an estimate with a 95 % interval ``[low, high]``: ``"higher"`` when
+    the whole interval lies above ``reference``, ``"lower"`` when below, ``"no clear
+    difference"`` when it contains it, ``"too few runs"`` without an interval (NaN).
+
+    >>> interval_verdict(0.002, 0.01), interval_verdict(-0.01, 0.003), interval_verdict(float("nan"), 1.0)
+    ('higher', 'no clear difference', 'too few runs')
+    >>> interval_verdict(1.2, 1.9, reference=1.0)
+    'higher'
+    """
+    if low != low or high != high:
+        return "too few runs"
+    if low > reference:
+        return "higher"
+    if high < reference:
+        return "lower"
+    return "no clear difference"

@@ -326,20 +326,16 @@ def compare_methods(table: "pd.DataFrame", *, a: str, b: str = "classifier", spl
 
 
 def difference_verdict(low: float, high: float) -> str:
-    """The chapter's rule for a difference ``a - b`` with a 95 % interval ``[low, high]``:
-    ``"higher"`` when the whole interval is above 0, ``"lower"`` when below, ``"no clear
-    difference"`` when it contains 0, ``"too few runs"`` without an interval.
+    """The chapter's rule for a difference ``a - b`` with a 95 % interval ``[low, high]``
+    (:func:`ecgstudy.metrics.interval_verdict` against 0): ``"higher"``, ``"lower"``, ``"no clear
+    difference"`` or ``"too few runs"``.
 
     >>> difference_verdict(0.002, 0.01), difference_verdict(-0.01, 0.003), difference_verdict(float("nan"), 1.0)
     ('higher', 'no clear difference', 'too few runs')
     """
-    if low != low or high != high:
-        return "too few runs"
-    if low > 0:
-        return "higher"
-    if high < 0:
-        return "lower"
-    return "no clear difference"
+    from ecgstudy.metrics import interval_verdict
+
+    return interval_verdict(low, high, reference=0.0)
 
 
 #: The paper's MIT-BIH numbers the verdicts quote (paper-specs 2.6 rows 9-11).

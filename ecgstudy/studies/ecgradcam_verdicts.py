@@ -1,0 +1,177 @@
+"""The ECGradCAM chapter's verdicts: each claim of Hicks et al. tested by one written rule.
+
+The rule is :func:`ecgstudy.metrics.interval_verdict`: an estimate counts as above (below) a
+reference only when its whole 95 % bootstrap interval lies above (below) it. The claims:
+
+1. *A network measuring a target attends to the waves that define it*: per target and Grad-CAM
+   variant, the map mass in the target's defining region over the region's share of the beat
+   (the ``ratio`` of :mod:`ecgstudy.explain.region_mass`; 1 = no preference), averaged over runs,
+   with the bootstrap interval of that mean (:func:`region_verdicts`).
+2. *The maps show what the network measures*: the mean correlation of one record's maps
+   between models trained for different targets (:func:`~ecgstudy.studies.ecgradcam.cross_target_similarity`);
+   the authors' ECGradCAM is the min-max scaled channel-summed activation whatever the target,
+   so a correlation near 1 says its maps show the network's activations, not the measurement.
+   The rule: "target-independent" at a mean correlation of :data:`SAME_MAP_CORR` or more.
+3. *Blocking the defining wave hurts most* (the paper's wave-blocking test): per target with a
+   defining wave, the wave whose replacement by a straight line worsens the held-out metric
+   most, against :func:`defining_waves` (:func:`blocking_verdicts`).
+4. *An attention-derived feature (R-wave downslope) improves a sex classifier beyond QRS
+   duration*: the AUC difference with its bootstrap interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ecgstudy.studies.ecgradcam import VARIANTS, WAVES, target_region
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Mean cross-target map correlation from which maps count as target-independent.
+SAME_MAP_CORR = 0.8
+_REGION_WORDS = {"higher": "looks at it", "lower": "avoids it", "no clear difference": "no clear preference",
+                 "too few runs": "too few runs"}
+
+
+def defining_waves(target: str) -> tuple[str, ...]:
+    """The waves (of ``"p"``, ``"qrs"``, ``"t"``) named by the fiducials of ``target``'s defining
+    region (:func:`~ecgstudy.studies.ecgradcam.target_region`); empty without a region.
+
+    >>> defining_waves("qrs_ms"), defining_waves("qt_ms"), defining_waves("t_amp_V5_mV"), defining_waves("age")
+    (('qrs',), ('qrs', 't'), ('t',), ())
+    """
+    names = {fid.split("_")[0] for part in target_region(target) for fid in part[:2]}
+    return tuple(w for w in WAVES if w in names)
+
+
+def region_verdicts(table: "pd.DataFrame", *, layer: str = "last_add", n_boot: int = 2000,
+                    seed: int = 0) -> "pd.DataFrame":
+    """Claim 1 per dataset, target and variant.
+
+    Args:
+        table: :func:`~ecgstudy.studies.ecgradcam.run_table` (columns ``ratio.<variant>.<layer>``).
+
+    Returns:
+        ``dataset, target, variant, n`` (runs), ``ratio`` (mean over runs), ``low``, ``high``
+        (95 % bootstrap interval of the mean), ``verdict`` (:func:`interval_verdict` against 1)
+        for targets with a defining region.
+    """
+    import pandas as pd
+
+    from ecgstudy.metrics import bootstrap_ci, interval_verdict
+
+    cols = ["dataset", "target", "variant", "n", "ratio", "low", "high", "verdict"]
+    rows = []
+    if not len(table):
+        return pd.DataFrame(columns=cols)
+    for (ds, target), part in table.groupby(["dataset", "target"], sort=False):
+        if not target_region(target):
+            continue
+        for variant in VARIANTS:
+            col = f"ratio.{variant}.{layer}"
+            vals = part[col].dropna().to_numpy(dtype=float) if col in part else np.array([])
+            if len(vals) >= 2:
+                ci = bootstrap_ci(vals, n_boot=n_boot, seed=seed)
+                lo, hi = ci["low"], ci["high"]
+            else:
+                lo = hi = float("nan")
+            rows.append({"dataset": ds, "target": target, "variant": variant, "n": int(len(vals)),
+                         "ratio": float(vals.mean()) if len(vals) else float("nan"), "low": lo, "high": hi,
+                         "verdict": interval_verdict(lo, hi, reference=1.0)})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def blocking_verdicts(summary: "pd.DataFrame") -> "pd.DataFrame":
+    """Claim 3 per dataset and target with a defining wave.
+
+    Args:
+        summary: :func:`~ecgstudy.studies.ecgradcam.target_summary` (``block_<wave>_delta_<metric>``).
+
+    Returns:
+        ``dataset, target, defining`` (waves, "+"-joined), ``worst`` (the wave whose blocking
+        hurt the held-out metric most: MAE up, accuracy down), ``harm`` (that change, signed so
+        that positive is worse) and ``agrees`` (``worst`` is a defining wave).
+    """
+    import pandas as pd
+
+    cols = ["dataset", "target", "defining", "worst", "harm", "agrees"]
+    rows = []
+    for _, r in (summary.iterrows() if len(summary) else []):
+        waves = defining_waves(r["target"])
+        if not waves:
+            continue
+        binary = r["task"] == "binary"
+        metric = "accuracy" if binary else "mae"
+        harm = {w: (-1 if binary else 1) * float(r.get(f"block_{w}_delta_{metric}", np.nan)) for w in WAVES}
+        harm = {w: h for w, h in harm.items() if h == h}
+        if not harm:
+            continue
+        worst = max(harm, key=harm.get)
+        rows.append({"dataset": r["dataset"], "target": r["target"], "defining": "+".join(waves), "worst": worst,
+                     "harm": harm[worst], "agrees": worst in waves})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def chapter_verdicts(table: "pd.DataFrame", summary: "pd.DataFrame", similarity: "pd.DataFrame",
+                     sex_auc_diff: Mapping[str, float] | None, *, names: Mapping[str, str],
+                     layer: str = "last_add", seed: int = 0) -> dict:
+    """The four claims' verdicts (see the module docstring) as a numbered Markdown list.
+
+    Args:
+        table, summary: :func:`~ecgstudy.studies.ecgradcam.run_table` / ``target_summary``.
+        similarity: :func:`~ecgstudy.studies.ecgradcam.cross_target_similarity`.
+        sex_auc_diff: the sex experiment's ``comparison["auc_diff"]`` (``estimate``, ``low``,
+            ``high``), or None when it did not run. names: dataset key -> name on the page.
+
+    Returns:
+        ``{"markdown": str, "metrics": dict, "regions": DataFrame, "blocking": DataFrame}``.
+    """
+    from ecgstudy.metrics import interval_verdict
+
+    lines, out = [], {}
+    regions = region_verdicts(table, layer=layer, seed=seed)
+    if len(regions):
+        parts = []
+        for variant, label in (("gradcam", "textbook Grad-CAM"), ("ecgradcam", "the authors' ECGradCAM")):
+            v = regions[regions["variant"] == variant]
+            hit = v[v["verdict"] == "higher"]
+            parts.append(f"with {label}, {len(hit)} of {len(v)} targets put more than a uniform share of the map in "
+                         f"their defining region (95 % interval above 1"
+                         + (f": {', '.join(hit['target'])}" if len(hit) else "") + ")")
+            out[f"regions_{variant}"] = {"above": int(len(hit)), "scored": int(len(v))}
+        lines.append("*A network measuring a target attends to the waves that define it.* At the last residual "
+                     "addition, " + "; ".join(parts) + ".")
+    if len(similarity):
+        sim = similarity.set_index(["dataset", "variant"])["mean_corr"]
+        parts = []
+        for (ds, variant), corr in sim.items():
+            parts.append(f"{names.get(ds, ds)}, {variant}: {corr:.2f}")
+        ecg = similarity[similarity["variant"] == "ecgradcam"]["mean_corr"]
+        same = bool(len(ecg)) and float(ecg.mean()) >= SAME_MAP_CORR
+        lines.append("*The maps show what the network measures.* Mean correlation of one record's maps between "
+                     f"models of different targets ({'; '.join(parts)}): "
+                     + ("**no** for ECGradCAM, whose maps hardly change with the target (correlation of "
+                        f"{SAME_MAP_CORR} or more): they show where the network's activations are"
+                        if same else "the maps do change with the target")
+                     + ".")
+        out["same_maps_ecgradcam"] = same
+    blocking = blocking_verdicts(summary)
+    if len(blocking):
+        lines.append(f"*Blocking the defining wave hurts most.* For {int(blocking['agrees'].sum())} of "
+                     f"{len(blocking)} targets the most harmful wave to blank is a defining one ("
+                     + ", ".join(f"{r.target}: {r.worst.upper()}" for r in blocking.itertuples()) + ").")
+        out["blocking"] = {"agrees": int(blocking["agrees"].sum()), "targets": int(len(blocking))}
+    if sex_auc_diff is not None:
+        v = interval_verdict(sex_auc_diff["low"], sex_auc_diff["high"])
+        word = {"higher": "**agrees**", "lower": "**contradicts the paper**", "no clear difference": "**not shown**",
+                "too few runs": "**not testable**"}[v]
+        lines.append(f"*The R-wave downslope, pointed at by the maps, improves a sex classifier beyond QRS "
+                     f"duration.* AUC change {sex_auc_diff['estimate']:+.3f} (95 % CI {sex_auc_diff['low']:+.3f} to "
+                     f"{sex_auc_diff['high']:+.3f}): {word}.")
+        out["sex_feature"] = {"verdict": v, **{k: float(sex_auc_diff[k]) for k in ("estimate", "low", "high")}}
+    markdown = "\n".join(f"{i}. {t}" for i, t in enumerate(lines, 1)) or "No finished runs: no verdicts."
+    return {"markdown": markdown, "metrics": out, "regions": regions, "blocking": blocking}
