@@ -113,6 +113,14 @@ def test_delineate_record_reports_a_flat_lead_and_keeps_the_others() -> None:
         delineate_lead(sig[1], rs.fs, method="magic")
 
 
+def test_missing_neurokit_is_an_error_not_a_failed_lead(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "neurokit2", None)
+    with pytest.raises(ImportError, match="neurokit2"):
+        delineate_record(np.zeros((2, 100)), 500.0, ["I", "II"])
+
+
 def test_estimates_round_trip_and_scores(tmp_path) -> None:
     rs = measurement_records(3, seed=2)
     ids = [str(r) for r in rs.record_ids]

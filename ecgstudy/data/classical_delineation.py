@@ -103,6 +103,16 @@ def beats_from_neurokit(r_peaks: np.ndarray, waves: dict, n_samples: int) -> pd.
     return table.sort_values("qrs_peak", kind="stable").reset_index(drop=True)
 
 
+def _neurokit():
+    """NeuroKit2, or an ImportError that says so (never taken for a lead that failed)."""
+    try:
+        import neurokit2
+    except ImportError as exc:
+        raise ImportError("the classical delineator needs neurokit2, a dependency of ecgstudy "
+                          "(pip install 'neurokit2>=0.2.13')") from exc
+    return neurokit2
+
+
 def delineate_lead(x: np.ndarray, fs: float, *, method: str = "prominence") -> pd.DataFrame:
     """NeuroKit2's clean -> R peaks -> delineation of one lead; beat table of :func:`beats_from_neurokit`.
 
@@ -112,8 +122,7 @@ def delineate_lead(x: np.ndarray, fs: float, *, method: str = "prominence") -> p
     Raises:
         ValueError (or NeuroKit2's own error) when the lead cannot be delineated.
     """
-    import neurokit2 as nk
-
+    nk = _neurokit()
     if method not in METHODS:
         raise ParameterError(f"method must be one of {METHODS}, got {method!r}")
     x = np.asarray(x, dtype=np.float64).ravel()
@@ -140,6 +149,7 @@ def delineate_record(signal: np.ndarray, fs: float, lead_names: Sequence[str], *
     signal = np.asarray(signal)
     if signal.ndim != 2 or signal.shape[0] != len(lead_names):
         raise ParameterError(f"signal must be (leads={len(lead_names)}, samples), got shape {signal.shape}")
+    _neurokit()  # a missing package is an error, not a failed lead
     beats, failed = {}, {}
     for lead, x in zip(lead_names, signal):
         try:

@@ -13,6 +13,7 @@ from ecgstudy.metrics.binary import (
     to_binary,
 )
 from ecgstudy.metrics.intervals import (
+    CLAIM_WORDS,
     bootstrap_ci,
     interval_verdict,
     mean_sd,
@@ -29,6 +30,7 @@ from ecgstudy.metrics.multilabel import (
 )
 
 __all__ = [
+    "CLAIM_WORDS",
     "METRIC_KEYS",
     "MULTILABEL_KEYS",
     "binary_metrics",

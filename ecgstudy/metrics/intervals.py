@@ -272,3 +272,8 @@ def interval_verdict(low: float, high: float, *, reference: float = 0.0) -> str:
     if high < reference:
         return "lower"
     return "no clear difference"
+
+
+#: How a claim that predicts "higher" reads each :func:`interval_verdict` (bold, for the pages).
+CLAIM_WORDS = {"higher": "**agrees**", "lower": "**contradicts the paper**", "no clear difference": "**not shown**",
+               "too few runs": "**not yet testable**"}

@@ -10,7 +10,7 @@ training-free delineator (:mod:`ecgstudy.data.classical_delineation`) on the sam
 * synthetic stand-in: the generator's exact measurements, on the same generated records
   (:func:`~ecgstudy.synthetic.standins.measurement_records` with the stand-in's count and seed).
 
-Real-data estimates are cached (LUDB: 200 records x 12 leads, a few minutes); the score
+Real-data estimates are cached (LUDB: 200 records x 12 leads, about a minute on 2 cores); the score
 table (:func:`delineator_scores`) is cheap.
 """
 

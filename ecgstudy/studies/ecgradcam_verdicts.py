@@ -130,7 +130,7 @@ def chapter_verdicts(table: "pd.DataFrame", summary: "pd.DataFrame", similarity:
     Returns:
         ``{"markdown": str, "metrics": dict, "regions": DataFrame, "blocking": DataFrame}``.
     """
-    from ecgstudy.metrics import interval_verdict
+    from ecgstudy.metrics import CLAIM_WORDS, interval_verdict
 
     lines, out = [], {}
     regions = region_verdicts(table, layer=layer, seed=seed)
@@ -167,8 +167,7 @@ def chapter_verdicts(table: "pd.DataFrame", summary: "pd.DataFrame", similarity:
         out["blocking"] = {"agrees": int(blocking["agrees"].sum()), "targets": int(len(blocking))}
     if sex_auc_diff is not None:
         v = interval_verdict(sex_auc_diff["low"], sex_auc_diff["high"])
-        word = {"higher": "**agrees**", "lower": "**contradicts the paper**", "no clear difference": "**not shown**",
-                "too few runs": "**not testable**"}[v]
+        word = CLAIM_WORDS[v]
         lines.append(f"*The R-wave downslope, pointed at by the maps, improves a sex classifier beyond QRS "
                      f"duration.* AUC change {sex_auc_diff['estimate']:+.3f} (95 % CI {sex_auc_diff['low']:+.3f} to "
                      f"{sex_auc_diff['high']:+.3f}): {word}.")

@@ -294,11 +294,11 @@ def compare_methods(table: "pd.DataFrame", *, a: str, b: str = "classifier", spl
     Returns:
         One row per metric: ``metric, a, b, split, n`` (pairs), ``mean_diff``, ``low``, ``high``
         (95 % bootstrap interval of the mean difference), ``p_value`` (Wilcoxon; NaN under 2 pairs)
-        and ``verdict`` (:func:`difference_verdict`).
+        and ``verdict`` (:func:`ecgstudy.metrics.interval_verdict` against 0).
     """
     import pandas as pd
 
-    from ecgstudy.metrics import paired_test
+    from ecgstudy.metrics import interval_verdict, paired_test
 
     cols = ["metric", "a", "b", "split", "n", "mean_diff", "low", "high", "p_value", "verdict"]
     if not len(table):
@@ -320,22 +320,9 @@ def compare_methods(table: "pd.DataFrame", *, a: str, b: str = "classifier", spl
         else:
             row |= {"mean_diff": float(np.mean(x[ok] - y[ok])) if ok.any() else np.nan,
                     "low": np.nan, "high": np.nan, "p_value": np.nan}
-        row["verdict"] = difference_verdict(row["low"], row["high"])
+        row["verdict"] = interval_verdict(row["low"], row["high"])
         rows.append(row)
     return pd.DataFrame(rows, columns=cols)
-
-
-def difference_verdict(low: float, high: float) -> str:
-    """The chapter's rule for a difference ``a - b`` with a 95 % interval ``[low, high]``
-    (:func:`ecgstudy.metrics.interval_verdict` against 0): ``"higher"``, ``"lower"``, ``"no clear
-    difference"`` or ``"too few runs"``.
-
-    >>> difference_verdict(0.002, 0.01), difference_verdict(-0.01, 0.003), difference_verdict(float("nan"), 1.0)
-    ('higher', 'no clear difference', 'too few runs')
-    """
-    from ecgstudy.metrics import interval_verdict
-
-    return interval_verdict(low, high, reference=0.0)
 
 
 #: The paper's MIT-BIH numbers the verdicts quote (paper-specs 2.6 rows 9-11).
@@ -354,7 +341,7 @@ def chapter_verdicts(table: "pd.DataFrame", curves: "pd.DataFrame", *, kernel_si
                      seed: int = 0, n_boot: int = 2000) -> dict:
     """The chapter's claims, each with the numbers behind it and a verdict.
 
-    Every verdict follows :func:`difference_verdict` (a 95 % bootstrap interval entirely above or
+    Every verdict follows :func:`ecgstudy.metrics.interval_verdict` (a 95 % bootstrap interval entirely above or
     below 0, else "no clear difference"):
 
     1. *Joint learning classifies better than the classifier alone* (paper: L2 +0.007 accuracy,
@@ -376,7 +363,7 @@ def chapter_verdicts(table: "pd.DataFrame", curves: "pd.DataFrame", *, kernel_si
     Returns:
         ``{"markdown": bullet list, "metrics": {claim: numbers}}``.
     """
-    from ecgstudy.metrics import bootstrap_ci, unpaired_diff
+    from ecgstudy.metrics import CLAIM_WORDS, bootstrap_ci, interval_verdict, unpaired_diff
 
     lines, out = [], {}
     if not len(table):
@@ -388,8 +375,7 @@ def chapter_verdicts(table: "pd.DataFrame", curves: "pd.DataFrame", *, kernel_si
     comp = compare_methods(table, a="l2", b="classifier", kernel_size=kernel_size, seed=seed, n_boot=n_boot)
     if len(comp) and comp["n"].max() > 0:
         acc, auc = (comp.set_index("metric").loc[m] for m in ("accuracy", "auc"))
-        word = {"higher": "**agrees**", "lower": "**contradicts the paper**",
-                "no clear difference": "**not shown**", "too few runs": "**not yet testable**"}[acc["verdict"]]
+        word = CLAIM_WORDS[acc["verdict"]]
         wilcoxon = f" (Wilcoxon p {acc['p_value']:.2g} and {auc['p_value']:.2g})" if acc["p_value"] == acc["p_value"] \
             else ""
         lines.append(f"*Joint learning (L2 pooling) classifies better than the classifier alone* (paper: +0.007 "
@@ -423,9 +409,8 @@ def chapter_verdicts(table: "pd.DataFrame", curves: "pd.DataFrame", *, kernel_si
             g_c = gap.get_group("cascaded").to_numpy(dtype=float)
             g_k = gap.get_group("classifier").to_numpy(dtype=float)
             d = unpaired_diff(g_c, g_k, n_boot=n_boot, seed=seed)
-            v = difference_verdict(d["low"], d["high"])
-            word = {"higher": "**agrees**", "lower": "**contradicts the paper**",
-                    "no clear difference": "**not shown**", "too few runs": "**not yet testable**"}[v]
+            v = interval_verdict(d["low"], d["high"])
+            word = CLAIM_WORDS[v]
             lines.append(f"*The cascaded model overfits* (paper Fig. 2, on its private data). Last-epoch held-out "
                          f"minus training loss: cascaded {np.mean(g_c):+.3f}, classifier {np.mean(g_k):+.3f}; "
                          f"difference {_interval(d['mean_diff'], d['low'], d['high'])}: {word} after {epochs} "
@@ -440,7 +425,7 @@ def chapter_verdicts(table: "pd.DataFrame", curves: "pd.DataFrame", *, kernel_si
         if len(r) and len(s):
             d = unpaired_diff(r, s, n_boot=n_boot, seed=seed)
             parts.append(f"{_SHORT[method]} {_interval(d['mean_diff'], d['low'], d['high'])} "
-                         f"({difference_verdict(d['low'], d['high'])})")
+                         f"({interval_verdict(d['low'], d['high'])})")
             out[f"record_minus_segment_{method}"] = d
     if parts:
         lines.append("*Segment-wise folds, the paper's protocol, put segments of one patient on both sides.* "
