@@ -168,3 +168,18 @@ def test_chapter_verdicts_on_a_hand_made_grid():
     md = v["markdown"]
     assert md.startswith("1. *Joint learning") and "**agrees**" in md and "below it" in md and "prefers" in md
     assert chapter_verdicts(pd.DataFrame(), pd.DataFrame(), kernel_size=151, epochs=3)["metrics"] == {}
+
+
+def test_constant_prediction_runs_find_dead_attention():
+    from ecgstudy.studies.iclr import constant_prediction_runs
+
+    def run(method, fold, probs):
+        return pd.DataFrame({"index": range(len(probs)), "prob_pvc": probs, "label": [1, 0, 1][:len(probs)],
+                             "method": method, "split": "segment", "fold": fold, "seed": 1, "kernel_size": 151})
+
+    preds = pd.concat([run("max", 0, [0.4321, 0.4321, 0.4321]), run("max", 1, [0.2, 0.9, 0.8]),
+                       run("l2", 0, [0.5, 0.5 + 1e-3, 0.5])], ignore_index=True)
+    dead = constant_prediction_runs(preds)
+    assert dead[["method", "fold", "n"]].values.tolist() == [["max", 0, 3]]
+    assert dead["prob_pvc"].iloc[0] == pytest.approx(0.4321)
+    assert constant_prediction_runs(preds.iloc[:0]).empty

@@ -447,3 +447,26 @@ def chapter_verdicts(table: "pd.DataFrame", curves: "pd.DataFrame", *, kernel_si
         out["attention"] = {"auroc": au["estimate"], "low": au["low"], "high": au["high"], "mass_ratio": ratio,
                             "class_I_percent": cls1}
     return {"markdown": "\n".join(f"{i}. {t}" for i, t in enumerate(lines, 1)), "metrics": out}
+
+
+def constant_prediction_runs(preds: "pd.DataFrame", *, tol: float = 1e-6) -> "pd.DataFrame":
+    """Runs whose held-out PVC probabilities are all equal (spread at most ``tol``): the
+    classifier saw the same input for every segment, which for the ReLU + max model means a
+    dead attention (the U-Net output negative everywhere, so the product is zero). Their AUC is
+    exactly 0.5 whatever the training loss shows (with class weights it sits near, not at, ln 2).
+
+    Args:
+        preds: :func:`pooled_predictions` (``prob_pvc`` and the grid keys).
+
+    Returns:
+        One row per such run: ``GRID_KEYS``, ``prob_pvc`` (the constant) and ``n`` (segments).
+    """
+    import pandas as pd
+
+    cols = [*GRID_KEYS, "prob_pvc", "n"]
+    if not len(preds):
+        return pd.DataFrame(columns=cols)
+    g = preds.groupby(list(GRID_KEYS))["prob_pvc"]
+    spread = g.max() - g.min()
+    out = pd.DataFrame({"prob_pvc": g.mean(), "n": g.size()})[spread <= tol].reset_index()
+    return out[cols]
