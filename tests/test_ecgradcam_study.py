@@ -304,8 +304,8 @@ def test_verdicts_on_hand_made_runs():
 
     sim = pd.DataFrame({"dataset": ["ludb", "ludb"], "variant": ["gradcam", "ecgradcam"], "pairs": [3, 3],
                         "mean_corr": [0.1, 0.9]})
-    v = chapter_verdicts(table, summary, sim, {"estimate": 0.01, "low": -0.02, "high": 0.04}, names={"ludb": "LUDB"},
-                         seed=0)
+    v = chapter_verdicts(region_verdicts(table, n_boot=200), blocking_verdicts(summary), sim,
+                         {"estimate": 0.01, "low": -0.02, "high": 0.04}, names={"ludb": "LUDB"})
     assert v["metrics"]["regions_gradcam"] == {"above": 1, "scored": 1}
     assert v["metrics"]["same_maps_ecgradcam"] is True
     assert v["metrics"]["blocking"] == {"agrees": 2, "targets": 3}

@@ -116,24 +116,22 @@ def blocking_verdicts(summary: "pd.DataFrame") -> "pd.DataFrame":
     return pd.DataFrame(rows, columns=cols)
 
 
-def chapter_verdicts(table: "pd.DataFrame", summary: "pd.DataFrame", similarity: "pd.DataFrame",
-                     sex_auc_diff: Mapping[str, float] | None, *, names: Mapping[str, str],
-                     layer: str = "last_add", seed: int = 0) -> dict:
+def chapter_verdicts(regions: "pd.DataFrame", blocking: "pd.DataFrame", similarity: "pd.DataFrame",
+                     sex_auc_diff: Mapping[str, float] | None, *, names: Mapping[str, str]) -> dict:
     """The four claims' verdicts (see the module docstring) as a numbered Markdown list.
 
     Args:
-        table, summary: :func:`~ecgstudy.studies.ecgradcam.run_table` / ``target_summary``.
+        regions: :func:`region_verdicts`. blocking: :func:`blocking_verdicts`.
         similarity: :func:`~ecgstudy.studies.ecgradcam.cross_target_similarity`.
         sex_auc_diff: the sex experiment's ``comparison["auc_diff"]`` (``estimate``, ``low``,
             ``high``), or None when it did not run. names: dataset key -> name on the page.
 
     Returns:
-        ``{"markdown": str, "metrics": dict, "regions": DataFrame, "blocking": DataFrame}``.
+        ``{"markdown": str, "metrics": dict}``.
     """
     from ecgstudy.metrics import CLAIM_WORDS, interval_verdict
 
     lines, out = [], {}
-    regions = region_verdicts(table, layer=layer, seed=seed)
     if len(regions):
         parts = []
         for variant, label in (("gradcam", "textbook Grad-CAM"), ("ecgradcam", "the authors' ECGradCAM")):
@@ -159,7 +157,6 @@ def chapter_verdicts(table: "pd.DataFrame", summary: "pd.DataFrame", similarity:
                         if same else "the maps do change with the target")
                      + ".")
         out["same_maps_ecgradcam"] = same
-    blocking = blocking_verdicts(summary)
     if len(blocking):
         lines.append(f"*Blocking the defining wave hurts most.* For {int(blocking['agrees'].sum())} of "
                      f"{len(blocking)} targets the most harmful wave to blank is a defining one ("
@@ -173,4 +170,4 @@ def chapter_verdicts(table: "pd.DataFrame", summary: "pd.DataFrame", similarity:
                      f"{sex_auc_diff['high']:+.3f}): {word}.")
         out["sex_feature"] = {"verdict": v, **{k: float(sex_auc_diff[k]) for k in ("estimate", "low", "high")}}
     markdown = "\n".join(f"{i}. {t}" for i, t in enumerate(lines, 1)) or "No finished runs: no verdicts."
-    return {"markdown": markdown, "metrics": out, "regions": regions, "blocking": blocking}
+    return {"markdown": markdown, "metrics": out}
