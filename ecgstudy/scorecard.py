@@ -104,9 +104,11 @@ def _xecgnet() -> list[PaperNumber]:
     src = "paper-specs 1.8"
     rows = [
         PaperNumber("xecgnet.cpsc.g0.multi_acc", "xecgnet", "multi-label subset accuracy (91 records)",
-                    "ABN baseline, gamma = 0", 0.758, f"{src} row 1 [P]", "xecgnet", "cpsc2018.gamma_0.multi_acc", NEEDS_CPSC),
+                    "ABN baseline, gamma = 0", 0.758, f"{src} row 1 [P]", "xecgnet", "cpsc2018.gamma_0.multi_acc",
+                    NEEDS_CPSC),
         PaperNumber("xecgnet.cpsc.g0.01.multi_acc", "xecgnet", "multi-label subset accuracy (91 records)",
-                    "xECGNet, gamma = 0.01", 0.845, f"{src} row 2 [P]", "xecgnet", "cpsc2018.gamma_0.01.multi_acc", NEEDS_CPSC),
+                    "xECGNet, gamma = 0.01", 0.845, f"{src} row 2 [P]", "xecgnet", "cpsc2018.gamma_0.01.multi_acc",
+                    NEEDS_CPSC),
     ]
     sweep = {0: (0.802, 0.719), 0.001: (0.810, 0.734), 0.01: (0.812, 0.726), 0.1: (0.778, 0.665),
              1: (0.799, 0.718), 10: (0.796, 0.694)}
@@ -126,7 +128,8 @@ def _xecgnet() -> list[PaperNumber]:
     for gamma, values in per_class.items():
         for cls, value in zip(XECG_CLASSES, values):
             rows.append(PaperNumber(f"xecgnet.cpsc.g{gamma}.f1.{cls}", "xecgnet", f"F1 {cls}", f"gamma = {gamma}",
-                                    value, f"{src} rows 7-8 [C]", "xecgnet", f"cpsc2018.gamma_{gamma}.f1.{cls}", NEEDS_CPSC))
+                                    value, f"{src} rows 7-8 [C]", "xecgnet", f"cpsc2018.gamma_{gamma}.f1.{cls}",
+                                    NEEDS_CPSC))
     return [r if ".f1." in r.metric else _with_substitutes(r) for r in rows]
 
 
@@ -138,9 +141,11 @@ def _ecgradcam() -> list[PaperNumber]:
         return {"experiment": "ecgradcam", "beside": pairs}
 
     return [
-        PaperNumber("ecgradcam.sex.acc", "ecgradcam", "sex classification accuracy", "CNN on median beats (private cohort)",
+        PaperNumber("ecgradcam.sex.acc", "ecgradcam", "sex classification accuracy",
+                    "CNN on median beats (private cohort)",
                     0.89, f"{src} row 1 [S-notes]", blocker=blocked,
-                    **ours(("LUDB", "targets.ludb.sex.accuracy_mean"), ("PTB-XL subset", "targets.ptbxl.sex.accuracy_mean"))),
+                    **ours(("LUDB", "targets.ludb.sex.accuracy_mean"),
+                           ("PTB-XL subset", "targets.ptbxl.sex.accuracy_mean"))),
         PaperNumber("ecgradcam.sex.auc", "ecgradcam", "sex classification AUC", "CNN on median beats (private cohort)",
                     0.96, f"{src} row 1 [S-notes]", blocker=blocked,
                     **ours(("LUDB", "targets.ludb.sex.auc_mean"), ("PTB-XL subset", "targets.ptbxl.sex.auc_mean"))),
@@ -179,6 +184,16 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 
+def _measured(profile: str | None, metrics: dict[str, Any]) -> str:
+    """``"measured (cpu)"``, or ``"measured (cpu; 67 of 165 planned runs)"`` for a chapter page built
+    over part of its grid (its ``metrics.json`` counts ``n_runs`` finished and ``n_missing`` untrained)."""
+    missing = metrics.get("n_missing")
+    if _is_number(missing) and missing > 0 and _is_number(metrics.get("n_runs")):
+        done = int(metrics["n_runs"])
+        return f"measured ({profile}; {done} of {done + int(missing)} planned runs)"
+    return f"measured ({profile})"
+
+
 #: Larger budgets first: a row shows the most complete real-data run that has its number.
 PROFILE_RANK = {"full": 0, "cpu": 1, "demo": 2, "smoke": 3}
 
@@ -189,8 +204,9 @@ def scorecard(store: RunStore | None = None) -> pd.DataFrame:
     Columns: ``key, paper, item, condition, paper_value, reproduced, profile, run_id, status, beside,
     source`` (``beside``: our values on substitute data, e.g. ``"PTB-XL subset 0.801; ..."``).
     ``status`` is ``measured (<profile>)`` (a value exists; whether it agrees is for the chapter to
-    judge), ``pending`` (a chapter will fill it) or the blocker. Among real-data
-    runs the one of the largest profile (full, cpu, demo, smoke) wins, then the newest.
+    judge; a page built over part of its grid adds ``; <done> of <planned> planned runs``),
+    ``pending`` (a chapter will fill it) or the blocker. Among real-data runs the one of the largest
+    profile (full, cpu, demo, smoke) wins, then the newest.
     """
     store = store or RunStore()
     cache: dict[str, list] = {}
@@ -200,12 +216,13 @@ def scorecard(store: RunStore | None = None) -> pd.DataFrame:
         if n.experiment:
             if n.experiment not in cache:
                 found_runs = store.find(n.experiment, data_kind="real")  # newest first
-                cache[n.experiment] = sorted(found_runs, key=lambda r: PROFILE_RANK.get(r.spec.params.get("profile"), 9))
+                cache[n.experiment] = sorted(found_runs,
+                                             key=lambda r: PROFILE_RANK.get(r.spec.params.get("profile"), 9))
             for record in cache[n.experiment] if n.metric else []:
                 found = _lookup(record.metrics(), n.metric)
                 if _is_number(found):
                     profile = record.spec.params.get("profile")
-                    value, run, status = float(found), record.spec.run_id, f"measured ({profile})"
+                    value, run, status = float(found), record.spec.run_id, _measured(profile, record.metrics())
                     break
             for label, metric in n.beside:
                 for record in cache[n.experiment]:

@@ -80,3 +80,16 @@ def test_private_ecgradcam_rows_show_our_public_data_values_beside(store: RunSto
     assert row["beside"] == "LUDB 0.660 (cpu)"
     assert table.loc["ecgradcam.sex_lr_attn.auc", "beside"] == "LUDB 0.640 (cpu)"
     assert table.loc["ecgradcam.sex_lr_qrs.auc", "beside"] == "LUDB 0.630 (cpu)"
+
+
+def test_a_page_over_part_of_its_grid_says_how_much(store: RunStore):
+    metrics = {"segmentwise": {"l2": {"acc": {"mean": 0.96}}}, "n_runs": 67, "n_failed": 0, "n_missing": 98}
+    spec = RunSpec("iclr", {"profile": "cpu"}, "real", "real-checksum")
+    store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
+    row = scorecard(store).set_index("key").loc["iclr.mitdb.l2.acc"]
+    assert row["reproduced"] == 0.96
+    assert row["status"] == "measured (cpu; 67 of 165 planned runs)"
+    metrics["n_missing"] = 0
+    spec = RunSpec("iclr", {"profile": "cpu", "other": 1}, "real", "real-checksum")
+    store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
+    assert scorecard(store).set_index("key").loc["iclr.mitdb.l2.acc", "status"] == "measured (cpu)"
