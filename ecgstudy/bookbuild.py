@@ -24,7 +24,6 @@ from ecgstudy.runs.registry import get_experiment
 from ecgstudy.runs.store import RunRecord, RunStore
 
 
-
 def generated_dir(root: Path) -> Path:
     """Where executed page notebooks are published inside a book ``root``."""
     return Path(root) / "book" / "generated"
@@ -77,22 +76,36 @@ def _publish(pages: tuple[Page, ...], records: list[RunRecord], target: Path) ->
     return failures
 
 
+def page_values(page: Page, *, profile: str, data: str, train: bool = True) -> dict:
+    """The parameters a page runs with: profile and data, and for a chapter built with
+    ``train=False`` also ``train_missing=False`` (it summarises the finished runs of its grid
+    and trains none, e.g. to publish the committed real-data records)."""
+    values = {"profile": profile, "data": data}
+    if not train and "train_missing" in get_experiment(page.experiment).params_model.model_fields:
+        values["train_missing"] = False
+    return values
+
+
 def run_pages(*, profile: str = "demo", data: str = "auto", executor: str = "local",
               address: str | None = None, store: RunStore | None = None, progress: bool = True,
-              root: Path = paths.PROJECT_ROOT) -> Path:
-    """Run every page (content, then summaries) and publish them under ``root``; return the manifest path."""
+              train: bool = True, root: Path = paths.PROJECT_ROOT) -> Path:
+    """Run every page (content, then summaries) and publish them under ``root``; return the manifest path.
+
+    ``train=False``: chapters summarise the grid runs already in the store and train none.
+    """
     store = store or RunStore()
     target = generated_dir(root)
     target.mkdir(parents=True, exist_ok=True)
     runner = make_executor(executor, address=address, progress=progress)
     values = {"profile": profile, "data": data}
     t0 = time.perf_counter()
-    content_specs = [get_experiment(p.experiment).spec(values) for p in CONTENT_PAGES]
+    content_specs = [get_experiment(p.experiment).spec(page_values(p, profile=profile, data=data, train=train))
+                     for p in CONTENT_PAGES]
     content = runner.run(content_specs, store)
     failures = _publish(CONTENT_PAGES, content, target)
     manifest = target / "manifest.json"
     manifest.write_text(json.dumps({
-        "profile": profile, "data": data, "executor": executor,
+        "profile": profile, "data": data, "executor": executor, "train": train,
         "built": time.strftime("%Y-%m-%d %H:%M %Z"),
         "pages": [_describe(p, r) for p, r in zip(CONTENT_PAGES, content)],
         "content_seconds": round(time.perf_counter() - t0, 1),
@@ -114,14 +127,15 @@ def build_html(*, root: Path = paths.PROJECT_ROOT, strict: bool = True) -> Path:
         cmd += ["--warningiserror", "--keep-going"]
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise BookBuildError(f"jupyter-book build failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise BookBuildError(f"jupyter-book build failed ({proc.returncode}):\n"
+                             f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return Path(root) / "_build" / "html"
 
 
 def build_book(*, profile: str = "demo", data: str = "auto", executor: str = "local",
-               address: str | None = None, html: bool = True, progress: bool = True,
+               address: str | None = None, html: bool = True, progress: bool = True, train: bool = True,
                store: RunStore | None = None, root: Path = paths.PROJECT_ROOT) -> Path:
     """Run all pages then build the HTML book; return the manifest (``html=False``) or HTML folder."""
     manifest = run_pages(profile=profile, data=data, executor=executor, address=address,
-                         progress=progress, store=store, root=root)
+                         progress=progress, train=train, store=store, root=root)
     return build_html(root=root) if html else manifest

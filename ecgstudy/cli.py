@@ -126,12 +126,14 @@ def book(
     executor: str = typer.Option("local", help="local or ray"),
     address: Optional[str] = typer.Option(None, help="Ray cluster address"),
     html: bool = typer.Option(True, help="also run jupyter-book build"),
+    train: bool = typer.Option(True, "--train/--no-train",
+                               help="--no-train: chapters summarise the finished runs of their grids and train none"),
 ) -> None:
     """Run every page (reusing finished runs) and build the HTML book into _build/html."""
     from ecgstudy.bookbuild import build_book
 
     try:
-        out = build_book(profile=profile, data=data, executor=executor, address=address, html=html)
+        out = build_book(profile=profile, data=data, executor=executor, address=address, html=html, train=train)
     except EcgStudyError as exc:
         _fail(exc)
     typer.echo(f"book: {out / 'index.html' if html else out}")

@@ -10,7 +10,9 @@ import nbformat
 import pytest
 
 from ecgstudy import paths
-from ecgstudy.bookbuild import CONTENT_PAGES, SUMMARY_PAGES, build_book
+from ecgstudy.bookbuild import CONTENT_PAGES, SUMMARY_PAGES, build_book, page_values
+from ecgstudy.runs.executors import execute_spec
+from ecgstudy.runs.registry import get_experiment
 from ecgstudy.runs.store import RunStore
 
 pytestmark = pytest.mark.slow
@@ -35,6 +37,27 @@ def test_every_template_has_one_parameters_cell_of_literals():
         for node in ast.parse(tagged[0].source).body:
             assert isinstance(node, ast.Assign), nb_path.name
             ast.literal_eval(node.value)  # raises if not a literal
+
+
+def test_without_training_only_the_chapters_get_train_missing_false():
+    chapters = {"iclr", "xecgnet", "ecgradcam"}
+    for page in CONTENT_PAGES:
+        values = page_values(page, profile="cpu", data="auto", train=False)
+        assert values.get("train_missing", True) is (page.name not in chapters), page.name
+        assert page_values(page, profile="cpu", data="auto") == {"profile": "cpu", "data": "auto"}
+
+
+@pytest.mark.parametrize("chapter", ["iclr", "xecgnet", "ecgradcam"])
+def test_a_chapter_with_no_finished_run_builds_and_says_so(chapter, tmp_path, monkeypatch):
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    monkeypatch.setenv("ECGSTUDY_RESULTS", str(tmp_path / "results"))  # the page's grid looks here too
+    monkeypatch.setenv("ECGSTUDY_CACHE", str(tmp_path / "cache"))
+    spec = get_experiment(chapter).spec({"profile": "smoke", "data": "synthetic", "train_missing": False})
+    rec = execute_spec(spec, str(tmp_path / "results"))
+    assert rec.ok, rec.error
+    assert rec.metrics()["n_runs"] == 0 and rec.metrics()["n_missing"] > 0
+    assert "summarises the 0 finished runs of" in (rec.path / "notebook.ipynb").read_text()
+    assert sorted(p.name for p in (tmp_path / "results" / "synthetic").iterdir()) == [chapter]  # nothing trained
 
 
 def test_smoke_book_builds_offline_on_synthetic_data(tmp_path, monkeypatch):

@@ -204,7 +204,8 @@ def run_grid(params: IclrChapterParams, *, store=None, progress: bool = True):
 
 
 def fold_table(records) -> "pd.DataFrame":
-    """One row per finished fold run: its parameters and headline metrics."""
+    """One row per finished fold run: its parameters and headline metrics (no rows, the same
+    key columns, when no run has finished)."""
     import pandas as pd
 
     rows = []
@@ -220,7 +221,8 @@ def fold_table(records) -> "pd.DataFrame":
         row.update({f"grade_{g}": v for g, v in m.get("grades", {}).get("fractions", {}).items()})
         row.update(run_id=rec.spec.run_id, path=str(rec.path), train_seconds=m.get("train_seconds"))
         rows.append(row)
-    return pd.DataFrame(rows)
+    columns = [*GRID_KEYS, "accuracy", "sensitivity", "specificity", "auc", "run_id", "path", "train_seconds"]
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
 
 
 def _per_run_frames(records, filename: str, read) -> "pd.DataFrame":
@@ -235,7 +237,7 @@ def _per_run_frames(records, filename: str, read) -> "pd.DataFrame":
             for k in GRID_KEYS:
                 part[k] = rec.spec.params[k]
             parts.append(part)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(GRID_KEYS))
 
 
 def _read_predictions(path: Path) -> "pd.DataFrame":

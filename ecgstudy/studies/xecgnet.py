@@ -191,7 +191,8 @@ def run_grid(params: XecgChapterParams, datasets: tuple[str, ...], *, store=None
 
 
 def run_table(records) -> "pd.DataFrame":
-    """One row per finished run: dataset, gamma, regulariser, seed and the headline metrics."""
+    """One row per finished run: dataset, gamma, regulariser, seed and the headline metrics (no
+    rows, the same key columns, when no run has finished)."""
     import pandas as pd
 
     rows = []
@@ -213,7 +214,9 @@ def run_table(records) -> "pd.DataFrame":
                 for c, v in cov["per_class"].items():
                     row[f"{which}_ratio.{c}"] = v["ratio"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    columns = ["dataset", "gamma", "regulariser", "seed", "micro_f1", "macro_f1", "subset_acc", "multi_acc",
+               "single_acc", "best_epoch", "epochs_run", "train_seconds"]
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
 
 
 def gamma_effect(table: "pd.DataFrame", *, metric: str, regulariser: str = "paper") -> "pd.DataFrame":

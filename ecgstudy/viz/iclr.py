@@ -27,7 +27,8 @@ def plot_curves(curves: pd.DataFrame, *, axes: Sequence[plt.Axes] | None = None,
     for ax, (_, title) in zip(axes, cols):
         ax.set_xlabel("epoch")
         ax.set_title(title, fontsize=9)
-    axes[0].legend(fontsize=8)
+    if len(curves):
+        axes[0].legend(fontsize=8)
     return axes
 
 
