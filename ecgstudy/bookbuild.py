@@ -97,7 +97,6 @@ def run_pages(*, profile: str = "demo", data: str = "auto", executor: str = "loc
     target = generated_dir(root)
     target.mkdir(parents=True, exist_ok=True)
     runner = make_executor(executor, address=address, progress=progress)
-    values = {"profile": profile, "data": data}
     t0 = time.perf_counter()
     content_specs = [get_experiment(p.experiment).spec(page_values(p, profile=profile, data=data, train=train))
                      for p in CONTENT_PAGES]
@@ -110,7 +109,8 @@ def run_pages(*, profile: str = "demo", data: str = "auto", executor: str = "loc
         "pages": [_describe(p, r) for p, r in zip(CONTENT_PAGES, content)],
         "content_seconds": round(time.perf_counter() - t0, 1),
     }, indent=2))
-    summary_specs = [get_experiment(p.experiment).spec({**values, "manifest": str(manifest)})
+    summary_specs = [get_experiment(p.experiment).spec({**page_values(p, profile=profile, data=data),
+                                                        "manifest": str(manifest)})
                      for p in SUMMARY_PAGES]
     summaries = runner.run(summary_specs, store)
     failures += _publish(SUMMARY_PAGES, summaries, target)

@@ -41,7 +41,7 @@ def test_every_template_has_one_parameters_cell_of_literals():
 
 def test_without_training_only_the_chapters_get_train_missing_false():
     chapters = {"iclr", "xecgnet", "ecgradcam"}
-    for page in CONTENT_PAGES:
+    for page in CONTENT_PAGES + SUMMARY_PAGES:
         values = page_values(page, profile="cpu", data="auto", train=False)
         assert values.get("train_missing", True) is (page.name not in chapters), page.name
         assert page_values(page, profile="cpu", data="auto") == {"profile": "cpu", "data": "auto"}
