@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 from pathlib import Path
 
@@ -49,6 +50,9 @@ def test_finished_run_is_not_recomputed(store: RunStore):
     info = json.loads((first.path / "run.json").read_text())
     assert info["params"] == SPEC.params and info["data_checksum"] == SPEC.data_checksum
     assert info["status"] == "done" and info["run_id"] == SPEC.run_id
+    # Provenance names the library versions that can change a run's numbers.
+    assert info["libraries"]["torch"] == importlib.metadata.version("torch")
+    assert set(info["libraries"]) >= {"numpy", "scikit-learn", "neurokit2", "wfdb"}
     assert store.execute(SPEC, work, force=True).recomputed and len(calls) == 2
 
 

@@ -19,6 +19,7 @@ the next time it is asked for.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -124,6 +125,25 @@ def git_commit() -> str | None:
         return None
 
 
+#: Libraries whose versions can change a run's numbers; recorded in every run's provenance.
+PROVENANCE_PACKAGES = ("torch", "numpy", "scipy", "pandas", "scikit-learn", "wfdb", "neurokit2")
+
+
+def library_versions(packages: tuple[str, ...] = PROVENANCE_PACKAGES) -> dict[str, str | None]:
+    """Installed version of each package (``None`` where it is not installed).
+
+    >>> library_versions(("numpy", "no-such-package"))["no-such-package"] is None
+    True
+    """
+    versions: dict[str, str | None] = {}
+    for name in packages:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
 class RunStore:
     """Runs on disk under ``root`` (default: :func:`ecgstudy.paths.results_dir`)."""
 
@@ -167,6 +187,7 @@ class RunStore:
             "git_commit": git_commit(),
             "python": platform.python_version(),
             "machine": platform.platform(),
+            "libraries": library_versions(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         t0 = time.perf_counter()
