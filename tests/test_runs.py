@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from ecgstudy.errors import ParameterError
 from ecgstudy.runs.executors import LocalExecutor, RayExecutor, make_executor
@@ -53,6 +54,7 @@ def test_finished_run_is_not_recomputed(store: RunStore):
     # Provenance names the library versions that can change a run's numbers.
     assert info["libraries"]["torch"] == importlib.metadata.version("torch")
     assert set(info["libraries"]) >= {"numpy", "scikit-learn", "neurokit2", "wfdb"}
+    assert info["cpu"]["torch_capability"] == torch.backends.cpu.get_cpu_capability()
     assert store.execute(SPEC, work, force=True).recomputed and len(calls) == 2
 
 

@@ -144,6 +144,27 @@ def library_versions(packages: tuple[str, ...] = PROVENANCE_PACKAGES) -> dict[st
     return versions
 
 
+def cpu_info() -> dict[str, str | None]:
+    """The CPU's model name and the vector instruction set torch's kernels use on it.
+
+    Training on CPU is bit-for-bit repeatable on the same CPU kind with the same libraries, but
+    not across kinds: kernels for another instruction set (AVX2 vs AVX-512) round differently
+    and training amplifies the last bits, so the record says which CPU produced it.
+    """
+    model = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.partition(":")[2].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    return {"model": model or platform.processor() or None,
+            "torch_capability": torch.backends.cpu.get_cpu_capability()}
+
+
 class RunStore:
     """Runs on disk under ``root`` (default: :func:`ecgstudy.paths.results_dir`)."""
 
@@ -188,6 +209,7 @@ class RunStore:
             "python": platform.python_version(),
             "machine": platform.platform(),
             "libraries": library_versions(),
+            "cpu": cpu_info(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         t0 = time.perf_counter()
