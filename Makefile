@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: book test install bench clean lock
 
-# constraints.txt pins every installed package to the versions the committed results were checked with.
+# constraints.txt pins every installed package to the versions the test suite and the rerun checks last passed with.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
