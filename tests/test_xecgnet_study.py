@@ -12,7 +12,14 @@ from torch import nn
 
 from ecgstudy.runs.registry import get_experiment
 from ecgstudy.runs.store import RunStore
-from ecgstudy.studies.xecgnet import XecgChapterParams, chapter_summary, gamma_effect, grid_specs
+from ecgstudy.studies.xecgnet import (
+    XecgChapterParams,
+    chapter_summary,
+    convergence,
+    convergence_text,
+    gamma_effect,
+    grid_specs,
+)
 from ecgstudy.studies.xecgnet_data import record_split
 
 
@@ -65,6 +72,28 @@ def test_summary_metrics_are_keyed_as_the_scorecard_reads_them():
     m = chapter_summary(t, pd.DataFrame())["metrics"]
     assert m["ptbxl"]["gamma_0.01"]["acc"] == 0.5 and m["ptbxl"]["gamma_0"]["f1"] == {"NORM": 0.9}
     assert m["ptbxl"]["gamma_0.01"]["n_seeds"] == 4
+
+
+def test_convergence_counts_early_stops_and_runs_still_improving_per_dataset():
+    t = pd.DataFrame({"dataset": ["ptbxl"] * 3 + ["mitdb"] * 2,
+                      "best_epoch": [20, 14, 6, 3, 9], "epochs_run": [20, 20, 12, 9, 10]})
+    c = convergence(t, max_epochs={"ptbxl": 20, "mitdb": 10}).set_index("dataset")
+    assert c.loc["ptbxl", ["n", "stopped", "capped", "best_last"]].tolist() == [3, 1, 2, 1]
+    assert c.loc["mitdb", ["n", "stopped", "capped", "best_last"]].tolist() == [2, 1, 1, 0]
+    assert c.loc["ptbxl", "median_best_epoch"] == 14 and c.loc["mitdb", "median_best_epoch"] == 6
+    text = convergence_text(t, max_epochs=20, names={"ptbxl": "P", "mitdb": "M"})
+    assert "on the P, 1 of 3 runs stopped early, 1 scored best on validation at the last epoch allowed (20)" in text
+    assert "on the M, 2 of 2 runs stopped early" in text
+    assert convergence_text(t.iloc[0:0], max_epochs=20) == ""
+
+
+def test_doctests_pass():
+    import doctest
+
+    from ecgstudy.studies import xecgnet
+
+    result = doctest.testmod(xecgnet)
+    assert result.attempted >= 1 and result.failed == 0
 
 
 def test_grid_is_seed_major_and_adds_the_authors_regulariser():

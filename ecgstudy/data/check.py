@@ -10,7 +10,6 @@ from ecgstudy.data.registry import DATASETS, find_dataset
 from ecgstudy.data.sums import verify_sums
 from ecgstudy.errors import DataNotFoundError
 
-
 LUDB_ANNOTATION_EXTS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
 
 

@@ -26,9 +26,9 @@ import pandas as pd
 import scipy.io
 from sklearn.model_selection import train_test_split
 
-from ecgstudy.data.wfdb_io import TWELVE_LEADS, read_wfdb, sex_code, wfdb_units
 from ecgstudy.data.snomed import CPSC_CLASSES, map_codes, multi_hot
 from ecgstudy.data.types import EcgRecord
+from ecgstudy.data.wfdb_io import TWELVE_LEADS, read_wfdb, sex_code, wfdb_units
 from ecgstudy.errors import DataError, DataNotFoundError
 
 __all__ = [

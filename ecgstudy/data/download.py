@@ -22,8 +22,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ecgstudy import __version__
-from ecgstudy.data.sums import CHUNK, parse_sums, sha256_file
 from ecgstudy.data.registry import DATASETS, DatasetInfo
+from ecgstudy.data.sums import CHUNK, parse_sums, sha256_file
 from ecgstudy.errors import DataError, DataNotFoundError
 
 #: Root of PhysioNet's file tree; tests point it at a local server.

@@ -20,8 +20,8 @@ import pandas as pd
 import wfdb
 
 from ecgstudy.data.check import LUDB_ANNOTATION_EXTS
-from ecgstudy.data.wfdb_io import TWELVE_LEADS, read_wfdb, sex_code, wfdb_units
 from ecgstudy.data.types import FIDUCIAL_COLUMNS, EcgRecord
+from ecgstudy.data.wfdb_io import TWELVE_LEADS, read_wfdb, sex_code, wfdb_units
 from ecgstudy.errors import DataError, DataNotFoundError
 
 LUDB_FS = 500.0

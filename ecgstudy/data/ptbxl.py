@@ -16,8 +16,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from ecgstudy.data.wfdb_io import TWELVE_LEADS, read_wfdb, sex_code, wfdb_units
 from ecgstudy.data.types import RecordSet
+from ecgstudy.data.wfdb_io import TWELVE_LEADS, read_wfdb, sex_code, wfdb_units
 from ecgstudy.errors import DataError, DataNotFoundError
 
 #: The five diagnostic superclasses, in label-column order.
