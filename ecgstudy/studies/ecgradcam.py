@@ -154,14 +154,10 @@ RUN_PROFILES = {
     "smoke": {"epochs": 1, "n_synthetic": 40, "batch_size": 16},
     # The demo chapter (4 LUDB runs) in about 2 min: 2 epochs (10 steps) and the authors' two layers.
     "demo": {"epochs": 2, "lr_schedule": "cosine", "layers": ("last_add", "last_conv"), "n_synthetic": 120},
-    # Measured on the 2-core machine (torch 2.13, 2 threads) on LUDB-sized input (8 x 600, batch 32,
-    # NAdam): 2.7 s per training step at best and 4.4 s median, i.e. about 12 and 7 median beats/s,
-    # while a background grid shared the two cores (an idle machine is faster); a forward pass alone
-    # runs at about 36 beats/s. At 12 beats/s an LUDB epoch (about 155 training and 39 held-out beats)
-    # takes about 14 s and a PTB-XL epoch (about 1,450 + 365) about 130 s. LUDB gets 30 epochs (150
-    # steps): its 35 runs (7 targets x 5 folds) take about 4 h. PTB-XL gets 8 (PTBXL_CPU, about 370
-    # steps): its 10 runs take about 3 h. Maps and blocking add about 45 min (21 s per LUDB run and
-    # about 3 min per PTB-XL run, measured on the shared cores), so the grid fits a night (about 8 h).
+    # LUDB gets 30 epochs (150 steps of batch 32), PTB-XL 8 (PTBXL_CPU, about 370 steps). The whole
+    # cpu grid, measured on 2 idle cores (torch 2.13, 2 threads), took 1.8 h: LUDB's 35 runs (7 targets
+    # x 5 folds) a median of 101 s each, maps and wave blocking included; PTB-XL's 10 runs 283 s each.
+    # Cores shared with other work made steps 2 to 4 times slower.
     "cpu": {"epochs": 30, "lr_schedule": "cosine", "n_synthetic": 600},
     "full": {"epochs": 100, "n_synthetic": 2000},
 }
