@@ -105,6 +105,8 @@ for _dataset in ("ptbxl", "mitdb", "cpsc2018"):
     _profiles = dict(_xecg.RUN_PROFILES)
     if _dataset == "cpsc2018":
         _profiles["full"] = {**_profiles["full"], **_xecg.CPSC_FULL}
+    if _dataset == "mitdb":
+        _profiles["cpu"] = {**_profiles["cpu"], **_xecg.MITDB_CPU}
     register(Experiment(
         name=_xecg.experiment_name(_dataset),
         title=f"xECGNet: train at one gamma and seed on {_xecg.DATASET_NAMES[_dataset]} (multi-label)",

@@ -154,3 +154,10 @@ def test_predict_multilabel_validation():
         predict_multilabel([[0.2, np.nan]])
     with pytest.raises(ParameterError, match="threshold"):
         predict_multilabel([[0.2, 0.3]], threshold=float("nan"))
+
+
+def test_one_class_scores_the_positive_class_not_both_labels():
+    # scikit-learn would read a single column as binary labels {0, 1} and average over both
+    m = multilabel_metrics([[1], [1], [0], [0]], [[1], [0], [0], [0]], ["A"])
+    assert m["micro_f1"] == m["macro_f1"] == m["f1"]["A"] == pytest.approx(2 / 3)
+    assert multilabel_metrics([[1], [1]], [[0], [0]], ["A"])["micro_f1"] == 0.0

@@ -19,6 +19,7 @@ from ecgstudy.studies.xecgnet import (
     convergence_text,
     gamma_effect,
     grid_specs,
+    validation_jumps,
 )
 from ecgstudy.studies.xecgnet_data import record_split
 
@@ -87,6 +88,51 @@ def test_convergence_counts_early_stops_and_runs_still_improving_per_dataset():
     assert convergence_text(t.iloc[0:0], max_epochs=20) == ""
 
 
+def test_convergence_says_when_every_run_kept_its_final_weights():
+    t = pd.DataFrame({"dataset": ["ptbxl", "ptbxl", "mitdb", "mitdb"], "best_epoch": [20, 14, 20, 20],
+                      "epochs_run": [20, 20, 20, 20], "selection": ["val_micro_f1"] * 2 + ["last_epoch"] * 2})
+    c = convergence(t, max_epochs=20).set_index("dataset")
+    assert c.loc["mitdb", "fixed"] == 2 and c.loc["ptbxl", "fixed"] == 0
+    text = convergence_text(t, max_epochs=20, names={"ptbxl": "P", "mitdb": "M"})
+    assert "on the M, all 2 runs trained the 20 epochs and kept the final weights" in text
+    assert "on the P, 0 of 2 runs stopped early, 1 scored best" in text
+
+
+def test_validation_jumps_take_the_largest_change_between_consecutive_epochs(tmp_path):
+    from types import SimpleNamespace
+
+    (tmp_path / "curves.json").write_text(json.dumps([{"val_micro_f1": v} for v in (0.2, 0.6, 0.5, 0.1)]))
+    spec = SimpleNamespace(experiment="xecgnet-mitdb", params={"seed": 3, "gamma": 0.1, "regulariser": "paper"})
+    done = SimpleNamespace(ok=True, path=tmp_path, spec=spec)
+    failed = SimpleNamespace(ok=False, path=tmp_path, spec=spec)
+    j = validation_jumps([done, failed])
+    assert len(j) == 1 and j.iloc[0]["dataset"] == "mitdb" and j.iloc[0]["seed"] == 3
+    assert j.iloc[0]["largest_jump"] == pytest.approx(0.4)
+
+
+def test_selection_deviation_names_the_fixed_budget_datasets_with_their_jumps():
+    from ecgstudy.studies.xecgnet import XecgRunParams, selection_deviation
+
+    params = {"ptbxl": XecgRunParams(profile="cpu"), "mitdb": XecgRunParams(profile="cpu", selection="last_epoch",
+                                                                            max_epochs=20)}
+    jumps = pd.DataFrame({"dataset": ["mitdb"] * 3 + ["ptbxl"], "largest_jump": [0.1, 0.3, 0.5, 0.9]})
+    text = selection_deviation(params, jumps, {"ptbxl": "P", "mitdb": "M"})
+    assert text.startswith("Model selection on the M: the `cpu` profile keeps the final weights of 20 epochs")
+    assert "was 0.30 in the median run of 3 (at most 0.50)" in text and "the P" not in text
+    assert selection_deviation({"ptbxl": params["ptbxl"]}, jumps) == ""
+
+
+def test_mitdb_cpu_keeps_the_final_epoch_and_older_run_ids_hold():
+    from ecgstudy.studies.xecgnet import XecgRunParams
+
+    assert "selection" not in XecgRunParams().record()  # added later: absent at its default
+    assert XecgRunParams(selection="last_epoch").record()["selection"] == "last_epoch"
+    mitdb = get_experiment("xecgnet-mitdb").params({"profile": "cpu"})
+    ptbxl = get_experiment("xecgnet-ptbxl").params({"profile": "cpu"})
+    assert (mitdb.selection, mitdb.patience) == ("last_epoch", None)
+    assert (ptbxl.selection, ptbxl.patience, ptbxl.max_epochs) == ("val_micro_f1", 6, 20)
+
+
 def test_doctests_pass():
     import doctest
 
@@ -137,6 +183,28 @@ def test_early_stopping_restores_the_best_validation_epoch():
     assert hist.best_epoch == 1 and hist.best_val_micro_f1 == 1.0
     assert hist.stopped_early and len(hist.epochs) == 3  # epochs 2 and 3 without improvement
     assert model.p.item() > 0  # the weights of epoch 1 are back
+
+
+def test_selection_last_trains_every_epoch_and_keeps_the_final_weights():
+    from ecgstudy.training.multilabel import MultiLabelConfig, train_multilabel
+
+    x = np.zeros((4, 1, 2), np.float32)
+    y = np.ones((4, 1), np.uint8)
+    calls = {"n": 0}
+
+    def loss_fn(out, yb):  # as above: epoch 1 is the best on validation, later epochs are worse
+        calls["n"] += 1
+        total = (-1.0 if calls["n"] == 1 else 1.0) * out.probs.mean() * 10
+        return type("L", (), {"total": total})()
+
+    model = _Stepper()
+    config = MultiLabelConfig(max_epochs=10, patience=1, lr=1.0, batch_size=4, selection="last")
+    hist = train_multilabel(model, x, y, x, y, config, loss_fn=loss_fn)
+    assert len(hist.epochs) == 10 and not hist.stopped_early  # patience is ignored
+    assert hist.best_epoch == 10 and hist.best_val_micro_f1 == 0.0 and hist.epochs[0].val_micro_f1 == 1.0
+    assert model.p.item() < 0  # the final weights stay
+    with pytest.raises(ValueError, match="selection"):
+        MultiLabelConfig(selection="best")
 
 
 @pytest.mark.slow

@@ -124,12 +124,18 @@ def multilabel_metrics(
         raise ParameterError(f"class_names has {len(names)} names, the arrays have {n_classes} columns")
     if len(set(names)) != len(names):
         raise ParameterError(f"class_names must be distinct, got {names}")
-    per_class = f1_score(y, pred, average=None, zero_division=0)
+    if n_classes == 1:  # scikit-learn reads one column as binary labels {0, 1}: score the positive class
+        f1 = float(f1_score(y[:, 0], pred[:, 0], zero_division=0))
+        per_class, micro, macro = np.array([f1]), f1, f1
+    else:
+        per_class = f1_score(y, pred, average=None, zero_division=0)
+        micro = float(f1_score(y, pred, average="micro", zero_division=0))
+        macro = float(f1_score(y, pred, average="macro", zero_division=0))
     n_true = y.sum(axis=1)
     multi, single = n_true >= 2, n_true == 1
     return {
-        "micro_f1": float(f1_score(y, pred, average="micro", zero_division=0)),
-        "macro_f1": float(f1_score(y, pred, average="macro", zero_division=0)),
+        "micro_f1": micro,
+        "macro_f1": macro,
         "f1": {name: float(v) for name, v in zip(names, per_class, strict=True)},
         "subset_acc": float(accuracy_score(y, pred)),
         "multi_acc": _exact_match(y, pred, multi),

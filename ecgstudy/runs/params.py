@@ -13,7 +13,7 @@ fields and wrong types are rejected with one message listing every bad field, e.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -38,9 +38,26 @@ class RunParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    #: Fields added after runs were recorded. :meth:`record` leaves them out while they hold
+    #: their default, so the earlier runs keep their ids; never change such a field's default.
+    added_fields: ClassVar[tuple[str, ...]] = ()
+
     profile: Profile = "demo"
     seed: int = 0
     data: DataChoice = "auto"
+
+    def record(self) -> dict[str, Any]:
+        """The parameters as a run spec stores them (JSON values), ``added_fields`` at their
+        default left out.
+
+        >>> class Later(RunParams):
+        ...     added_fields = ("rule",)
+        ...     rule: str = "old"
+        >>> "rule" in Later().record(), Later(rule="new").record()["rule"]
+        (False, 'new')
+        """
+        skip = {f for f in self.added_fields if getattr(self, f) == type(self).model_fields[f].default}
+        return self.model_dump(mode="json", exclude=skip)
 
 
 def validate(model: type[P], values: dict[str, Any]) -> P:

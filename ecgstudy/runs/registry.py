@@ -76,7 +76,7 @@ class Experiment:
         """The run spec (hence run id) of these parameters on the data found now."""
         params = self.params(values)
         source = resolve_data(params.data, self.datasets, data_dir)
-        return RunSpec(self.name, params.model_dump(mode="json"), source.kind, source.checksum,
+        return RunSpec(self.name, params.record(), source.kind, source.checksum,
                        code_version=self.code_version())
 
     def work(self, spec: RunSpec, run_dir: Path) -> None:

@@ -5,9 +5,11 @@ Contract: ``model(x)`` with ``x`` ``(batch, leads, samples)`` returns an output 
 returns an object with a scalar tensor ``total`` (what is optimised) and optionally other
 scalar tensor fields (logged per epoch, e.g. ``bce_att``, ``bce_per``, ``reg``).
 
-Model selection follows the xECGNet authors: after every epoch the validation micro-F1
-(probabilities >= 0.5) is computed; the weights of the best epoch are kept and restored at
-the end; training stops after ``patience`` epochs without improvement. Determinism is as in
+Model selection follows the xECGNet authors by default (``selection="best_val"``): after every
+epoch the validation micro-F1 (probabilities >= 0.5) is computed; the weights of the best epoch
+are kept and restored at the end; training stops after ``patience`` epochs without improvement.
+``selection="last"`` trains every epoch and keeps the final weights (a fixed budget, for
+validation sets too small to choose an epoch); the validation scores are still logged. Determinism is as in
 :mod:`ecgstudy.training.loop` (same seed, data and thread count: identical weights on CPU).
 """
 
@@ -35,7 +37,10 @@ class MultiLabelConfig:
 
     Attributes:
         max_epochs: passes over the training set at most.
-        patience: stop after this many epochs without a better validation micro-F1 (``None``: never).
+        patience: stop after this many epochs without a better validation micro-F1 (``None``: never;
+            ignored with ``selection="last"``).
+        selection: ``"best_val"`` (restore the epoch of best validation micro-F1) or ``"last"``
+            (keep the final epoch's weights).
         lr: Adam learning rate. lr_schedule: ``"constant"`` or ``"cosine"`` (over ``max_epochs``).
         batch_size: records per step. seed: initialisation and batch order. threads: torch threads.
     """
@@ -47,6 +52,11 @@ class MultiLabelConfig:
     batch_size: int = 32
     seed: int = 0
     threads: int = 2
+    selection: Literal["best_val", "last"] = "best_val"
+
+    def __post_init__(self) -> None:
+        if self.selection not in ("best_val", "last"):
+            raise ValueError(f"MultiLabelConfig: selection={self.selection!r}: expected 'best_val' or 'last'")
 
 
 @dataclass
@@ -62,7 +72,8 @@ class MultiLabelEpoch:
 
 @dataclass
 class MultiLabelHistory:
-    """The curve and the selected epoch (whose weights the model holds after training)."""
+    """The curve and the selected epoch (whose weights the model holds after training);
+    ``best_val_micro_f1`` is the selected epoch's validation micro-F1."""
 
     epochs: list[MultiLabelEpoch]
     best_epoch: int
@@ -122,7 +133,7 @@ def train_multilabel(
     loss_fn: Callable[[Any, torch.Tensor], Any],
     progress: bool = False,
 ) -> MultiLabelHistory:
-    """Train with Adam, select the epoch of the best validation micro-F1, restore its weights.
+    """Train with Adam, select an epoch (``config.selection``) and leave its weights in ``model``.
 
     Args:
         x_train, x_val: ``(n, leads, samples)`` float32. y_train, y_val: ``(n, n_classes)`` 0/1.
@@ -163,7 +174,9 @@ def train_multilabel(
                               time.perf_counter() - t0)
         epochs.append(rec)
         bar.set_postfix(loss=f"{rec.train.get('total', float('nan')):.4f}", val_f1=f"{f1:.3f}")
-        if f1 > best_f1:
+        if config.selection == "last":
+            best_f1, best_epoch = f1, epoch
+        elif f1 > best_f1:
             best_f1, best_epoch, waited = f1, epoch, 0
             best_state = copy.deepcopy(model.state_dict())
         else:
