@@ -139,3 +139,15 @@ register(Experiment(
     params_model=_ecgcam.EcgradcamChapterParams, datasets=("ludb", "ptbxl"), notebook="ecgradcam.ipynb",
     profile_defaults=_ecgcam.CHAPTER_PROFILES, version=_ecgcam.ECGRADCAM_VERSION,
 ))
+
+from ecgstudy.studies import ecgradcam_transfer as _transfer  # noqa: E402
+
+register(Experiment(
+    name="ecgradcam-transfer",
+    title="ECGradCAM: learn an interval on PTB-XL median beats from NeuroKit2's delineation (one fold), "
+          "test, map and block waves on LUDB",
+    params_model=_ecgcam.EcgradcamRunParams, datasets=("ptbxl", "ludb"), function=_transfer.run_transfer,
+    profile_defaults={**{k: dict(v) for k, v in _ecgcam.RUN_PROFILES.items()},
+                      "cpu": {**_ecgcam.RUN_PROFILES["cpu"], **_ecgcam.PTBXL_CPU}},
+    version=_transfer.TRANSFER_VERSION,
+))

@@ -200,10 +200,13 @@ def test_params_check_layers_and_data_checks_the_target(tmp_path):
 def test_grid_is_seed_major_then_dataset_target_fold():
     p = EcgradcamChapterParams(profile="cpu", data="synthetic", seeds=(0, 1))
     specs = grid_specs(p)
-    assert len(specs) == 2 * (7 + 2) * 5
+    assert len(specs) == 2 * (7 + 2 + 4) * 5
     assert [s.params["seed"] for s in specs] == sorted(s.params["seed"] for s in specs)
-    first = specs[: 9 * 5]
-    assert [s.experiment for s in first] == ["ecgradcam-ludb"] * 35 + ["ecgradcam-ptbxl"] * 10
+    first = specs[: 13 * 5]
+    assert [s.experiment for s in first] == ["ecgradcam-ludb"] * 35 + ["ecgradcam-ptbxl"] * 10 + \
+        ["ecgradcam-transfer"] * 20
+    assert [s.params["target"] for s in first[45::5]] == ["qrs_ms", "qt_ms", "pr_ms", "hr_bpm"]
+    assert specs[45].params["epochs"] == 8  # the transfer runs train on PTB-XL: its cpu budget
     assert [s.params["fold"] for s in first[:10]] == [0, 1, 2, 3, 4] * 2
     assert [s.params["target"] for s in first[:10:5]] == ["qrs_ms", "qt_ms"]
     assert specs[0].params["epochs"] == 30 and specs[40].params["epochs"] == 8  # cpu budgets (ptbxl: fewer)
@@ -305,10 +308,29 @@ def test_verdicts_on_hand_made_runs():
     sim = pd.DataFrame({"dataset": ["ludb", "ludb"], "variant": ["gradcam", "ecgradcam"], "pairs": [3, 3],
                         "mean_corr": [0.1, 0.9]})
     v = chapter_verdicts(region_verdicts(table, n_boot=200), blocking_verdicts(summary), sim,
-                         {"estimate": 0.01, "low": -0.02, "high": 0.04}, names={"ludb": "LUDB"})
-    assert v["metrics"]["regions_gradcam"] == {"above": 1, "scored": 1}
+                         {"estimate": 0.01, "low": -0.02, "high": 0.04}, names={"ludb": "LUDB"},
+                         learned={("ludb", "qrs_ms"): True})
+    assert v["metrics"]["regions_gradcam"] == {"ludb": {"above": 1, "scored": 1, "learned": 1}}
     assert v["metrics"]["same_maps_ecgradcam"] is True
-    assert v["metrics"]["blocking"] == {"agrees": 2, "targets": 3}
+    assert v["metrics"]["blocking"] == {"ludb": {"agrees": 2, "targets": 3}}
+    assert "on the LUDB, 1 of 1 targets (qrs_ms) (networks that beat the baseline: qrs_ms)" in v["markdown"]
+    assert "on the LUDB, 2 of 3 (qrs_ms: QRS, t_amp_V5_mV: QRS, sex: QRS)" in v["markdown"]
     assert v["metrics"]["sex_feature"]["verdict"] == "no clear difference"
     md = v["markdown"]
     assert md.count("\n") == 3 and "**no** for ECGradCAM" in md and "**not shown**" in md
+
+
+def test_verdicts_are_given_per_dataset():
+    from ecgstudy.studies.ecgradcam_verdicts import blocking_text, region_text
+
+    regions = pd.DataFrame({"dataset": ["ludb", "ludb", "transfer"], "target": ["qrs_ms", "qt_ms", "qrs_ms"],
+                            "variant": ["gradcam"] * 3, "verdict": ["higher", "no clear difference", "higher"]})
+    text = region_text(regions, "gradcam", names={"ludb": "L", "transfer": "T"},
+                       learned={("transfer", "qrs_ms"): True, ("ludb", "qrs_ms"): False})
+    assert text == ("on the L, 1 of 2 targets (qrs_ms) (networks that beat the baseline: none); "
+                    "on the T, 1 of 1 targets (qrs_ms) (networks that beat the baseline: qrs_ms)")
+    assert region_text(regions, "ecgradcam", names={}) == "no target with a defining region was scored"
+    blocking = pd.DataFrame({"dataset": ["ludb", "transfer", "transfer"], "target": ["qrs_ms", "qrs_ms", "qt_ms"],
+                             "worst": ["p", "qrs", "t"], "agrees": [False, True, True]})
+    assert blocking_text(blocking, names={"ludb": "L", "transfer": "T"}) == \
+        "on the L, 0 of 1 (qrs_ms: P); on the T, 2 of 2 (qrs_ms: QRS, qt_ms: T)"

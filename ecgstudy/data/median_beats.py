@@ -58,7 +58,7 @@ fiducials in median-beat coordinates).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -720,8 +720,15 @@ def _fiducial_frames(ids: list[str], glob: list[pd.Series], per: list[pd.DataFra
 def ludb_median_beats(folder: str | Path, records: Sequence[str | int] | None = None, *,
                       leads: Sequence[str] = EIGHT_LEADS, detect_lead: str = "II",
                       baseline: str | None = BASELINE, min_beats: int = 2,
-                      min_corr: float | None = MIN_BEAT_CORR, progress: bool = True) -> MedianBeats:
+                      min_corr: float | None = MIN_BEAT_CORR, progress: bool = True,
+                      transform: Callable[[np.ndarray, float], tuple[np.ndarray, float]] | None = None
+                      ) -> MedianBeats:
     """Median beats of LUDB records with the cardiologists' fiducials mapped onto them.
+
+    ``transform(signal, fs) -> (signal, fs)``, if given, is applied to each record's
+    ``(12, samples)`` signal first (e.g. :func:`~ecgstudy.data.ptbxl_style.ptbxl_subset_style`);
+    it must keep sample times (zero-phase), since the fiducials are mapped with the R peaks
+    found on its output (at 500 Hz after :func:`record_median_beat`'s resampling).
 
     ``fiducials`` (global over the 12 annotated leads) and ``lead_fiducials`` (all 12
     leads) come from :func:`median_fiducials` with the R peaks the median was aligned on.
@@ -737,7 +744,8 @@ def ludb_median_beats(folder: str | Path, records: Sequence[str | int] | None = 
     for rid in tqdm(ids, desc="LUDB median beats", unit="record", disable=not progress):
         try:
             rec, waves = read_ludb_record(folder, rid)
-            res = record_median_beat(rec.signal, rec.fs, rec.lead_names, leads=leads, detect_lead=detect_lead,
+            signal, fs = transform(rec.signal, rec.fs) if transform is not None else (rec.signal, rec.fs)
+            res = record_median_beat(signal, fs, rec.lead_names, leads=leads, detect_lead=detect_lead,
                                      baseline=baseline, min_beats=min_beats, min_corr=min_corr, name=rid)
         except DataError as exc:
             out.skip(rid, str(exc))

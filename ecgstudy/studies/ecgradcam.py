@@ -41,14 +41,17 @@ from pydantic import Field, field_validator, model_validator
 from ecgstudy.errors import ParameterError
 from ecgstudy.explain.region_mass import RegionPart
 from ecgstudy.runs.params import RunParams
+from ecgstudy.studies.ecgradcam_transfer import TRANSFER_TARGETS
 
 if TYPE_CHECKING:
     import pandas as pd
 
 #: Code version of the chapter's runs: bump it when code that changes their results changes.
 ECGRADCAM_VERSION = "ecgradcam.1"
-Dataset = Literal["ludb", "ptbxl"]
-DATASET_NAMES = {"ludb": "LUDB", "ptbxl": "PTB-XL subset"}
+Dataset = Literal["ludb", "ptbxl", "transfer"]
+#: ``transfer``: trained on PTB-XL with NeuroKit2's intervals, tested on LUDB
+#: (:mod:`ecgstudy.studies.ecgradcam_transfer`).
+DATASET_NAMES = {"ludb": "LUDB", "ptbxl": "PTB-XL subset", "transfer": "PTB-XL-to-LUDB transfer"}
 #: The map variants, as keyed in ``maps.npz`` and ``metrics.json``.
 VARIANTS = ("gradcam", "ecgradcam")
 #: The waves blocked.
@@ -347,6 +350,77 @@ def _nanmean(v: np.ndarray) -> float | None:
     return float(v.mean()) if v.size else None
 
 
+def attention_in_region(model, x: np.ndarray, fiducials: np.ndarray, *, target: str, layers: tuple[str, ...],
+                        fs: float) -> tuple[dict, dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """Maps of ``x`` ``(n, leads, samples)`` (:func:`explain_maps`) and the share of their mass in
+    ``target``'s defining region, located by ``fiducials`` ``(n, 9)`` (median-beat samples).
+
+    Returns:
+        ``(found, layer_maps, defined, per_record)``: ``found`` holds ``region``,
+        ``n_region_defined``, ``attention`` (per variant and layer: ``n``, ``n_no_mass``, mean
+        ``share``, ``uniform`` and ``ratio``) and ``map_seconds``; ``layer_maps`` as
+        :func:`explain_maps`; ``defined`` ``(n,)`` bool, the records whose region is defined;
+        ``per_record`` the ratio of every record per map (``region_ratio.<variant>.<layer>``, NaN
+        where undefined).
+    """
+    from ecgstudy.explain.region_mass import region_masks, region_mass
+
+    t0 = time.perf_counter()
+    layer_maps, input_maps = explain_maps(model, x, layers)
+    parts = target_region(target)
+    masks, defined = region_masks(fiducials, parts, n_samples=x.shape[-1], fs=fs)
+    attention: dict = {}
+    per_record: dict[str, np.ndarray] = {}
+    for key, imap in input_maps.items():
+        variant, layer = key.split(".", 1)
+        r = region_mass(imap[defined], masks[defined]) if defined.any() else None
+        entry = {"n": int(defined.sum()), "n_no_mass": int(np.sum(np.clip(imap, 0, None).sum(-1) <= 0)),
+                 "share": None, "uniform": None, "ratio": None}
+        if r is not None:
+            entry.update(share=_nanmean(r["share"]), uniform=_nanmean(r["uniform"]), ratio=_nanmean(r["ratio"]))
+            full = np.full(len(x), np.nan, np.float32)
+            full[defined] = r["ratio"]
+            per_record[f"region_ratio.{key}"] = full
+        attention.setdefault(variant, {})[layer] = entry
+    found = {"region": describe_region(parts), "n_region_defined": int(defined.sum()), "attention": attention,
+             "map_seconds": time.perf_counter() - t0}
+    return found, layer_maps, defined, per_record
+
+
+def block_and_score(predict, x: np.ndarray, y: np.ndarray, fiducials: "pd.DataFrame", *, binary: bool,
+                    y_train: np.ndarray, reference: dict) -> tuple[dict, dict[str, np.ndarray]]:
+    """Predictions of ``x`` with each wave of :data:`WAVES` blocked
+    (:func:`~ecgstudy.explain.wave_blocking.block_waves`), scored against ``y``.
+
+    Args:
+        predict: ``(n, leads, samples) -> (n,)`` predictions in the target's units (probabilities if binary).
+        fiducials: :meth:`MedianBeatData.fiducial_frame` of the rows of ``x``.
+        reference: the unblocked metrics (:func:`score`), for the changes ``delta_<metric>``.
+
+    Returns:
+        ``(blocking, blocked_preds)``: per wave ``n_blocked``, ``n_unblocked`` and, when a record
+        was blocked, the headline metrics and their change; the blocked predictions and masks
+        (``prediction_block_<wave>``, ``blocked_<wave>``).
+    """
+    from ecgstudy.explain.wave_blocking import block_waves
+
+    blocking: dict = {}
+    blocked_preds: dict[str, np.ndarray] = {}
+    for wave in WAVES:
+        xb, was_blocked = block_waves(x, fiducials, wave)
+        entry = {"n_blocked": int(was_blocked.sum()), "n_unblocked": int((~was_blocked).sum())}
+        if was_blocked.any():
+            pb = predict(xb)
+            blocked_preds[f"prediction_block_{wave}"] = pb.astype(np.float32)
+            blocked_preds[f"blocked_{wave}"] = was_blocked
+            m = score(y, pb, binary=binary, y_train=y_train)
+            for k in _headline(binary):
+                entry[k] = m[k]
+                entry[f"delta_{k}"] = m[k] - reference[k]
+        blocking[wave] = entry
+    return blocking, blocked_preds
+
+
 def run_ecgradcam(params: EcgradcamRunParams, source, run_dir: Path, *, dataset: str) -> None:
     """Train on ``params.fold``'s training folds, evaluate, map and block; write the run's files.
 
@@ -365,8 +439,6 @@ def run_ecgradcam(params: EcgradcamRunParams, source, run_dir: Path, *, dataset:
     """
     from scipy.special import expit
 
-    from ecgstudy.explain.region_mass import region_masks, region_mass
-    from ecgstudy.explain.wave_blocking import block_waves
     from ecgstudy.models.kanres_wide_x import KanResWideX
     from ecgstudy.runs.store import write_json
     from ecgstudy.training.loop import seed_everything
@@ -404,44 +476,12 @@ def run_ecgradcam(params: EcgradcamRunParams, source, run_dir: Path, *, dataset:
         "data": data.description, **score(y_te, pred, binary=binary, y_train=y_tr),
     }
 
-    # maps and how much of them lies in the target's region
-    t0 = time.perf_counter()
-    layer_maps, input_maps = explain_maps(model, x_te, tuple(params.layers))
-    parts = target_region(params.target)
-    masks, defined = region_masks(data.fiducials[test], parts, n_samples=data.x.shape[-1], fs=data.fs)
-    attention: dict = {}
-    per_record: dict[str, np.ndarray] = {}
-    for key, imap in input_maps.items():
-        variant, layer = key.split(".", 1)
-        r = region_mass(imap[defined], masks[defined]) if defined.any() else None
-        entry = {"n": int(defined.sum()), "n_no_mass": int(np.sum(np.clip(imap, 0, None).sum(-1) <= 0)),
-                 "share": None, "uniform": None, "ratio": None}
-        if r is not None:
-            entry.update(share=_nanmean(r["share"]), uniform=_nanmean(r["uniform"]), ratio=_nanmean(r["ratio"]))
-            full = np.full(len(test), np.nan, np.float32)
-            full[defined] = r["ratio"]
-            per_record[f"region_ratio.{key}"] = full
-        attention.setdefault(variant, {})[layer] = entry
-    metrics.update(region=describe_region(parts), n_region_defined=int(defined.sum()), attention=attention,
-                   map_seconds=time.perf_counter() - t0)
-
-    # wave blocking
-    fid = data.fiducial_frame(test)
-    blocking: dict = {}
-    blocked_preds: dict[str, np.ndarray] = {}
-    for wave in WAVES:
-        xb, was_blocked = block_waves(x_te, fid, wave)
-        entry = {"n_blocked": int(was_blocked.sum()), "n_unblocked": int((~was_blocked).sum())}
-        if was_blocked.any():
-            pb = predict(xb)
-            blocked_preds[f"prediction_block_{wave}"] = pb.astype(np.float32)
-            blocked_preds[f"blocked_{wave}"] = was_blocked
-            m = score(y_te, pb, binary=binary, y_train=y_tr)
-            for k in _headline(binary):
-                entry[k] = m[k]
-                entry[f"delta_{k}"] = m[k] - metrics[k]
-        blocking[wave] = entry
-    metrics["blocking"] = blocking
+    # maps and how much of them lies in the target's region; wave blocking
+    found, layer_maps, defined, per_record = attention_in_region(
+        model, x_te, data.fiducials[test], target=params.target, layers=tuple(params.layers), fs=data.fs)
+    metrics.update(found)
+    metrics["blocking"], blocked_preds = block_and_score(predict, x_te, y_te, data.fiducial_frame(test),
+                                                         binary=binary, y_train=y_tr, reference=metrics)
 
     ids = data.record_ids[test]
     np.savez_compressed(run_dir / "predictions.npz", ids=ids, index=test, y=y_te.astype(np.float32),
@@ -462,9 +502,11 @@ PTBXL_TARGETS = ("sex", "age")
 class EcgradcamChapterParams(RunParams):
     """The ECGradCAM chapter page: targets x folds per dataset (folds are the replication unit)."""
 
-    datasets: tuple[Dataset, ...] = ("ludb", "ptbxl")
+    datasets: tuple[Dataset, ...] = ("ludb", "ptbxl", "transfer")
     ludb_targets: tuple[str, ...] = LUDB_TARGETS
     ptbxl_targets: tuple[str, ...] = PTBXL_TARGETS
+    transfer_targets: tuple[str, ...] = Field(TRANSFER_TARGETS, description="intervals learned on PTB-XL and "
+                                                                            "tested on LUDB")
     n_folds: int = Field(5, ge=2, le=20)
     folds: tuple[int, ...] | None = Field(None, description="folds run (default: all n_folds)")
     seeds: tuple[int, ...] = (0,)
@@ -473,15 +515,17 @@ class EcgradcamChapterParams(RunParams):
                                                   "finished runs only (a grid part-way done)")
 
     def targets_of(self, dataset: str) -> tuple[str, ...]:
-        return self.ludb_targets if dataset == "ludb" else self.ptbxl_targets
+        return {"ludb": self.ludb_targets, "ptbxl": self.ptbxl_targets, "transfer": self.transfer_targets}[dataset]
 
     def fold_list(self) -> tuple[int, ...]:
         return tuple(range(self.n_folds)) if self.folds is None else tuple(self.folds)
 
 
 CHAPTER_PROFILES = {
-    "smoke": {"datasets": ("ludb",), "ludb_targets": ("qrs_ms",), "folds": (0,)},
-    "demo": {"datasets": ("ludb",), "ludb_targets": ("qrs_ms", "sex"), "folds": (0, 1)},
+    "smoke": {"datasets": ("ludb", "transfer"), "ludb_targets": ("qrs_ms",), "transfer_targets": ("qrs_ms",),
+              "folds": (0,)},
+    "demo": {"datasets": ("ludb", "transfer"), "ludb_targets": ("qrs_ms", "sex"), "transfer_targets": ("qrs_ms",),
+             "folds": (0, 1)},
     "cpu": {},
     "full": {},
 }

@@ -138,12 +138,21 @@ def _fiducial_array(fiducials: pd.DataFrame | None, ids: np.ndarray) -> np.ndarr
     return f.loc[list(ids), list(FIDUCIAL_COLUMNS)].to_numpy(dtype=np.int64)
 
 
-def ludb_data(folder: str | Path, *, progress: bool = False) -> MedianBeatData:
-    """LUDB median beats joined with :func:`~ecgstudy.data.ludb_targets.ludb_targets` (see the module docstring)."""
+def ludb_data(folder: str | Path, *, progress: bool = False, style: str = "as_is") -> MedianBeatData:
+    """LUDB median beats joined with :func:`~ecgstudy.data.ludb_targets.ludb_targets` (see the module docstring).
+
+    ``style="ptbxl"`` first makes every record look like the shared PTB-XL subset
+    (:func:`~ecgstudy.data.ptbxl_style.ptbxl_subset_style`: 0.5-40 Hz, z-scored per lead, 100 Hz),
+    so that networks trained on PTB-XL's median beats can be tested on LUDB's; the median beats
+    are then in SD and the amplitude targets do not describe them (the interval targets do).
+    """
     from ecgstudy.data.ludb_targets import ludb_targets
     from ecgstudy.data.median_beats import ludb_median_beats
+    from ecgstudy.data.ptbxl_style import ptbxl_subset_style
 
-    mb = ludb_median_beats(folder, progress=progress)
+    if style not in ("as_is", "ptbxl"):
+        raise ParameterError(f"style must be 'as_is' or 'ptbxl', got {style!r}")
+    mb = ludb_median_beats(folder, progress=progress, transform=ptbxl_subset_style if style == "ptbxl" else None)
     targets, missing = ludb_targets(folder, progress=progress)
     targets.index = targets.index.map(str)
     unreadable = {rid for rid, m in missing.items() if "error" in m}
@@ -155,11 +164,18 @@ def ludb_data(folder: str | Path, *, progress: bool = False) -> MedianBeatData:
     n_all = len(mb.record_ids) + len(mb.skipped)
     desc = (f"LUDB: 8-lead median beats (I, II, V1-V6; 1.2 s at 500 Hz) of {len(ids)} of {n_all} records "
             f"({len(mb.skipped)} without a median beat, {n_all - len(mb.skipped) - len(ids)} without targets); "
-            f"targets from the cardiologists' delineation; amplitudes in per-lead normalised units (every lead "
-            f"of the shared copy has a peak-to-peak range of 1), not mV")
+            f"targets from the cardiologists' delineation; ")
+    if style == "ptbxl":
+        desc += ("records processed as the shared PTB-XL subset (0.5-40 Hz band-pass, z-scored per lead, 100 Hz, "
+                 "then median beats at 500 Hz): units SD, amplitude targets not comparable")
+        units = "SD (PTB-XL subset style)"
+    else:
+        desc += ("amplitudes in per-lead normalised units (every lead of the shared copy has a peak-to-peak range "
+                 "of 1), not mV")
+        units = "per-lead normalised (pk-pk 1)"
     return MedianBeatData(
         x=mb.signals[keep].astype(np.float32), targets=_numeric(targets.loc[list(ids)]), record_ids=ids,
-        fiducials=_fiducial_array(mb.fiducials, ids), description=desc, units="per-lead normalised (pk-pk 1)",
+        fiducials=_fiducial_array(mb.fiducials, ids), description=desc, units=units,
         lead_names=tuple(mb.lead_names),
         skipped=pd.DataFrame(skipped, columns=["record_id", "reason"]) if skipped else _empty_skipped())
 

@@ -116,8 +116,62 @@ def blocking_verdicts(summary: "pd.DataFrame") -> "pd.DataFrame":
     return pd.DataFrame(rows, columns=cols)
 
 
+def learned_targets(summary: "pd.DataFrame") -> dict[tuple[str, str], bool]:
+    """Which (dataset, target) models learned something: a mean held-out MAE below the
+    training-mean baseline's (regression) or a mean accuracy above the majority class's (binary),
+    from :func:`~ecgstudy.studies.ecgradcam.target_summary`.
+
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"dataset": ["a", "a"], "target": ["qrs_ms", "sex"], "task": ["regression", "binary"],
+    ...                   "mae_mean": [10.0, float("nan")], "baseline_mae_mean": [12.0, float("nan")],
+    ...                   "accuracy_mean": [float("nan"), 0.5], "baseline_accuracy_mean": [float("nan"), 0.6]})
+    >>> learned_targets(s)
+    {('a', 'qrs_ms'): True, ('a', 'sex'): False}
+    """
+    out = {}
+    for _, r in (summary.iterrows() if len(summary) else []):
+        if r["task"] == "binary":
+            out[(r["dataset"], r["target"])] = bool(r["accuracy_mean"] > r["baseline_accuracy_mean"])
+        else:
+            out[(r["dataset"], r["target"])] = bool(r["mae_mean"] < r["baseline_mae_mean"])
+    return out
+
+
+def _learned_note(targets, ds: str, learned: Mapping[tuple[str, str], bool] | None) -> str:
+    if learned is None:
+        return ""
+    ok = [t for t in targets if learned.get((ds, t), False)]
+    return f" (networks that beat the baseline: {', '.join(ok) if ok else 'none'})"
+
+
+def region_text(regions: "pd.DataFrame", variant: str, *, names: Mapping[str, str],
+                learned: Mapping[tuple[str, str], bool] | None = None) -> str:
+    """Claim 1 for one variant, a clause per dataset: how many scored targets put more than a
+    uniform share of the map in their defining region, which, and which of them learned."""
+    v = regions[regions["variant"] == variant] if len(regions) else regions
+    if not len(v):
+        return "no target with a defining region was scored"
+    parts = []
+    for ds, part in v.groupby("dataset", sort=False):
+        hit = part[part["verdict"] == "higher"]
+        parts.append(f"on the {names.get(ds, ds)}, {len(hit)} of {len(part)} targets"
+                     + (f" ({', '.join(hit['target'])})" if len(hit) else "")
+                     + _learned_note(part["target"], ds, learned))
+    return "; ".join(parts)
+
+
+def blocking_text(blocking: "pd.DataFrame", *, names: Mapping[str, str]) -> str:
+    """Claim 3, a clause per dataset: for how many targets blocking a defining wave hurt most."""
+    if not len(blocking):
+        return ""
+    return "; ".join(f"on the {names.get(ds, ds)}, {int(part['agrees'].sum())} of {len(part)} ("
+                     + ", ".join(f"{r.target}: {r.worst.upper()}" for r in part.itertuples()) + ")"
+                     for ds, part in blocking.groupby("dataset", sort=False))
+
+
 def chapter_verdicts(regions: "pd.DataFrame", blocking: "pd.DataFrame", similarity: "pd.DataFrame",
-                     sex_auc_diff: Mapping[str, float] | None, *, names: Mapping[str, str]) -> dict:
+                     sex_auc_diff: Mapping[str, float] | None, *, names: Mapping[str, str],
+                     learned: Mapping[tuple[str, str], bool] | None = None) -> dict:
     """The four claims' verdicts (see the module docstring) as a numbered Markdown list.
 
     Args:
@@ -125,9 +179,10 @@ def chapter_verdicts(regions: "pd.DataFrame", blocking: "pd.DataFrame", similari
         similarity: :func:`~ecgstudy.studies.ecgradcam.cross_target_similarity`.
         sex_auc_diff: the sex experiment's ``comparison["auc_diff"]`` (``estimate``, ``low``,
             ``high``), or None when it did not run. names: dataset key -> name on the page.
+        learned: :func:`learned_targets`, to say which verdicts rest on networks that learned.
 
     Returns:
-        ``{"markdown": str, "metrics": dict}``.
+        ``{"markdown": str, "metrics": dict}``; the counts of claims 1 and 3 per dataset.
     """
     from ecgstudy.metrics import CLAIM_WORDS, interval_verdict
 
@@ -135,14 +190,16 @@ def chapter_verdicts(regions: "pd.DataFrame", blocking: "pd.DataFrame", similari
     if len(regions):
         parts = []
         for variant, label in (("gradcam", "textbook Grad-CAM"), ("ecgradcam", "the authors' ECGradCAM")):
+            parts.append(f"with {label}, " + region_text(regions, variant, names=names, learned=learned))
             v = regions[regions["variant"] == variant]
-            hit = v[v["verdict"] == "higher"]
-            parts.append(f"with {label}, {len(hit)} of {len(v)} targets put more than a uniform share of the map in "
-                         f"their defining region (95 % interval above 1"
-                         + (f": {', '.join(hit['target'])}" if len(hit) else "") + ")")
-            out[f"regions_{variant}"] = {"above": int(len(hit)), "scored": int(len(v))}
-        lines.append("*A network measuring a target attends to the waves that define it.* At the last residual "
-                     "addition, " + "; ".join(parts) + ".")
+            out[f"regions_{variant}"] = {
+                ds: {"above": int((part["verdict"] == "higher").sum()), "scored": int(len(part)),
+                     **({"learned": int(sum(learned.get((ds, t), False) for t in part["target"]))}
+                        if learned is not None else {})}
+                for ds, part in v.groupby("dataset", sort=False)}
+        lines.append("*A network measuring a target attends to the waves that define it.* Targets whose map puts "
+                     "more than a uniform share of its mass in the defining region at the last residual addition "
+                     "(95 % interval above 1): " + "; ".join(parts) + ".")
     if len(similarity):
         sim = similarity.set_index(["dataset", "variant"])["mean_corr"]
         parts = []
@@ -158,10 +215,10 @@ def chapter_verdicts(regions: "pd.DataFrame", blocking: "pd.DataFrame", similari
                      + ".")
         out["same_maps_ecgradcam"] = same
     if len(blocking):
-        lines.append(f"*Blocking the defining wave hurts most.* For {int(blocking['agrees'].sum())} of "
-                     f"{len(blocking)} targets the most harmful wave to blank is a defining one ("
-                     + ", ".join(f"{r.target}: {r.worst.upper()}" for r in blocking.itertuples()) + ").")
-        out["blocking"] = {"agrees": int(blocking["agrees"].sum()), "targets": int(len(blocking))}
+        lines.append("*Blocking the defining wave hurts most.* Targets for which the most harmful wave to blank is "
+                     "a defining one: " + blocking_text(blocking, names=names) + ".")
+        out["blocking"] = {ds: {"agrees": int(part["agrees"].sum()), "targets": int(len(part))}
+                           for ds, part in blocking.groupby("dataset", sort=False)}
     if sex_auc_diff is not None:
         v = interval_verdict(sex_auc_diff["low"], sex_auc_diff["high"])
         word = CLAIM_WORDS[v]
