@@ -111,31 +111,36 @@ def with_targets(data: MedianBeatData, targets: pd.DataFrame) -> MedianBeatData:
     return replace(data, targets=pd.concat([base, added], axis=1))
 
 
-def load_transfer_data(source, *, n_synthetic: int = 400, progress: bool = False) -> TransferData:
-    """The :class:`TransferData` of a run's data ``source`` (real: PTB-XL subset and LUDB, cached)."""
+def load_transfer_test(source, *, n_synthetic: int = 400):
+    """The test side of :func:`load_transfer_data` alone (LUDB in PTB-XL style, cached; or the
+    synthetic test draw), for pages that draw the runs' maps without the training set."""
     from ecgstudy.data.cache import cached
-    from ecgstudy.studies.ecgradcam_baselines import (
-        PRIMARY_COMBINE,
-        delineator_estimates,
-    )
     from ecgstudy.studies.ecgradcam_data import (
         PREPARATION_VERSION,
         MedianBeatData,
         dataset_files,
-        load_median_beat_data,
         ludb_data,
         synthetic_data,
     )
 
     if source.kind != "real":
-        return TransferData(synthetic_data(int(n_synthetic), 0), synthetic_data(max(20, int(n_synthetic) // 2), 1),
-                            None)
-    train = with_targets(load_median_beat_data("ptbxl", source),
-                         ptbxl_interval_targets(source.folders["ptbxl"], progress=progress))
+        return synthetic_data(max(20, int(n_synthetic) // 2), 1)
     folder = Path(source.folders["ludb"])
-    test = cached("ecgradcam_ludb", {"dataset": "ludb", "leads": "I,II,V1-V6", "samples": 600, "style": "ptbxl"},
+    return cached("ecgradcam_ludb", {"dataset": "ludb", "leads": "I,II,V1-V6", "samples": 600, "style": "ptbxl"},
                   folder, dataset_files(folder), functools.partial(ludb_data, folder, style="ptbxl"),
                   algorithm=PREPARATION_VERSION, load=MedianBeatData.load)
+
+
+def load_transfer_data(source, *, n_synthetic: int = 400, progress: bool = False) -> TransferData:
+    """The :class:`TransferData` of a run's data ``source`` (real: PTB-XL subset and LUDB, cached)."""
+    from ecgstudy.studies.ecgradcam_baselines import PRIMARY_COMBINE, delineator_estimates
+    from ecgstudy.studies.ecgradcam_data import load_median_beat_data, synthetic_data
+
+    test = load_transfer_test(source, n_synthetic=n_synthetic)
+    if source.kind != "real":
+        return TransferData(synthetic_data(int(n_synthetic), 0), test, None)
+    train = with_targets(load_median_beat_data("ptbxl", source),
+                         ptbxl_interval_targets(source.folders["ptbxl"], progress=progress))
     est = delineator_estimates("ludb", source, list(test.record_ids))
     nk = est.estimates(PRIMARY_COMBINE)
     nk.index = nk.index.map(str)

@@ -53,3 +53,37 @@ def plot_beat_maps(beat: np.ndarray, layer_map: np.ndarray, fiducials: np.ndarra
     ax.set_yticks([])
     ax.set_xlabel("time in the median beat (s)")
     return ax
+
+
+#: How the figures name the two Grad-CAM variants.
+VARIANT_LABELS = {"gradcam": "textbook Grad-CAM", "ecgradcam": "ECGradCAM (authors' code)"}
+
+
+def runs_maps_figure(records, beats: np.ndarray, fiducials: np.ndarray, *, lead_names: Sequence[str],
+                     lead: str = "V5", layer: str = "last_add", variants: Sequence[str] = ("gradcam", "ecgradcam")):
+    """A row per run (its target), a column per variant: each run's map of its first held-out
+    record over that record's median beat (:func:`plot_beat_maps`); a note when there is no run.
+
+    Args:
+        records: finished run records whose ``maps.npz`` holds ``index`` (rows of ``beats``) and
+            ``<variant>.<layer>`` maps.
+        beats: ``(n, leads, samples)`` the median beats the runs' ``index`` points into.
+        fiducials: ``(n, 9)`` their fiducials.
+    """
+    if not records:
+        fig, ax = plt.subplots(figsize=(6, 1))
+        ax.text(0.5, 0.5, "no run in this build", ha="center")
+        ax.axis("off")
+        return fig
+    lead = lead if lead in lead_names else lead_names[0]
+    fig, axes = plt.subplots(len(records), len(variants), figsize=(11, 2.0 * len(records)), sharex=True,
+                             squeeze=False)
+    for row, rec in enumerate(records):
+        with np.load(rec.path / "maps.npz") as z:
+            i = int(z["index"][0])
+            for col, variant in enumerate(variants):
+                plot_beat_maps(beats[i], z[f"{variant}.{layer}"][0].astype(np.float32), fiducials[i],
+                               lead_names=lead_names, lead=lead, ax=axes[row, col],
+                               title=f"{rec.spec.params['target']}: {variant}")
+    fig.tight_layout()
+    return fig
