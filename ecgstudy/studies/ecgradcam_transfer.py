@@ -185,6 +185,7 @@ def run_transfer(params, source, run_dir: Path) -> None:
         block_and_score,
         fold_split,
         score,
+        target_units,
         train_model,
     )
     from ecgstudy.training.loop import seed_everything
@@ -215,8 +216,9 @@ def run_transfer(params, source, run_dir: Path) -> None:
     pred = predict(x_te)
     ids = data.test.record_ids[test]
     metrics: dict = {
-        "dataset": "transfer", "target": params.target, "task": "regression", "units": "bpm" if
-        params.target == "hr_bpm" else "ms", "fold": params.fold, "n_folds": params.n_folds, "seed": params.seed,
+        "dataset": "transfer", "target": params.target, "task": "regression",
+        "units": target_units("transfer", params.target), "fold": params.fold, "n_folds": params.n_folds,
+        "seed": params.seed,
         "n_train": int(len(train)), "n_test": int(len(test)), "n_records": len(data.test),
         "n_without_target": int(len(data.test) - len(test)),
         "split": f"KFold(n_splits={params.n_folds}, shuffle=True, random_state={params.seed}) over the training set",
