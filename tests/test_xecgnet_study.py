@@ -198,7 +198,7 @@ def test_selection_last_trains_every_epoch_and_keeps_the_final_weights():
         return type("L", (), {"total": total})()
 
     model = _Stepper()
-    config = MultiLabelConfig(max_epochs=10, patience=1, lr=1.0, batch_size=4, selection="last")
+    config = MultiLabelConfig(max_epochs=10, patience=1, lr=1.0, batch_size=4, selection="last_epoch")
     hist = train_multilabel(model, x, y, x, y, config, loss_fn=loss_fn)
     assert len(hist.epochs) == 10 and not hist.stopped_early  # patience is ignored
     assert hist.best_epoch == 10 and hist.best_val_micro_f1 == 0.0 and hist.epochs[0].val_micro_f1 == 1.0

@@ -120,7 +120,7 @@ def run_xecgnet(params: XecgRunParams, source, run_dir: Path, *, dataset: str) -
                     pool_sizes=tuple(params.pool_sizes), attention_head=params.attention_head)
     config = MultiLabelConfig(max_epochs=params.max_epochs, patience=params.patience, lr=params.lr,
                               lr_schedule=params.lr_schedule, batch_size=params.batch_size, seed=params.seed,
-                              selection="last" if params.selection == "last_epoch" else "best_val")
+                              selection=params.selection)
     loss_fn = partial(xecgnet_loss, gamma=params.gamma, regulariser=params.regulariser,
                       stop_gradient=params.stop_gradient)
     history = train_multilabel(model, data.x["train"], data.y["train"], data.x["val"], data.y["val"], config,
@@ -204,6 +204,11 @@ def run_grid(params: XecgChapterParams, datasets: tuple[str, ...], *, store=None
                           train_missing=params.train_missing, progress=progress)
 
 
+def _dataset_of(rec) -> str:
+    """The dataset key of a run record (``xecgnet-cpsc`` -> ``cpsc2018``)."""
+    return rec.spec.experiment.removeprefix("xecgnet-").replace("cpsc", "cpsc2018")
+
+
 def run_table(records) -> "pd.DataFrame":
     """One row per finished run: dataset, gamma, regulariser, seed and the headline metrics (no
     rows, the same key columns, when no run has finished)."""
@@ -215,7 +220,7 @@ def run_table(records) -> "pd.DataFrame":
             continue
         m = rec.metrics()
         p = rec.spec.params
-        row = {"dataset": rec.spec.experiment.removeprefix("xecgnet-").replace("cpsc", "cpsc2018"),
+        row = {"dataset": _dataset_of(rec),
                "gamma": float(p["gamma"]), "regulariser": p["regulariser"], "seed": int(p["seed"]),
                "selection": p.get("selection", "val_micro_f1"),
                **{k: m[k] for k in ("micro_f1", "macro_f1", "subset_acc", "multi_acc", "single_acc",
@@ -345,7 +350,7 @@ def validation_jumps(records) -> "pd.DataFrame":
             continue
         f1 = np.array([row["val_micro_f1"] for row in json.loads(path.read_text())], dtype=float)
         p = rec.spec.params
-        rows.append({"dataset": rec.spec.experiment.removeprefix("xecgnet-").replace("cpsc", "cpsc2018"),
+        rows.append({"dataset": _dataset_of(rec),
                      "seed": int(p["seed"]), "gamma": float(p["gamma"]), "regulariser": p["regulariser"],
                      "largest_jump": float(np.abs(np.diff(f1)).max()) if f1.size > 1 else np.nan})
     return pd.DataFrame(rows, columns=["dataset", "seed", "gamma", "regulariser", "largest_jump"])

@@ -5,10 +5,10 @@ Contract: ``model(x)`` with ``x`` ``(batch, leads, samples)`` returns an output 
 returns an object with a scalar tensor ``total`` (what is optimised) and optionally other
 scalar tensor fields (logged per epoch, e.g. ``bce_att``, ``bce_per``, ``reg``).
 
-Model selection follows the xECGNet authors by default (``selection="best_val"``): after every
+Model selection follows the xECGNet authors by default (``selection="val_micro_f1"``): after every
 epoch the validation micro-F1 (probabilities >= 0.5) is computed; the weights of the best epoch
 are kept and restored at the end; training stops after ``patience`` epochs without improvement.
-``selection="last"`` trains every epoch and keeps the final weights (a fixed budget, for
+``selection="last_epoch"`` trains every epoch and keeps the final weights (a fixed budget, for
 validation sets too small to choose an epoch); the validation scores are still logged. Determinism is as in
 :mod:`ecgstudy.training.loop` (same seed, data and thread count: identical weights on CPU).
 """
@@ -38,8 +38,8 @@ class MultiLabelConfig:
     Attributes:
         max_epochs: passes over the training set at most.
         patience: stop after this many epochs without a better validation micro-F1 (``None``: never;
-            ignored with ``selection="last"``).
-        selection: ``"best_val"`` (restore the epoch of best validation micro-F1) or ``"last"``
+            ignored with ``selection="last_epoch"``).
+        selection: ``"val_micro_f1"`` (restore the epoch of best validation micro-F1) or ``"last_epoch"``
             (keep the final epoch's weights).
         lr: Adam learning rate. lr_schedule: ``"constant"`` or ``"cosine"`` (over ``max_epochs``).
         batch_size: records per step. seed: initialisation and batch order. threads: torch threads.
@@ -52,11 +52,11 @@ class MultiLabelConfig:
     batch_size: int = 32
     seed: int = 0
     threads: int = 2
-    selection: Literal["best_val", "last"] = "best_val"
+    selection: Literal["val_micro_f1", "last_epoch"] = "val_micro_f1"
 
     def __post_init__(self) -> None:
-        if self.selection not in ("best_val", "last"):
-            raise ValueError(f"MultiLabelConfig: selection={self.selection!r}: expected 'best_val' or 'last'")
+        if self.selection not in ("val_micro_f1", "last_epoch"):
+            raise ValueError(f"MultiLabelConfig: selection={self.selection!r}: expected 'val_micro_f1' or 'last_epoch'")
 
 
 @dataclass
@@ -174,7 +174,7 @@ def train_multilabel(
                               time.perf_counter() - t0)
         epochs.append(rec)
         bar.set_postfix(loss=f"{rec.train.get('total', float('nan')):.4f}", val_f1=f"{f1:.3f}")
-        if config.selection == "last":
+        if config.selection == "last_epoch":
             best_f1, best_epoch = f1, epoch
         elif f1 > best_f1:
             best_f1, best_epoch, waited = f1, epoch, 0
