@@ -96,6 +96,13 @@ def ptbxl_interval_targets(folder: str | Path, *, progress: bool = False) -> pd.
     est = cached("delineator_ptbxl", {"method": "prominence", "combine": PRIMARY_COMBINE, "rate": 500},
                  folder, dataset_files(folder), functools.partial(_ptbxl_delineation, folder, progress),
                  algorithm=DELINEATION_VERSION, load=DelineatorEstimates.load)
+    return _interval_table(est)
+
+
+def _interval_table(est) -> pd.DataFrame:
+    """The transfer targets of delineator estimates at the chapter's lead combination, index record id (str)."""
+    from ecgstudy.studies.ecgradcam_baselines import PRIMARY_COMBINE
+
     table = est.estimates(PRIMARY_COMBINE)
     table.index = table.index.map(str)
     return table[list(TRANSFER_TARGETS)].astype(np.float64)
@@ -133,7 +140,7 @@ def load_transfer_test(source, *, n_synthetic: int = 400):
 
 def load_transfer_data(source, *, n_synthetic: int = 400, progress: bool = False) -> TransferData:
     """The :class:`TransferData` of a run's data ``source`` (real: PTB-XL subset and LUDB, cached)."""
-    from ecgstudy.studies.ecgradcam_baselines import PRIMARY_COMBINE, delineator_estimates
+    from ecgstudy.studies.ecgradcam_baselines import delineator_estimates
     from ecgstudy.studies.ecgradcam_data import load_median_beat_data, synthetic_data
 
     test = load_transfer_test(source, n_synthetic=n_synthetic)
@@ -141,10 +148,7 @@ def load_transfer_data(source, *, n_synthetic: int = 400, progress: bool = False
         return TransferData(synthetic_data(int(n_synthetic), 0), test, None)
     train = with_targets(load_median_beat_data("ptbxl", source),
                          ptbxl_interval_targets(source.folders["ptbxl"], progress=progress))
-    est = delineator_estimates("ludb", source, list(test.record_ids))
-    nk = est.estimates(PRIMARY_COMBINE)
-    nk.index = nk.index.map(str)
-    return TransferData(train, test, nk[list(TRANSFER_TARGETS)].astype(np.float64))
+    return TransferData(train, test, _interval_table(delineator_estimates("ludb", source, list(test.record_ids))))
 
 
 def pearson_r(y: np.ndarray, pred: np.ndarray) -> float:
