@@ -435,7 +435,8 @@ def run_ecgradcam(params: EcgradcamRunParams, source, run_dir: Path, *, dataset:
     with MSE; predictions are mapped back and scored in the target's units (MAE, RMSE, R² and
     the MAE of predicting the training mean). ``sex`` (1 male) is trained with BCE on one logit
     and scored by accuracy and AUC. The median beats enter as they are (no normalisation, as the
-    authors). Seeded and deterministic on CPU (same seed, data and threads: same predictions).
+    authors). Seeded: on CPU the same seed, data and threads give the same predictions up to float
+    rounding (MKL and oneDNN kernels need not sum in the same order from one process to the next).
     """
     from scipy.special import expit
 
