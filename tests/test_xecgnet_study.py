@@ -230,7 +230,6 @@ def test_smoke_run_writes_its_record_and_is_reproducible(tmp_path, monkeypatch):
         np.testing.assert_allclose(z["probs"], first, atol=2e-3)  # same up to float rounding
 
 
-
 @pytest.mark.slow
 def test_the_same_run_in_two_fresh_processes_gives_identical_predictions(tmp_path):
     """What a user does to check a record: rerun it from the command line. On CPU the probabilities are
@@ -250,6 +249,7 @@ def test_the_same_run_in_two_fresh_processes_gives_identical_predictions(tmp_pat
         with np.load(path) as z:
             probs.append(z["probs"])
     assert probs[0].shape[0] > 0 and np.array_equal(probs[0], probs[1])
+
 
 def test_train_missing_false_trains_nothing(tmp_path, monkeypatch):
     from ecgstudy.studies.xecgnet import run_grid
