@@ -65,7 +65,40 @@ def test_verdict_needs_enough_seeds_and_an_interval_above_zero():
 
     assert verdict([0.05]).startswith("Too few seeds")
     assert "not reproduced" in verdict([0.02, -0.03, 0.01, -0.02, 0.0])
-    assert verdict([0.01, 0.02, 0.03, 0.04, 0.05]).startswith("Some gamma raised")
+    assert verdict([0.01, 0.02, 0.03, 0.04, 0.05]).startswith("The paper's gamma = 0.01 raised")
+
+
+def _sweep(best_diffs: list[float]) -> pd.DataFrame:
+    """Five seeds; gamma 0.1 moves by ``best_diffs``, the other four gammas (0.01 among them) by noise."""
+    noise = [0.02, -0.03, 0.01, -0.02, 0.0]
+    rows = []
+    for seed in range(5):
+        rows.append({"dataset": "ptbxl", "gamma": 0.0, "regulariser": "paper", "seed": seed, "multi_acc": 0.7})
+        for g in (0.001, 0.01, 0.1, 1.0, 10.0):
+            d = best_diffs[seed] if g == 0.1 else noise[seed]
+            rows.append({"dataset": "ptbxl", "gamma": g, "regulariser": "paper", "seed": seed, "multi_acc": 0.7 + d})
+    return pd.DataFrame(rows)
+
+
+def test_gamma_effect_adjusts_the_interval_for_the_number_of_gammas():
+    e = gamma_effect(_sweep([0.06, 0.05, 0.04, 0.03, -0.02]), metric="multi_acc").set_index("gamma")
+    assert (e["k"] == 5).all()
+    assert e.loc[0.1, "low"] == pytest.approx(0.004) and e.loc[0.1, "low_adj"] == pytest.approx(-0.004)  # 99 %
+    one = gamma_effect(_table([0.01, 0.02, 0.03, 0.04, 0.05]), metric="multi_acc").iloc[0]
+    assert one["k"] == 1 and (one["low_adj"], one["high_adj"]) == (one["low"], one["high"])
+
+
+def test_a_best_gamma_picked_after_the_fact_must_pass_the_adjusted_interval():
+    def summary(diffs):
+        t = _sweep(diffs)
+        return chapter_summary(t, gamma_effect(t, metric="multi_acc").assign(metric="multi_acc"))
+
+    marginal = summary([0.06, 0.05, 0.04, 0.03, -0.02])  # 95 % interval above 0, 99 % interval not
+    assert "not reproduced" in marginal["verdict"] and marginal["verdict"].startswith("No gamma")
+    assert "The best of its 5 gammas, 0.1, changes it by +0.032" in marginal["best_text"]
+    assert "the paper's gamma (0.01) changes multi-label subset accuracy by -0.004" in marginal["best_text"]
+    clear = summary([0.06, 0.05, 0.04, 0.03, -0.01])  # adjusted interval +0.004 to +0.056
+    assert clear["verdict"].startswith("The paper's gamma = 0.01 did not") and "(gamma = 0.1)" in clear["verdict"]
 
 
 def test_summary_metrics_are_keyed_as_the_scorecard_reads_them():
