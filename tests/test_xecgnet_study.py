@@ -97,8 +97,14 @@ def test_a_best_gamma_picked_after_the_fact_must_pass_the_adjusted_interval():
     assert "not reproduced" in marginal["verdict"] and marginal["verdict"].startswith("No gamma")
     assert "The best of its 5 gammas, 0.1, changes it by +0.032" in marginal["best_text"]
     assert "the paper's gamma (0.01) changes multi-label subset accuracy by -0.004" in marginal["best_text"]
+    assert "adjusted interval, -0.004 to +0.056, which includes 0." in marginal["best_text"]
     clear = summary([0.06, 0.05, 0.04, 0.03, -0.01])  # adjusted interval +0.004 to +0.056
     assert clear["verdict"].startswith("The paper's gamma = 0.01 did not") and "(gamma = 0.1)" in clear["verdict"]
+    assert "which lies above 0." in clear["best_text"]
+    # two seeds without change: the bootstrap's lower end is exactly 0, printed as 0 and not a gain
+    touching = summary([0.10, 0.12, 0.0, 0.03, 0.0])
+    assert "adjusted interval, 0 to " in touching["best_text"] and "which includes 0." in touching["best_text"]
+    assert touching["verdict"].startswith("No gamma")
 
 
 def test_summary_metrics_are_keyed_as_the_scorecard_reads_them():
