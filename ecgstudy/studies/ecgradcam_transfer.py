@@ -298,6 +298,8 @@ def transfer_text(table: pd.DataFrame, *, real: bool = True) -> str:
     On their held-out PTB-XL folds, the networks beat the training mean against the delineator for 1 of 2 \
 targets (qrs_ms). On LUDB, against the cardiologists, they beat the training mean for 1 of 2 (qrs_ms) and the \
 delineator itself for 1 of 2 (qrs_ms); correlation with the cardiologists' values: qrs_ms 0.50, qt_ms 0.00.
+    >>> print(transfer_text(t.assign(n_runs=[5, 2])).split(". ")[-1])
+    Runs behind each mean: qrs_ms 5, qt_ms 2.
     """
     if not len(table):
         return ""
@@ -316,4 +318,7 @@ delineator itself for 1 of 2 (qrs_ms); correlation with the cardiologists' value
         text += f" and the delineator itself for {which(table['mae'] < table['delineator_mae'])}"
     corr = ", ".join(f"{r.target} {r.r:.2f}" for r in table.itertuples())
     ref_values = "the cardiologists' values" if real else "the exact values"
-    return text + f"; correlation with {ref_values}: {corr}."
+    text += f"; correlation with {ref_values}: {corr}."
+    if table["n_runs"].nunique() > 1:  # a grid stopped part-way: say what each mean rests on
+        text += " Runs behind each mean: " + ", ".join(f"{r.target} {int(r.n_runs)}" for r in table.itertuples()) + "."
+    return text
