@@ -335,3 +335,10 @@ def test_summary_keeps_each_dataset_to_its_own_classes():
     m = chapter_summary(t, pd.DataFrame())["metrics"]
     assert m["ptbxl"]["gamma_0"]["f1"] == pytest.approx({"NORM": 0.9})
     assert m["mitdb"]["gamma_0"]["f1"] == pytest.approx({"PVC": 0.7})
+
+
+def test_an_interval_end_of_exactly_zero_prints_as_zero_in_every_effect_sentence():
+    from ecgstudy.studies.xecgnet import _fmt_effect
+
+    row = {"diff": 0.02, "low": 0.0, "high": 0.05, "p_value": 0.25, "n": 5}
+    assert _fmt_effect(row) == "+0.020 (95 % CI 0 to +0.050, Wilcoxon p = 0.25, 5 seeds)"

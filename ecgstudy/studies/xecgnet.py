@@ -411,7 +411,7 @@ def _fmt_bound(x: float) -> str:
 
 
 def _fmt_effect(row) -> str:
-    return (f"{row['diff']:+.3f} (95 % CI {row['low']:+.3f} to {row['high']:+.3f}, Wilcoxon p = "
+    return (f"{row['diff']:+.3f} (95 % CI {_fmt_bound(row['low'])} to {_fmt_bound(row['high'])}, Wilcoxon p = "
             f"{row['p_value']:.2f}, {int(row['n'])} seeds)")
 
 
