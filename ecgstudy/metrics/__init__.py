@@ -15,6 +15,7 @@ from ecgstudy.metrics.binary import (
 from ecgstudy.metrics.intervals import (
     CLAIM_WORDS,
     bootstrap_ci,
+    format_bound,
     interval_verdict,
     mean_sd,
     paired_test,
@@ -35,6 +36,7 @@ __all__ = [
     "MULTILABEL_KEYS",
     "binary_metrics",
     "bootstrap_ci",
+    "format_bound",
     "interval_verdict",
     "mean_sd",
     "multilabel_metrics",

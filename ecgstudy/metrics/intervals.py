@@ -274,6 +274,16 @@ def interval_verdict(low: float, high: float, *, reference: float = 0.0) -> str:
     return "no clear difference"
 
 
+def format_bound(x: float, digits: int = 3) -> str:
+    """A signed interval end (or difference) for the pages; exactly 0 (e.g. a bootstrap over
+    runs without change) prints as ``0``, not ``+0.000``, so it does not read as a small gain.
+
+    >>> format_bound(0.0123), format_bound(-0.5, 2), format_bound(0.0)
+    ('+0.012', '-0.50', '0')
+    """
+    return "0" if x == 0 else f"{x:+.{digits}f}"
+
+
 #: How a claim that predicts "higher" reads each :func:`interval_verdict` (bold, for the pages).
 CLAIM_WORDS = {"higher": "**agrees**", "lower": "**contradicts the paper**", "no clear difference": "**not shown**",
                "too few runs": "**not yet testable**"}

@@ -184,7 +184,7 @@ def chapter_verdicts(regions: "pd.DataFrame", blocking: "pd.DataFrame", similari
     Returns:
         ``{"markdown": str, "metrics": dict}``; the counts of claims 1 and 3 per dataset.
     """
-    from ecgstudy.metrics import CLAIM_WORDS, interval_verdict
+    from ecgstudy.metrics import CLAIM_WORDS, format_bound, interval_verdict
 
     lines, out = [], {}
     if len(regions):
@@ -223,8 +223,8 @@ def chapter_verdicts(regions: "pd.DataFrame", blocking: "pd.DataFrame", similari
         v = interval_verdict(sex_auc_diff["low"], sex_auc_diff["high"])
         word = CLAIM_WORDS[v]
         lines.append(f"*The R-wave downslope, pointed at by the maps, improves a sex classifier beyond QRS "
-                     f"duration.* AUC change {sex_auc_diff['estimate']:+.3f} (95 % CI {sex_auc_diff['low']:+.3f} to "
-                     f"{sex_auc_diff['high']:+.3f}): {word}.")
+                     f"duration.* AUC change {sex_auc_diff['estimate']:+.3f} (95 % CI "
+                     f"{format_bound(sex_auc_diff['low'])} to {format_bound(sex_auc_diff['high'])}): {word}.")
         out["sex_feature"] = {"verdict": v, **{k: float(sex_auc_diff[k]) for k in ("estimate", "low", "high")}}
     markdown = "\n".join(f"{i}. {t}" for i, t in enumerate(lines, 1)) or "No finished runs: no verdicts."
     return {"markdown": markdown, "metrics": out}

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from ecgstudy.metrics.intervals import format_bound
 from ecgstudy.runs.params import RunParams
 
 if TYPE_CHECKING:
@@ -336,7 +337,8 @@ _SHORT = {"classifier": "classifier alone", "cascaded": "cascaded", "max": "ReLU
 def _interval(v: float, lo: float, hi: float, digits: int = 3) -> str:
     if v != v:
         return "n/a"
-    return f"{v:+.{digits}f} (95 % CI {lo:+.{digits}f} to {hi:+.{digits}f})" if lo == lo else f"{v:+.{digits}f}"
+    return (f"{v:+.{digits}f} (95 % CI {format_bound(lo, digits)} to {format_bound(hi, digits)})" if lo == lo
+            else f"{v:+.{digits}f}")
 
 
 def chapter_verdicts(table: "pd.DataFrame", curves: "pd.DataFrame", *, kernel_size: int, epochs: int,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from ecgstudy.metrics.intervals import format_bound
 from ecgstudy.runs.params import RunParams
 
 if TYPE_CHECKING:
@@ -404,14 +405,8 @@ def chapter_datasets(params: XecgChapterParams) -> tuple[str, ...]:
     return extra + tuple(d for d in params.datasets if d not in extra)
 
 
-def _fmt_bound(x: float) -> str:
-    """An interval end with its sign; an end that is exactly 0 (e.g. a bootstrap of seeds with
-    no change) prints as ``0``, not ``+0.000``, so it does not read as a small gain."""
-    return "0" if x == 0 else f"{x:+.3f}"
-
-
 def _fmt_effect(row) -> str:
-    return (f"{row['diff']:+.3f} (95 % CI {_fmt_bound(row['low'])} to {_fmt_bound(row['high'])}, Wilcoxon p = "
+    return (f"{row['diff']:+.3f} (95 % CI {format_bound(row['low'])} to {format_bound(row['high'])}, Wilcoxon p = "
             f"{row['p_value']:.2f}, {int(row['n'])} seeds)")
 
 
@@ -469,7 +464,7 @@ def chapter_summary(table: "pd.DataFrame", effects: "pd.DataFrame", *, min_seeds
             sentences.append(
                 f"The best of its {int(best['k'])} gammas, {best['gamma']:g}, changes it by {best['diff']:+.3f}; "
                 f"picked after the fact, it is judged by its Bonferroni-adjusted interval, "
-                f"{_fmt_bound(best['low_adj'])} to {_fmt_bound(best['high_adj'])}, which "
+                f"{format_bound(best['low_adj'])} to {format_bound(best['high_adj'])}, which "
                 f"{'lies above 0' if best['low_adj'] > 0 else 'includes 0'}.")
         if best["low_adj"] > 0 and not np.isclose(best["gamma"], primary_gamma):
             best_helps.append(f"{names[ds]} (gamma = {best['gamma']:g})")
