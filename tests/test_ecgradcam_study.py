@@ -319,13 +319,15 @@ def test_verdicts_on_hand_made_runs():
                          {"estimate": 0.01, "low": -0.02, "high": 0.04}, names={"ludb": "LUDB"},
                          learned={("ludb", "qrs_ms"): True})
     assert v["metrics"]["regions_gradcam"] == {"ludb": {"above": 1, "scored": 1, "learned": 1}}
-    assert v["metrics"]["same_maps_ecgradcam"] is True
+    assert v["metrics"]["same_maps"] == {"gradcam": {"ludb": False}, "ecgradcam": {"ludb": True}}
     assert v["metrics"]["blocking"] == {"ludb": {"agrees": 2, "targets": 3}}
     assert "on the LUDB, 1 of 1 targets (qrs_ms) (networks that beat the baseline: qrs_ms)" in v["markdown"]
     assert "on the LUDB, 2 of 3 (qrs_ms: QRS, t_amp_V5_mV: QRS, sex: QRS)" in v["markdown"]
     assert v["metrics"]["sex_feature"]["verdict"] == "no clear difference"
     md = v["markdown"]
-    assert md.count("\n") == 3 and "**no** for ECGradCAM" in md and "**not shown**" in md
+    assert md.count("\n") == 3 and "**not shown**" in md
+    assert "(textbook Grad-CAM / ECGradCAM): LUDB 0.10 / 0.90. **No** for ECGradCAM on the LUDB, where" in md
+    assert "The maps change with the target with textbook Grad-CAM on every dataset." in md
 
 
 def test_verdicts_are_given_per_dataset():

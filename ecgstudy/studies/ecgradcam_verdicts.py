@@ -11,7 +11,8 @@ reference only when its whole 95 % bootstrap interval lies above (below) it. The
    between models trained for different targets (:func:`~ecgstudy.studies.ecgradcam.cross_target_similarity`);
    the authors' ECGradCAM is the min-max scaled channel-summed activation whatever the target,
    so a correlation near 1 says its maps show the network's activations, not the measurement.
-   The rule: "target-independent" at a mean correlation of :data:`SAME_MAP_CORR` or more.
+   The rule, per dataset and variant: "target-independent" at a mean correlation of
+   :data:`SAME_MAP_CORR` or more (:func:`similarity_text`).
 3. *Blocking the defining wave hurts most* (the paper's wave-blocking test): per target with a
    defining wave, the wave whose replacement by a straight line worsens the held-out metric
    most, against :func:`defining_waves` (:func:`blocking_verdicts`).
@@ -169,6 +170,62 @@ def blocking_text(blocking: "pd.DataFrame", *, names: Mapping[str, str]) -> str:
                      for ds, part in blocking.groupby("dataset", sort=False))
 
 
+def similarity_text(similarity: "pd.DataFrame", *, names: Mapping[str, str],
+                    learned: Mapping[tuple[str, str], bool] | None = None) -> str:
+    """Claim 2, judged per dataset and variant: maps whose mean cross-target correlation is
+    :data:`SAME_MAP_CORR` or more hardly change with the target, so they show where the network's
+    activations are rather than what it measures.
+
+    Args:
+        similarity: :func:`~ecgstudy.studies.ecgradcam.cross_target_similarity` (``dataset,
+            variant, mean_corr``). learned: :func:`learned_targets`, to name the datasets whose
+            networks learned at least one target.
+
+    >>> import pandas as pd
+    >>> sim = pd.DataFrame({"dataset": ["a", "a", "b", "b"], "variant": ["gradcam", "ecgradcam"] * 2,
+    ...                     "mean_corr": [0.05, 0.9, -0.03, 0.3]})
+    >>> text = similarity_text(sim, names={"a": "A", "b": "B"}, learned={("a", "x"): True})
+    >>> print(text)  # doctest: +NORMALIZE_WHITESPACE
+    *The maps show what the network measures.* Mean correlation of one record's maps between models of different
+    targets (textbook Grad-CAM / ECGradCAM): A 0.05 / 0.90; B -0.03 / 0.30. **No** for ECGradCAM on the A, where
+    its maps hardly change with the target (0.8 or more): they show where the network's activations are, not what
+    it measures. The maps change with the target with textbook Grad-CAM on every dataset, and with ECGradCAM on
+    the B (whose networks beat no baseline).
+    """
+    corr = similarity.set_index(["dataset", "variant"])["mean_corr"]
+    datasets = list(dict.fromkeys(similarity["dataset"]))
+    labels = {"gradcam": "textbook Grad-CAM", "ecgradcam": "ECGradCAM"}
+
+    def value(ds: str, variant: str) -> str:
+        return f"{corr[(ds, variant)]:.2f}" if (ds, variant) in corr.index else "n/a"
+
+    def named(dss: list[str]) -> str:
+        out = []
+        for ds in dss:
+            ok = learned is None or any(v for (d, _), v in learned.items() if d == ds)
+            out.append(f"the {names.get(ds, ds)}" + ("" if ok else " (whose networks beat no baseline)"))
+        return ", ".join(out)
+
+    text = ("*The maps show what the network measures.* Mean correlation of one record's maps between models of "
+            "different targets (textbook Grad-CAM / ECGradCAM): "
+            + "; ".join(f"{names.get(ds, ds)} {value(ds, 'gradcam')} / {value(ds, 'ecgradcam')}" for ds in datasets)
+            + ".")
+    changes = []
+    for variant in VARIANTS:
+        part = similarity[similarity["variant"] == variant]
+        same = [ds for ds, c in zip(part["dataset"], part["mean_corr"]) if c >= SAME_MAP_CORR]
+        differ = [ds for ds, c in zip(part["dataset"], part["mean_corr"]) if c < SAME_MAP_CORR]
+        if same:
+            text += (f" **No** for {labels[variant]} on {named(same)}, where its maps hardly change with the target "
+                     f"({SAME_MAP_CORR} or more): they show where the network's activations are, not what it measures.")
+        if differ:
+            where = "on every dataset" if len(differ) == len(datasets) else f"on {named(differ)}"
+            changes.append(f"with {labels[variant]} {where}")
+    if changes:
+        text += " The maps change with the target " + ", and ".join(changes) + "."
+    return text
+
+
 def chapter_verdicts(regions: "pd.DataFrame", blocking: "pd.DataFrame", similarity: "pd.DataFrame",
                      sex_auc_diff: Mapping[str, float] | None, *, names: Mapping[str, str],
                      learned: Mapping[tuple[str, str], bool] | None = None) -> dict:
@@ -182,7 +239,8 @@ def chapter_verdicts(regions: "pd.DataFrame", blocking: "pd.DataFrame", similari
         learned: :func:`learned_targets`, to say which verdicts rest on networks that learned.
 
     Returns:
-        ``{"markdown": str, "metrics": dict}``; the counts of claims 1 and 3 per dataset.
+        ``{"markdown": str, "metrics": dict}``; the counts of claims 1 and 3 per dataset, and for
+        claim 2 ``same_maps[variant][dataset]`` (maps target-independent).
     """
     from ecgstudy.metrics import CLAIM_WORDS, format_bound, interval_verdict
 
@@ -201,19 +259,9 @@ def chapter_verdicts(regions: "pd.DataFrame", blocking: "pd.DataFrame", similari
                      "more than a uniform share of its mass in the defining region at the last residual addition "
                      "(95 % interval above 1): " + "; ".join(parts) + ".")
     if len(similarity):
-        sim = similarity.set_index(["dataset", "variant"])["mean_corr"]
-        parts = []
-        for (ds, variant), corr in sim.items():
-            parts.append(f"{names.get(ds, ds)}, {variant}: {corr:.2f}")
-        ecg = similarity[similarity["variant"] == "ecgradcam"]["mean_corr"]
-        same = bool(len(ecg)) and float(ecg.mean()) >= SAME_MAP_CORR
-        lines.append("*The maps show what the network measures.* Mean correlation of one record's maps between "
-                     f"models of different targets ({'; '.join(parts)}): "
-                     + ("**no** for ECGradCAM, whose maps hardly change with the target (correlation of "
-                        f"{SAME_MAP_CORR} or more): they show where the network's activations are"
-                        if same else "the maps do change with the target")
-                     + ".")
-        out["same_maps_ecgradcam"] = same
+        lines.append(similarity_text(similarity, names=names, learned=learned))
+        out["same_maps"] = {variant: {ds: bool(c >= SAME_MAP_CORR) for ds, c in zip(part["dataset"], part["mean_corr"])}
+                            for variant, part in similarity.groupby("variant", sort=False)}
     if len(blocking):
         lines.append("*Blocking the defining wave hurts most.* Targets for which the most harmful wave to blank is "
                      "a defining one: " + blocking_text(blocking, names=names) + ".")
