@@ -344,3 +344,22 @@ def test_verdicts_are_given_per_dataset():
                              "worst": ["p", "qrs", "t"], "agrees": [False, True, True]})
     assert blocking_text(blocking, names={"ludb": "L", "transfer": "T"}) == \
         "on the L, 0 of 1 (qrs_ms: P); on the T, 2 of 2 (qrs_ms: QRS, qt_ms: T)"
+
+
+def test_baseline_counts_and_the_solo_training_note_are_per_dataset():
+    from ecgstudy.studies.ecgradcam_verdicts import baseline_text, solo_training_note
+
+    summary = pd.DataFrame({
+        "dataset": ["ludb", "ludb", "ludb", "transfer", "transfer"],
+        "target": ["qrs_ms", "qt_ms", "sex", "qrs_ms", "qt_ms"],
+        "task": ["regression", "regression", "binary", "regression", "regression"],
+        "mae_mean": [30.0, 40.0, np.nan, 3.0, 8.0], "baseline_mae_mean": [20.0, 50.0, np.nan, 4.6, 26.6],
+        "accuracy_mean": [np.nan, np.nan, 0.9, np.nan, np.nan],
+        "baseline_accuracy_mean": [np.nan, np.nan, 0.5, np.nan, np.nan]})
+    assert baseline_text(summary, names={"ludb": "LUDB", "transfer": "T"}) == \
+        "1 of 2 on the LUDB (qt_ms), 2 of 2 on the T (qrs_ms, qt_ms)"
+    note = solo_training_note(summary, "ludb", name="LUDB")
+    assert note.startswith("Training on the LUDB alone: 1 of 2 of its regression networks beat the training mean")
+    assert "weight decay, augmentation" in note
+    assert solo_training_note(summary, "transfer", name="T").endswith("No training aid beyond the paper's was added.")
+    assert solo_training_note(summary, "ptbxl", name="P") == "Training on the P alone: not run in this build."
