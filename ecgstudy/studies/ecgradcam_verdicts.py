@@ -118,9 +118,13 @@ def blocking_verdicts(summary: "pd.DataFrame") -> "pd.DataFrame":
 
 
 def learned_targets(summary: "pd.DataFrame") -> dict[tuple[str, str], bool]:
-    """Which (dataset, target) models learned something: a mean held-out MAE below the
-    training-mean baseline's (regression) or a mean accuracy above the majority class's (binary),
-    from :func:`~ecgstudy.studies.ecgradcam.target_summary`.
+    """Which (dataset, target) models learned something: the held-out MAE below the
+    training-mean baseline's (regression) or the accuracy above the majority class's (binary).
+
+    With the record-bootstrap interval of the difference (``mae_minus_baseline_low`` /
+    ``_high`` or ``accuracy_minus_baseline_low`` / ``_high``, from
+    :func:`~ecgstudy.studies.ecgradcam_intervals.add_intervals`) the chapter's one rule applies:
+    the whole interval must lie on the better side of 0. Without it, the means are compared.
 
     >>> import pandas as pd
     >>> s = pd.DataFrame({"dataset": ["a", "a"], "target": ["qrs_ms", "sex"], "task": ["regression", "binary"],
@@ -128,10 +132,20 @@ def learned_targets(summary: "pd.DataFrame") -> dict[tuple[str, str], bool]:
     ...                   "accuracy_mean": [float("nan"), 0.5], "baseline_accuracy_mean": [float("nan"), 0.6]})
     >>> learned_targets(s)
     {('a', 'qrs_ms'): True, ('a', 'sex'): False}
+    >>> nan = float("nan")
+    >>> learned_targets(s.assign(mae_minus_baseline_low=[-3.0, nan], mae_minus_baseline_high=[0.5, nan]))
+    {('a', 'qrs_ms'): False, ('a', 'sex'): False}
     """
+    from ecgstudy.metrics import interval_verdict
+
     out = {}
     for _, r in (summary.iterrows() if len(summary) else []):
-        if r["task"] == "binary":
+        binary = r["task"] == "binary"
+        key = "accuracy_minus_baseline" if binary else "mae_minus_baseline"
+        low, high = r.get(f"{key}_low", float("nan")), r.get(f"{key}_high", float("nan"))
+        if low == low and high == high:
+            out[(r["dataset"], r["target"])] = interval_verdict(low, high) == ("higher" if binary else "lower")
+        elif binary:
             out[(r["dataset"], r["target"])] = bool(r["accuracy_mean"] > r["baseline_accuracy_mean"])
         else:
             out[(r["dataset"], r["target"])] = bool(r["mae_mean"] < r["baseline_mae_mean"])
