@@ -363,3 +363,15 @@ def test_baseline_counts_and_the_solo_training_note_are_per_dataset():
     assert "weight decay, augmentation" in note
     assert solo_training_note(summary, "transfer", name="T").endswith("No training aid beyond the paper's was added.")
     assert solo_training_note(summary, "ptbxl", name="P") == "Training on the P alone: not run in this build."
+
+
+def test_sex_feature_text_places_the_papers_gain_against_the_interval():
+    from ecgstudy.studies.ecgradcam_features import sex_feature_text
+
+    def text(low, high):
+        res = {"n": 50, "comparison": {"auc_diff": {"estimate": (low + high) / 2, "low": low, "high": high}}}
+        return sex_feature_text(res, paper_auc_qrs=0.72, paper_auc_with=0.80)
+
+    assert text(0.02, 0.12).endswith("a gain of +0.08, which lies inside this interval.")
+    assert text(0.09, 0.2).endswith("which lies below this interval.")
+    assert "(95 % CI 0 to +0.070)" in text(0.0, 0.07) and text(0.0, 0.07).endswith("above this interval.")
