@@ -375,3 +375,17 @@ def test_sex_feature_text_places_the_papers_gain_against_the_interval():
     assert text(0.02, 0.12).endswith("a gain of +0.08, which lies inside this interval.")
     assert text(0.09, 0.2).endswith("which lies below this interval.")
     assert "(95 % CI 0 to +0.070)" in text(0.0, 0.07) and text(0.0, 0.07).endswith("above this interval.")
+
+
+def test_similarity_text_names_each_dataset_once_and_joins_them():
+    from ecgstudy.studies.ecgradcam_verdicts import similarity_text
+
+    sim = pd.DataFrame({"dataset": ["l", "l", "p", "p", "t", "t"], "variant": ["gradcam", "ecgradcam"] * 3,
+                        "mean_corr": [-0.03, 0.34, 0.05, 0.84, 0.01, 0.91]})
+    text = similarity_text(sim, names={"l": "LUDB", "p": "PTB-XL", "t": "transfer"},
+                           learned={("l", "qrs_ms"): False, ("p", "age"): True, ("t", "qt_ms"): True})
+    assert "LUDB -0.03 / 0.34; PTB-XL 0.05 / 0.84; transfer 0.01 / 0.91." in text
+    assert "**No** for ECGradCAM on the PTB-XL and the transfer, where its maps hardly change" in text
+    assert text.endswith("with textbook Grad-CAM on every dataset, and with ECGradCAM on the LUDB "
+                         "(whose networks beat no baseline).")
+    assert "**No** for textbook Grad-CAM" not in text

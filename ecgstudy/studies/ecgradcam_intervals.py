@@ -143,10 +143,12 @@ def record_bootstrap(records: Iterable, *, n_boot: int = 2000, level: float = 0.
 def add_intervals(summary: "pd.DataFrame", intervals: "pd.DataFrame") -> "pd.DataFrame":
     """``summary`` (:func:`~ecgstudy.studies.ecgradcam.target_summary`, means and sds over runs)
     joined on dataset and target with :func:`record_bootstrap`'s intervals (``<score>_low``,
-    ``<score>_high``) and its paired differences (``mae_minus_baseline``,
-    ``accuracy_minus_baseline``); targets without an interval keep NaN."""
+    ``<score>_high``), its paired differences (``mae_minus_baseline``,
+    ``accuracy_minus_baseline``) and ``n_records`` (distinct records scored); targets without an
+    interval keep NaN."""
     if not len(summary) or not len(intervals):
         return summary
     diffs = [c for c in ("mae_minus_baseline", "accuracy_minus_baseline") if c in intervals.columns]
-    keep = ["dataset", "target", *diffs, *(c for c in intervals.columns if c.endswith(("_low", "_high")))]
+    keep = ["dataset", "target", "n_records", *diffs,
+            *(c for c in intervals.columns if c.endswith(("_low", "_high")))]
     return summary.merge(intervals[keep], on=["dataset", "target"], how="left")

@@ -263,7 +263,7 @@ def similarity_text(similarity: "pd.DataFrame", *, names: Mapping[str, str],
         for ds in dss:
             ok = learned is None or any(v for (d, _), v in learned.items() if d == ds)
             out.append(f"the {names.get(ds, ds)}" + ("" if ok else " (whose networks beat no baseline)"))
-        return ", ".join(out)
+        return out[0] if len(out) == 1 else ", ".join(out[:-1]) + " and " + out[-1]
 
     text = ("*The maps show what the network measures.* Mean correlation of one record's maps between models of "
             "different targets (textbook Grad-CAM / ECGradCAM): "
