@@ -360,7 +360,8 @@ def test_baseline_counts_and_the_solo_training_note_are_per_dataset():
         "1 of 2 on the LUDB (qt_ms), 2 of 2 on the T (qrs_ms, qt_ms)"
     note = solo_training_note(summary, "ludb", name="LUDB")
     assert note.startswith("Training on the LUDB alone: 1 of 2 of its regression networks beat the training mean")
-    assert "weight decay, augmentation" in note
+    assert "weight decay, augmentation" in note and "to rescue the others:" in note
+    assert "to rescue them:" in solo_training_note(summary[summary["target"] != "qt_ms"], "ludb", name="LUDB")
     assert solo_training_note(summary, "transfer", name="T").endswith("No training aid beyond the paper's was added.")
     assert solo_training_note(summary, "ptbxl", name="P") == "Training on the P alone: not run in this build."
 

@@ -191,8 +191,9 @@ def solo_training_note(summary: "pd.DataFrame", dataset: str, *, name: str) -> s
     head = f"Training on the {name} alone: {k} of {n} of its regression networks beat the training mean in this build."
     if k == n:
         return head + " No training aid beyond the paper's was added."
+    rescued = "them" if k == 0 else "the others"
     return (head + " Nothing the paper does not use (weight decay, augmentation, an inner validation split for "
-            "early stopping) was added to rescue the others: the intervals are learned on PTB-XL instead (the "
+            f"early stopping) was added to rescue {rescued}: the intervals are learned on PTB-XL instead (the "
             "transfer runs), and the maps of networks that did not learn are shown but not read as explanations "
             "of a measurement.")
 
