@@ -390,3 +390,12 @@ def test_similarity_text_names_each_dataset_once_and_joins_them():
     assert text.endswith("with textbook Grad-CAM on every dataset, and with ECGradCAM on the LUDB "
                          "(whose networks beat no baseline).")
     assert "**No** for textbook Grad-CAM" not in text
+
+
+def test_similarity_text_near_the_threshold_and_when_every_map_changes():
+    from ecgstudy.studies.ecgradcam_verdicts import similarity_text
+
+    sim = pd.DataFrame({"dataset": ["s", "s"], "variant": ["gradcam", "ecgradcam"], "mean_corr": [0.797, 0.2]})
+    text = similarity_text(sim, names={"s": "S"})
+    assert "S 0.797 / 0.20." in text and "**No**" not in text
+    assert text.endswith("The maps change with the target with both variants on every dataset.")

@@ -257,7 +257,11 @@ def similarity_text(similarity: "pd.DataFrame", *, names: Mapping[str, str],
     labels = {"gradcam": "textbook Grad-CAM", "ecgradcam": "ECGradCAM"}
 
     def value(ds: str, variant: str) -> str:
-        return f"{corr[(ds, variant)]:.2f}" if (ds, variant) in corr.index else "n/a"
+        if (ds, variant) not in corr.index:
+            return "n/a"
+        c = float(corr[(ds, variant)])
+        # a value just under the threshold gets a third digit, so "0.80" never reads as "0.8 or more" wrongly
+        return f"{c:.3f}" if f"{c:.2f}" == f"{SAME_MAP_CORR:.2f}" and c < SAME_MAP_CORR else f"{c:.2f}"
 
     def named(dss: list[str]) -> str:
         out = []
@@ -281,6 +285,8 @@ def similarity_text(similarity: "pd.DataFrame", *, names: Mapping[str, str],
         if differ:
             where = "on every dataset" if len(differ) == len(datasets) else f"on {named(differ)}"
             changes.append(f"with {labels[variant]} {where}")
+    if changes == [f"with {labels[v]} on every dataset" for v in VARIANTS]:
+        changes = ["with both variants on every dataset"]
     if changes:
         text += " The maps change with the target " + ", and ".join(changes) + "."
     return text
