@@ -139,7 +139,6 @@ def record_bootstrap(records: Iterable, *, n_boot: int = 2000, level: float = 0.
     return pd.DataFrame(rows)
 
 
-
 def add_intervals(summary: "pd.DataFrame", intervals: "pd.DataFrame") -> "pd.DataFrame":
     """``summary`` (:func:`~ecgstudy.studies.ecgradcam.target_summary`, means and sds over runs)
     joined on dataset and target with :func:`record_bootstrap`'s intervals (``<score>_low``,
