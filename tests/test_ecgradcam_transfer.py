@@ -115,3 +115,21 @@ def test_ludb_in_ptbxl_style_keeps_the_cardiologists_fiducials(real_data):
     diff = (styled.fiducials - as_is.fiducials).abs().to_numpy()
     assert diff.max() <= 5  # the same beats, aligned within 10 ms
     assert np.abs(styled.signals).max() > 1.5  # in SD now, not the stored peak-to-peak-1 units
+
+
+def test_transfer_text_takes_the_learned_verdicts_for_the_test_set():
+    import doctest
+
+    import ecgstudy.studies.ecgradcam_transfer as module
+
+    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
+    t = pd.DataFrame({"target": ["qrs_ms", "qt_ms"], "n_runs": [5, 5], "source_mae": [5.0, 20.0],
+                      "source_baseline_mae": [10.0, 18.0], "source_r": [0.8, 0.1], "mae": [12.0, 40.0],
+                      "baseline_mae": [15.0, 35.0], "r": [0.5, 0.0], "bias": [8.0, -30.0],
+                      "delineator_mae": [np.nan, np.nan], "network_vs_delineator_mae": [np.nan, np.nan]})
+    by_means = transfer_text(t)
+    assert "they beat the training mean for 1 of 2 (qrs_ms);" in by_means  # 12 < 15, 40 > 35
+    by_interval = transfer_text(t, learned={"qrs_ms": False})  # interval overlaps 0: not counted
+    assert "they beat the training mean for 0 of 2;" in by_interval
+    assert "held-out PTB-XL folds, the networks beat the training mean against the delineator for 1 of 2 " \
+           "targets (qrs_ms)" in by_interval  # the in-domain side still compares means
