@@ -163,13 +163,18 @@ def baseline_text(summary: "pd.DataFrame", *, names: Mapping[str, str]) -> str:
     >>> baseline_text(s, names={"a": "A"})
     '1 of 2 on the A (qrs_ms), 1 of 1 on the b (age)'
     """
+    parts = [f"{len(ok)} of {n} on the {names.get(ds, ds)}" + (f" ({', '.join(ok)})" if ok else "")
+             for ds, (ok, n) in _regression_learned(summary).items()]
+    return ", ".join(parts) or "none was run"
+
+
+def _regression_learned(summary: "pd.DataFrame") -> dict[str, tuple[list[str], int]]:
+    """Per dataset: the regression targets whose networks learned (:func:`learned_targets`), and
+    how many regression targets it has."""
     learned = learned_targets(summary)
     reg = summary[summary["task"] != "binary"] if len(summary) else summary
-    parts = []
-    for ds, part in (reg.groupby("dataset", sort=False) if len(reg) else []):
-        ok = [t for t in part["target"] if learned[(ds, t)]]
-        parts.append(f"{len(ok)} of {len(part)} on the {names.get(ds, ds)}" + (f" ({', '.join(ok)})" if ok else ""))
-    return ", ".join(parts) or "none was run"
+    return {ds: ([t for t in part["target"] if learned[(ds, t)]], len(part))
+            for ds, part in (reg.groupby("dataset", sort=False) if len(reg) else [])}
 
 
 def solo_training_note(summary: "pd.DataFrame", dataset: str, *, name: str) -> str:
@@ -183,11 +188,10 @@ def solo_training_note(summary: "pd.DataFrame", dataset: str, *, name: str) -> s
     >>> solo_training_note(s, "ludb", name="LUDB")[:80]
     'Training on the LUDB alone: 0 of 2 of its regression networks beat the training '
     """
-    reg = summary[(summary["dataset"] == dataset) & (summary["task"] != "binary")] if len(summary) else summary
-    if not len(reg):
+    counts = _regression_learned(summary)
+    if dataset not in counts:
         return f"Training on the {name} alone: not run in this build."
-    learned = learned_targets(reg)
-    k, n = sum(learned.values()), len(reg)
+    k, n = len(counts[dataset][0]), counts[dataset][1]
     head = f"Training on the {name} alone: {k} of {n} of its regression networks beat the training mean in this build."
     if k == n:
         return head + " No training aid beyond the paper's was added."
