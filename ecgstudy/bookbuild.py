@@ -19,8 +19,8 @@ from pathlib import Path
 
 from ecgstudy import paths
 from ecgstudy.errors import EcgStudyError
+from ecgstudy.experiments import get_experiment
 from ecgstudy.runs.executors import make_executor
-from ecgstudy.runs.registry import get_experiment
 from ecgstudy.runs.store import RunRecord, RunStore
 
 
@@ -98,9 +98,9 @@ def run_pages(*, profile: str = "demo", data: str = "auto", executor: str = "loc
     target.mkdir(parents=True, exist_ok=True)
     runner = make_executor(executor, address=address, progress=progress)
     t0 = time.perf_counter()
-    content_specs = [get_experiment(p.experiment).spec(page_values(p, profile=profile, data=data, train=train))
-                     for p in CONTENT_PAGES]
-    content = runner.run(content_specs, store)
+    content_jobs = [get_experiment(p.experiment).job(page_values(p, profile=profile, data=data, train=train))
+                    for p in CONTENT_PAGES]
+    content = runner.run(content_jobs, store)
     failures = _publish(CONTENT_PAGES, content, target)
     manifest = target / "manifest.json"
     manifest.write_text(json.dumps({
@@ -109,10 +109,10 @@ def run_pages(*, profile: str = "demo", data: str = "auto", executor: str = "loc
         "pages": [_describe(p, r) for p, r in zip(CONTENT_PAGES, content)],
         "content_seconds": round(time.perf_counter() - t0, 1),
     }, indent=2))
-    summary_specs = [get_experiment(p.experiment).spec({**page_values(p, profile=profile, data=data),
-                                                        "manifest": str(manifest)})
-                     for p in SUMMARY_PAGES]
-    summaries = runner.run(summary_specs, store)
+    summary_jobs = [get_experiment(p.experiment).job({**page_values(p, profile=profile, data=data),
+                                                      "manifest": str(manifest)})
+                    for p in SUMMARY_PAGES]
+    summaries = runner.run(summary_jobs, store)
     failures += _publish(SUMMARY_PAGES, summaries, target)
     if failures:
         raise BookBuildError("pages failed:\n  " + "\n  ".join(failures))

@@ -17,6 +17,9 @@ from typing import Optional
 import typer
 
 from ecgstudy.errors import EcgStudyError
+from ecgstudy.runs.params import PROFILES
+
+_PROFILE_HELP = "; ".join(f"{name}: {what}" for name, what in PROFILES.items())
 
 app = typer.Typer(help="A reproducible study of explainable deep learning for ECG.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -76,16 +79,16 @@ def data_check(
 @app.command("list")
 def list_experiments() -> None:
     """List the registered experiments."""
-    from ecgstudy.runs.registry import experiments
+    from ecgstudy.experiments import CATALOGUE
 
-    for name, exp in sorted(experiments().items()):
+    for name, exp in sorted(CATALOGUE.items()):
         typer.echo(f"{name:18s} {exp.title}")
 
 
 @app.command("run")
 def run(
     experiment: str = typer.Argument(..., help="experiment name (see `ecgstudy list`)"),
-    profile: str = typer.Option("demo", help="smoke, demo, cpu or full"),
+    profile: str = typer.Option("demo", help=_PROFILE_HELP),
     data: str = typer.Option("auto", help="auto, real or synthetic"),
     param: list[str] = typer.Option([], "--param", "-p", help="KEY=VALUE (JSON values), repeatable"),
     seeds: str = typer.Option("", help="comma-separated seeds: one run per seed (a grid)"),
@@ -95,7 +98,7 @@ def run(
 ) -> None:
     """Run an experiment (finished runs are reused); a failing run is recorded and the grid goes on."""
     from ecgstudy.runs.executors import make_executor
-    from ecgstudy.runs.registry import get_experiment
+    from ecgstudy.experiments import get_experiment
     from ecgstudy.runs.store import RunStore
 
     try:
@@ -107,8 +110,8 @@ def run(
                 raise EcgStudyError(f"--param wants KEY=VALUE, got {item!r}")
             values[key] = _parse_value(raw)
         seed_list = [int(s) for s in seeds.split(",") if s.strip()] or [values.get("seed", 0)]
-        specs = [exp.spec({**values, "seed": s}) for s in seed_list]
-        records = make_executor(executor, address=address).run(specs, RunStore(), force=force)
+        jobs = [exp.job({**values, "seed": s}) for s in seed_list]
+        records = make_executor(executor, address=address).run(jobs, RunStore(), force=force)
     except (EcgStudyError, KeyError, ValueError) as exc:
         _fail(exc)
     failed = 0
@@ -121,7 +124,7 @@ def run(
 
 @app.command("book")
 def book(
-    profile: str = typer.Option("demo", help="smoke, demo, cpu or full"),
+    profile: str = typer.Option("demo", help=_PROFILE_HELP),
     data: str = typer.Option("auto", help="auto, real or synthetic"),
     executor: str = typer.Option("local", help="local or ray"),
     address: Optional[str] = typer.Option(None, help="Ray cluster address"),

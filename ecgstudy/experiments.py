@@ -1,5 +1,7 @@
-"""Every experiment of the study, registered by name (``ecgstudy run <name>``).
+"""The catalogue: every experiment of the study by name (``ecgstudy list``, ``ecgstudy run <name>``).
 
+The pages that are not a paper's chapter (intro, data cards, the data pages, the scorecard) are
+declared here; each paper's package declares its own (``ecgstudy/studies/<paper>/experiments.py``).
 Book pages are notebook experiments; their templates live in ``notebooks/``.
 """
 
@@ -8,7 +10,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from ecgstudy.runs.params import RunParams
-from ecgstudy.runs.registry import Experiment, register
+from ecgstudy.runs.experiment import Experiment
+from ecgstudy.studies import ecgradcam, iclr, xecgnet
 
 
 class SummaryParams(RunParams):
@@ -30,29 +33,29 @@ class DataSyntheticParams(RunParams):
     n_records: int = Field(200, ge=10, le=100_000, description="records per stand-in set")
 
 
-register(Experiment(
+INTRO = Experiment(
     name="intro", title="Introduction: what is reproduced and which data built this copy",
     params_model=SummaryParams, notebook="intro.ipynb", always_rerun=True,
-))
-register(Experiment(
+)
+DATA_CARDS = Experiment(
     name="data-cards", title="Data cards of every dataset the study reads",
     params_model=SummaryParams, notebook="data_cards.ipynb", always_rerun=True, reads="the data directory",
-))
-register(Experiment(
+)
+DATA_MITDB = Experiment(
     name="data-mitdb", title="MIT-BIH: the ICLR segmentation (PVC vs APB segments)",
     params_model=DataMitdbParams, datasets=("mitdb",), notebook="data_mitdb.ipynb",
     profile_defaults={"smoke": {"n_synthetic_segments": 60, "n_examples": 1},
                       "cpu": {"n_synthetic_segments": 3000}, "full": {"n_synthetic_segments": 3000}},
-))
-register(Experiment(
+)
+DATA_SYNTHETIC = Experiment(
     name="data-synthetic", title="The synthetic ECG generator and its ground truth",
     params_model=DataSyntheticParams, notebook="data_synthetic.ipynb", reads="synthetic (by design)",
     profile_defaults={"smoke": {"n_records": 20}, "cpu": {"n_records": 1000}, "full": {"n_records": 2000}},
-))
-register(Experiment(
+)
+SCORECARD = Experiment(
     name="scorecard", title="Scorecard: paper values beside reproduced values",
     params_model=SummaryParams, notebook="scorecard.ipynb", always_rerun=True,
-))
+)
 
 
 class SelftestParams(RunParams):
@@ -70,84 +73,20 @@ def _selftest(params: SelftestParams, source, run_dir) -> None:
     (run_dir / "metrics.json").write_text(json.dumps({"double": 2 * params.value, "seed": params.seed}))
 
 
-register(Experiment(
+SELFTEST = Experiment(
     name="selftest", title="Check the run store and an executor (writes 2 x value)",
     params_model=SelftestParams, function=_selftest,
-))
-
-
-from ecgstudy.studies.iclr import (  # noqa: E402
-    CHAPTER_PROFILES,
-    FOLD_PROFILES,
-    ICLR_VERSION,
-    IclrChapterParams,
-    IclrFoldParams,
-    run_fold,
 )
 
-register(Experiment(
-    name="iclr-fold", title="ICLR: train one method on one CV fold with one seed (PVC vs APB)",
-    params_model=IclrFoldParams, datasets=("mitdb",), function=run_fold, profile_defaults=FOLD_PROFILES,
-    version=ICLR_VERSION,
-))
-register(Experiment(
-    name="iclr", title="ICLR chapter: the grid of fold runs, its summary and figures",
-    params_model=IclrChapterParams, datasets=("mitdb",), notebook="iclr.ipynb", profile_defaults=CHAPTER_PROFILES,
-    version=ICLR_VERSION,
-))
+#: Every experiment by name.
+CATALOGUE: dict[str, Experiment] = {
+    e.name: e for e in (INTRO, DATA_CARDS, DATA_MITDB, DATA_SYNTHETIC, SCORECARD, SELFTEST,
+                        *iclr.EXPERIMENTS, *xecgnet.EXPERIMENTS, *ecgradcam.EXPERIMENTS)
+}
 
 
-from functools import partial  # noqa: E402
-
-from ecgstudy.studies import xecgnet as _xecg  # noqa: E402
-
-for _dataset in ("ptbxl", "mitdb", "cpsc2018"):
-    _profiles = dict(_xecg.RUN_PROFILES)
-    if _dataset == "cpsc2018":
-        _profiles["full"] = {**_profiles["full"], **_xecg.CPSC_FULL}
-    if _dataset == "mitdb":
-        _profiles["cpu"] = {**_profiles["cpu"], **_xecg.MITDB_CPU}
-    register(Experiment(
-        name=_xecg.experiment_name(_dataset),
-        title=f"xECGNet: train at one gamma and seed on {_xecg.DATASET_NAMES[_dataset]} (multi-label)",
-        params_model=_xecg.XecgRunParams, datasets=(_dataset,), function=partial(_xecg.run_xecgnet, dataset=_dataset),
-        profile_defaults=_profiles, version=_xecg.XECGNET_VERSION,
-    ))
-register(Experiment(
-    name="xecgnet", title="xECGNet chapter: the gamma sweep, its summary and figures",
-    params_model=_xecg.XecgChapterParams, datasets=("ptbxl", "mitdb"), notebook="xecgnet.ipynb",
-    profile_defaults=_xecg.CHAPTER_PROFILES, version=_xecg.XECGNET_VERSION,
-))
-
-
-from ecgstudy.studies import ecgradcam as _ecgcam  # noqa: E402
-
-for _dataset in ("ludb", "ptbxl"):
-    _profiles = {k: dict(v) for k, v in _ecgcam.RUN_PROFILES.items()}
-    if _dataset == "ptbxl":
-        _profiles["cpu"] = {**_profiles["cpu"], **_ecgcam.PTBXL_CPU}
-    register(Experiment(
-        name=_ecgcam.experiment_name(_dataset),
-        title=f"ECGradCAM: train KanResWide_X for one target on one fold of {_ecgcam.DATASET_NAMES[_dataset]} "
-              f"(median beats), map and block waves",
-        params_model=_ecgcam.EcgradcamRunParams, datasets=(_dataset,),
-        function=partial(_ecgcam.run_ecgradcam, dataset=_dataset),
-        profile_defaults=_profiles, version=_ecgcam.ECGRADCAM_VERSION,
-    ))
-register(Experiment(
-    name="ecgradcam", title="ECGradCAM chapter: targets x folds, maps, wave blocking, the sex feature experiment",
-    params_model=_ecgcam.EcgradcamChapterParams, datasets=("ludb", "ptbxl"), notebook="ecgradcam.ipynb",
-    profile_defaults=_ecgcam.CHAPTER_PROFILES, version=_ecgcam.ECGRADCAM_VERSION,
-))
-
-from ecgstudy.studies import ecgradcam_transfer as _transfer  # noqa: E402
-
-register(Experiment(
-    name="ecgradcam-transfer",
-    title="ECGradCAM: learn an interval on PTB-XL median beats from NeuroKit2's delineation (one fold), "
-          "test, map and block waves on LUDB",
-    params_model=_ecgcam.EcgradcamRunParams, datasets=("ptbxl", "ludb"), function=_transfer.run_transfer,
-    profile_defaults={**{k: dict(v) for k, v in _ecgcam.RUN_PROFILES.items()},
-                      "cpu": {**_ecgcam.RUN_PROFILES["cpu"], **_ecgcam.PTBXL_CPU}},
-    version=_transfer.TRANSFER_VERSION,
-))
+def get_experiment(name: str) -> Experiment:
+    """The experiment called ``name``; ``KeyError`` naming the known ones otherwise."""
+    if name not in CATALOGUE:
+        raise KeyError(f"unknown experiment {name!r}; known: {', '.join(sorted(CATALOGUE))}")
+    return CATALOGUE[name]

@@ -1,16 +1,27 @@
-"""Small helpers the notebooks use to say where a page's numbers come from.
+"""What a page shows, and the helpers notebooks use to show it.
 
 Every page opens with :func:`provenance`, which states the data (real or synthetic) and
-the profile that produced it and glues both, so the prose can cite them.
+the profile that produced it and glues both, so the prose can cite them. A chapter's
+``summarise`` returns a :class:`Page`: its glued texts, figures (drawn once), tables and
+metrics; the notebook narrates around ``page.show(...)`` and ``page.publish(...)``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import pandas as pd
 from IPython.display import Markdown
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from pandas.io.formats.style import Styler
+
+P = TypeVar("P")
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
@@ -48,3 +59,103 @@ def provenance(*, data_kind: str, profile: str, data_dirs: dict[str, str] | None
         f":::{{admonition}} Data and profile\n:class: {kind}\n"
         f"This page was computed from **{label}** with the **{profile}** profile.{run}{extra}\n:::"
     )
+
+
+@dataclass
+class Table:
+    """A table of a page: its rows and how they are shown (styling never recomputes).
+
+    Attributes:
+        frame: the rows.
+        caption: shown above the table.
+        precision: digits of floats (``None``: pandas' default).
+        formats: per column, a format string (e.g. ``{"gamma": "{:g}"}``).
+        na_rep: how missing values read.
+        index: show the frame's index.
+    """
+
+    frame: pd.DataFrame
+    caption: str
+    precision: int | None = None
+    formats: dict[str, str] = field(default_factory=dict)
+    na_rep: str | None = None
+    index: bool = False
+
+    def styler(self) -> Styler:
+        """The table as a pandas Styler (what the page displays)."""
+        style = self.frame.style
+        options = {k: v for k, v in (("precision", self.precision), ("na_rep", self.na_rep)) if v is not None}
+        if options:
+            style = style.format(**options)
+        for column, fmt in self.formats.items():
+            style = style.format(fmt, subset=[column])
+        if not self.index:
+            style = style.hide(axis="index")
+        return style.set_caption(self.caption)
+
+
+@dataclass
+class Page:
+    """Everything a chapter page shows, computed once by the chapter's ``summarise``.
+
+    Attributes:
+        glue: texts and numbers the prose cites (``{glue:text}`name```), by name.
+        figures: per glued figure name, a function that draws it (called once, by :meth:`publish`).
+        shown: per name, a :class:`Table` or a Markdown text displayed where the notebook asks
+            (:meth:`show`); ``None`` shows nothing (e.g. no failed run to list).
+        metrics: the page's ``metrics.json`` (what the scorecard reads).
+    """
+
+    glue: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Callable[[], Figure]] = field(default_factory=dict)
+    shown: dict[str, Table | str | None] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def publish(self, run_dir: str | Path | None = None) -> None:
+        """Glue every text and figure (figures are drawn here, then closed), and write
+        ``metrics.json`` into ``run_dir`` when given."""
+        import matplotlib.pyplot as plt
+
+        for name, value in self.glue.items():
+            glue(name, value)
+        for name, draw in self.figures.items():
+            fig = draw()
+            glue(name, fig, display=False)
+            plt.close(fig)
+        if run_dir:
+            from ecgstudy.runs.store import write_json
+
+            write_json(Path(run_dir) / "metrics.json", self.metrics)
+
+    def show(self, name: str) -> None:
+        """Display the table or text ``name`` (nothing when it is ``None``)."""
+        from IPython.display import display
+
+        item = self.shown[name]
+        if isinstance(item, Table):
+            display(item.styler())
+        elif item is not None:
+            display(Markdown(item))
+
+
+def page_params(model: type[P], namespace: Mapping[str, Any]) -> P:
+    """The page's parameters as one validated object: the fields of ``model`` found in
+    ``namespace`` (a notebook's ``globals()`` after papermill injected its parameters).
+
+    >>> from ecgstudy.runs.params import RunParams
+    >>> page_params(RunParams, {"profile": "cpu", "seed": 3, "run_dir": "x"}).seed
+    3
+    """
+    from ecgstudy.runs.params import validate
+
+    return validate(model, {k: namespace[k] for k in model.model_fields if k in namespace})
+
+
+def empty_figure(text: str) -> Figure:
+    """A one-line figure that says why there is nothing to draw (keeps the page's references valid)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 1))
+    ax.text(0.5, 0.5, text, ha="center")
+    ax.axis("off")
+    return fig

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from ecgstudy.runs.params import profile_rank
 from ecgstudy.runs.store import RunStore
 
 PRIVATE = "not reproducible: private data"
@@ -194,10 +195,6 @@ def _measured(profile: str | None, metrics: dict[str, Any]) -> str:
     return f"measured ({profile})"
 
 
-#: Larger budgets first: a row shows the most complete real-data run that has its number.
-PROFILE_RANK = {"full": 0, "cpu": 1, "demo": 2, "smoke": 3}
-
-
 def scorecard(store: RunStore | None = None) -> pd.DataFrame:
     """One row per :data:`PAPER_NUMBERS` entry with the reproduced value where a real-data run has it.
 
@@ -217,7 +214,7 @@ def scorecard(store: RunStore | None = None) -> pd.DataFrame:
             if n.experiment not in cache:
                 found_runs = store.find(n.experiment, data_kind="real")  # newest first
                 cache[n.experiment] = sorted(found_runs,
-                                             key=lambda r: PROFILE_RANK.get(r.spec.params.get("profile"), 9))
+                                             key=lambda r: profile_rank(r.spec.params.get("profile")))
             for record in cache[n.experiment] if n.metric else []:
                 found = _lookup(record.metrics(), n.metric)
                 if _is_number(found):

@@ -11,8 +11,8 @@ import pytest
 
 from ecgstudy import paths
 from ecgstudy.bookbuild import CONTENT_PAGES, SUMMARY_PAGES, build_book, page_values
-from ecgstudy.runs.executors import execute_spec
-from ecgstudy.runs.registry import get_experiment
+from ecgstudy.runs.executors import execute
+from ecgstudy.experiments import get_experiment
 from ecgstudy.runs.store import RunStore
 
 pytestmark = pytest.mark.slow
@@ -52,8 +52,8 @@ def test_a_chapter_with_no_finished_run_builds_and_says_so(chapter, tmp_path, mo
     monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
     monkeypatch.setenv("ECGSTUDY_RESULTS", str(tmp_path / "results"))  # the page's grid looks here too
     monkeypatch.setenv("ECGSTUDY_CACHE", str(tmp_path / "cache"))
-    spec = get_experiment(chapter).spec({"profile": "smoke", "data": "synthetic", "train_missing": False})
-    rec = execute_spec(spec, str(tmp_path / "results"))
+    job = get_experiment(chapter).job({"profile": "smoke", "data": "synthetic", "train_missing": False})
+    rec = execute(job, str(tmp_path / "results"))
     assert rec.ok, rec.error
     assert rec.metrics()["n_runs"] == 0 and rec.metrics()["n_missing"] > 0
     assert "summarises the 0 finished runs of" in (rec.path / "notebook.ipynb").read_text()
@@ -95,7 +95,7 @@ def test_smoke_book_builds_offline_on_synthetic_data(tmp_path, monkeypatch):
 
 @pytest.mark.realdata
 def test_real_mitdb_page_fills_the_scorecard(real_data, tmp_path, monkeypatch):
-    from ecgstudy.runs.registry import get_experiment
+    from ecgstudy.experiments import get_experiment
     from ecgstudy.scorecard import scorecard
 
     monkeypatch.setenv("ECGSTUDY_DATA", str(real_data))

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import ecgstudy.data.classical_delineation as cd
-import ecgstudy.studies.ecgradcam_baselines as cb
+import ecgstudy.studies.ecgradcam.baselines as cb
 from ecgstudy.data.classical_delineation import (
     DelineatorEstimates,
     beats_from_neurokit,
@@ -22,7 +22,7 @@ from ecgstudy.data.classical_delineation import (
 from ecgstudy.data.ludb_targets import INTERVAL_COLUMNS, interval_targets
 from ecgstudy.data.types import FIDUCIAL_COLUMNS
 from ecgstudy.errors import ParameterError
-from ecgstudy.studies.ecgradcam_baselines import delineator_scores
+from ecgstudy.studies.ecgradcam.baselines import delineator_scores
 from ecgstudy.synthetic.standins import measurement_records
 from ecgstudy.testing import real_dataset
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score, roc_auc_score
 
-import ecgstudy.studies.ecgradcam_intervals as intervals_module
+import ecgstudy.studies.ecgradcam.intervals as intervals_module
 from ecgstudy.metrics import resample_indices
-from ecgstudy.studies.ecgradcam_intervals import record_bootstrap
+from ecgstudy.studies.ecgradcam.intervals import record_bootstrap
 
 
 def _run(path, ids, y, p, **metrics):

@@ -16,23 +16,19 @@ from ecgstudy.errors import ParameterError
 from ecgstudy.explain import region_mass as region_mass_module
 from ecgstudy.explain.region_mass import region_masks, region_mass
 from ecgstudy.runs.params import validate
-from ecgstudy.runs.registry import get_experiment
+from ecgstudy.experiments import get_experiment
 from ecgstudy.runs.store import RunStore
-from ecgstudy.studies import ecgradcam_features as features_module
-from ecgstudy.studies import ecgradcam_verdicts as verdicts_module
-from ecgstudy.studies.ecgradcam import (
-    EcgradcamChapterParams,
-    EcgradcamRunParams,
-    explain_maps,
-    fold_split,
-    grid_specs,
-    run_table,
-    target_region,
-    target_summary,
-)
-from ecgstudy.studies.ecgradcam_data import MedianBeatData
-from ecgstudy.studies.ecgradcam_features import downslope_features, lead_downslope, sex_feature_experiment
-from ecgstudy.studies.ecgradcam_verdicts import blocking_verdicts, chapter_verdicts, region_verdicts
+import ecgstudy.studies.ecgradcam.features as features_module
+import ecgstudy.studies.ecgradcam.verdicts as verdicts_module
+from ecgstudy.studies.ecgradcam.chapter import grid_jobs
+from ecgstudy.studies.ecgradcam.maps import explain_maps
+from ecgstudy.studies.ecgradcam.params import EcgradcamChapterParams, EcgradcamRunParams
+from ecgstudy.studies.ecgradcam.run import fold_split
+from ecgstudy.studies.ecgradcam.tables import run_table, target_summary
+from ecgstudy.studies.ecgradcam.targets import target_region
+from ecgstudy.studies.ecgradcam.data import MedianBeatData
+from ecgstudy.studies.ecgradcam.features import downslope_features, lead_downslope, sex_feature_experiment
+from ecgstudy.studies.ecgradcam.verdicts import blocking_verdicts, chapter_verdicts, region_verdicts
 
 #          p_on p_peak p_off qrs_on qrs_peak qrs_off t_on t_peak t_off
 FID = np.array([[100, 120, 140, 200, 220, 240, 300, 340, 380],
@@ -199,7 +195,7 @@ def test_params_check_layers_and_data_checks_the_target(tmp_path):
 
 def test_grid_is_seed_major_then_dataset_target_fold():
     p = EcgradcamChapterParams(profile="cpu", data="synthetic", seeds=(0, 1))
-    specs = grid_specs(p)
+    specs = [job.spec for job in grid_jobs(p)]
     assert len(specs) == 2 * (7 + 2 + 4) * 5
     assert [s.params["seed"] for s in specs] == sorted(s.params["seed"] for s in specs)
     first = specs[: 13 * 5]
@@ -274,12 +270,12 @@ def _flat(d: dict, prefix: str = "") -> dict:
 
 
 def test_train_missing_false_trains_nothing(tmp_path, monkeypatch):
-    from ecgstudy.studies.ecgradcam import run_grid
+    from ecgstudy.studies.ecgradcam.chapter import grid_records
 
     monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
     p = EcgradcamChapterParams(profile="demo", data="synthetic", datasets=("ludb",), ludb_targets=("qrs_ms", "sex"),
                                folds=(0, 1), train_missing=False)
-    records = run_grid(p, store=RunStore(tmp_path / "r"), progress=False)
+    records = grid_records(p, store=RunStore(tmp_path / "r"), progress=False)
     assert len(records) == 4 and {r.status for r in records} == {"missing"}
 
 
@@ -331,7 +327,7 @@ def test_verdicts_on_hand_made_runs():
 
 
 def test_verdicts_are_given_per_dataset():
-    from ecgstudy.studies.ecgradcam_verdicts import blocking_text, region_text
+    from ecgstudy.studies.ecgradcam.verdicts import blocking_text, region_text
 
     regions = pd.DataFrame({"dataset": ["ludb", "ludb", "transfer"], "target": ["qrs_ms", "qt_ms", "qrs_ms"],
                             "variant": ["gradcam"] * 3, "verdict": ["higher", "no clear difference", "higher"]})
@@ -347,7 +343,7 @@ def test_verdicts_are_given_per_dataset():
 
 
 def test_baseline_counts_and_the_solo_training_note_are_per_dataset():
-    from ecgstudy.studies.ecgradcam_verdicts import baseline_text, solo_training_note
+    from ecgstudy.studies.ecgradcam.verdicts import baseline_text, solo_training_note
 
     summary = pd.DataFrame({
         "dataset": ["ludb", "ludb", "ludb", "transfer", "transfer"],
@@ -367,7 +363,7 @@ def test_baseline_counts_and_the_solo_training_note_are_per_dataset():
 
 
 def test_sex_feature_text_places_the_papers_gain_against_the_interval():
-    from ecgstudy.studies.ecgradcam_features import sex_feature_text
+    from ecgstudy.studies.ecgradcam.features import sex_feature_text
 
     def text(low, high):
         res = {"n": 50, "comparison": {"auc_diff": {"estimate": (low + high) / 2, "low": low, "high": high}}}
@@ -379,7 +375,7 @@ def test_sex_feature_text_places_the_papers_gain_against_the_interval():
 
 
 def test_similarity_text_names_each_dataset_once_and_joins_them():
-    from ecgstudy.studies.ecgradcam_verdicts import similarity_text
+    from ecgstudy.studies.ecgradcam.verdicts import similarity_text
 
     sim = pd.DataFrame({"dataset": ["l", "l", "p", "p", "t", "t"], "variant": ["gradcam", "ecgradcam"] * 3,
                         "mean_corr": [-0.03, 0.34, 0.05, 0.84, 0.01, 0.91]})
@@ -393,7 +389,7 @@ def test_similarity_text_names_each_dataset_once_and_joins_them():
 
 
 def test_similarity_text_near_the_threshold_and_when_every_map_changes():
-    from ecgstudy.studies.ecgradcam_verdicts import similarity_text
+    from ecgstudy.studies.ecgradcam.verdicts import similarity_text
 
     sim = pd.DataFrame({"dataset": ["s", "s"], "variant": ["gradcam", "ecgradcam"], "mean_corr": [0.797, 0.2]})
     text = similarity_text(sim, names={"s": "S"})

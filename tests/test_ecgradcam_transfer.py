@@ -11,14 +11,10 @@ import scipy.stats
 
 from ecgstudy.data.ptbxl_style import ptbxl_subset_style
 from ecgstudy.errors import ParameterError
-from ecgstudy.studies.ecgradcam_data import MedianBeatData
-from ecgstudy.studies.ecgradcam_transfer import (
-    delineator_comparison,
-    pearson_r,
-    transfer_table,
-    transfer_text,
-    with_targets,
-)
+from ecgstudy.studies.ecgradcam.data import MedianBeatData
+from ecgstudy.studies.ecgradcam.tables import transfer_table
+from ecgstudy.studies.ecgradcam.transfer import delineator_comparison, pearson_r, with_targets
+from ecgstudy.studies.ecgradcam.verdicts import transfer_text
 
 FS = 500.0
 
@@ -74,9 +70,9 @@ def test_delineator_comparison_uses_records_all_three_measured():
 
 @pytest.mark.slow
 def test_smoke_transfer_run_scores_on_the_test_set_and_is_reproducible(tmp_path, monkeypatch):
-    from ecgstudy.runs.registry import get_experiment
+    from ecgstudy.experiments import get_experiment
     from ecgstudy.runs.store import RunStore
-    from ecgstudy.studies.ecgradcam_data import synthetic_data
+    from ecgstudy.studies.ecgradcam.data import synthetic_data
 
     monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
     exp = get_experiment("ecgradcam-transfer")
@@ -120,7 +116,7 @@ def test_ludb_in_ptbxl_style_keeps_the_cardiologists_fiducials(real_data):
 def test_transfer_text_takes_the_learned_verdicts_for_the_test_set():
     import doctest
 
-    import ecgstudy.studies.ecgradcam_transfer as module
+    import ecgstudy.studies.ecgradcam.verdicts as module
 
     assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
     t = pd.DataFrame({"target": ["qrs_ms", "qt_ms"], "n_runs": [5, 5], "source_mae": [5.0, 20.0],

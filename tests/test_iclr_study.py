@@ -9,16 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import ecgstudy.studies.iclr as iclr_study
 from ecgstudy.metrics import paired_test
-from ecgstudy.runs.registry import get_experiment
+from ecgstudy.experiments import get_experiment
 from ecgstudy.runs.store import RunStore
-from ecgstudy.studies.iclr import (
-    IclrChapterParams,
-    compare_methods,
-    grid_values,
-    summary_metrics,
-)
+from ecgstudy.studies.iclr.chapter import grid_values
+from ecgstudy.studies.iclr.params import IclrChapterParams
+from ecgstudy.studies.iclr.tables import compare_methods, summary_metrics
 
 
 def test_grid_covers_methods_splits_folds_seeds_and_ablation():
@@ -40,7 +36,7 @@ def test_grid_covers_methods_splits_folds_seeds_and_ablation():
 
 
 def test_example_positions_alternate_classes_and_run_out_gracefully():
-    from ecgstudy.studies.iclr import example_positions
+    from ecgstudy.studies.iclr.run import example_positions
 
     assert example_positions(np.array([0, 0, 1, 1, 1]), 3).tolist() == [2, 0, 3]
     assert example_positions(np.array([1, 1, 1]), 2).tolist() == [0, 1]  # one class only
@@ -94,12 +90,12 @@ def test_smoke_fold_run_writes_its_record(tmp_path, monkeypatch):
 
 
 def test_train_missing_false_summarises_only_what_is_stored(tmp_path, monkeypatch):
-    from ecgstudy.studies.iclr import run_grid
+    from ecgstudy.studies.iclr.chapter import grid_records
 
     monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
     store = RunStore(tmp_path / "results")
     p = get_experiment("iclr").params({"profile": "smoke", "data": "synthetic", "train_missing": False})
-    records = run_grid(p, store=store, progress=False)
+    records = grid_records(p, store=store, progress=False)
     assert len(records) == 4 and {r.status for r in records} == {"missing"}
     assert not (tmp_path / "results").exists()  # nothing was trained or written
 
@@ -131,12 +127,14 @@ def test_compare_methods_pairs_runs_by_fold_and_seed():
 def test_doctests_pass():
     import doctest
 
-    result = doctest.testmod(iclr_study, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0
+    from ecgstudy.studies.iclr import chapter, data, run, tables, verdicts
+
+    results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS) for m in (chapter, data, run, tables, verdicts)]
+    assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) > 0
 
 
 def test_chapter_verdicts_on_a_hand_made_grid():
-    from ecgstudy.studies.iclr import chapter_verdicts
+    from ecgstudy.studies.iclr.verdicts import chapter_verdicts
 
     rows, curves = [], []
     for seed in range(2):
@@ -172,7 +170,7 @@ def test_chapter_verdicts_on_a_hand_made_grid():
 
 
 def test_constant_prediction_runs_find_dead_attention():
-    from ecgstudy.studies.iclr import constant_prediction_runs
+    from ecgstudy.studies.iclr.tables import constant_prediction_runs
 
     def run(method, fold, probs):
         return pd.DataFrame({"index": range(len(probs)), "prob_pvc": probs, "label": [1, 0, 1][:len(probs)],

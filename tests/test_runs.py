@@ -13,7 +13,7 @@ import torch
 from ecgstudy.errors import ParameterError
 from ecgstudy.runs.executors import LocalExecutor, RayExecutor, make_executor
 from ecgstudy.runs.params import RunParams, validate
-from ecgstudy.runs.registry import get_experiment
+from ecgstudy.experiments import get_experiment
 from ecgstudy.runs.store import RunSpec, RunStore, canonical_json
 
 SPEC = RunSpec("selftest", {"profile": "smoke", "seed": 3, "data": "auto", "value": 2.0, "fail": False},
@@ -100,7 +100,7 @@ def test_profile_defaults_fill_unset_values_only():
 
 def _grid():
     exp = get_experiment("selftest")
-    return [exp.spec({"profile": "smoke", "value": v, "fail": v == 2}) for v in (1, 2, 3)]
+    return [exp.job({"profile": "smoke", "value": v, "fail": v == 2}) for v in (1, 2, 3)]
 
 
 def test_local_grid_records_failure_and_completes_the_rest(store: RunStore):
@@ -133,7 +133,7 @@ def test_make_executor_rejects_unknown():
 def test_editing_a_notebook_template_changes_the_run_id(tmp_path, monkeypatch):
     import nbformat
 
-    from ecgstudy.runs import registry
+    from ecgstudy.runs import experiment as registry
 
     template = registry.NOTEBOOKS / "data_synthetic.ipynb"
     copy = tmp_path / "data_synthetic.ipynb"

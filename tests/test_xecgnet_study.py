@@ -10,18 +10,13 @@ import pytest
 import torch
 from torch import nn
 
-from ecgstudy.runs.registry import get_experiment
+from ecgstudy.experiments import get_experiment
 from ecgstudy.runs.store import RunStore
-from ecgstudy.studies.xecgnet import (
-    XecgChapterParams,
-    chapter_summary,
-    convergence,
-    convergence_text,
-    gamma_effect,
-    grid_specs,
-    validation_jumps,
-)
-from ecgstudy.studies.xecgnet_data import record_split
+from ecgstudy.studies.xecgnet.chapter import grid_jobs
+from ecgstudy.studies.xecgnet.params import XecgChapterParams
+from ecgstudy.studies.xecgnet.tables import convergence, gamma_effect, validation_jumps
+from ecgstudy.studies.xecgnet.verdicts import chapter_summary, convergence_text
+from ecgstudy.studies.xecgnet.data import record_split
 
 
 def test_record_split_keeps_records_apart_and_puts_shared_classes_in_test():
@@ -150,7 +145,8 @@ def test_validation_jumps_take_the_largest_change_between_consecutive_epochs(tmp
 
 
 def test_selection_deviation_names_the_fixed_budget_datasets_with_their_jumps():
-    from ecgstudy.studies.xecgnet import XecgRunParams, selection_deviation
+    from ecgstudy.studies.xecgnet.params import XecgRunParams
+    from ecgstudy.studies.xecgnet.verdicts import selection_deviation
 
     params = {"ptbxl": XecgRunParams(profile="cpu"), "mitdb": XecgRunParams(profile="cpu", selection="last_epoch",
                                                                             max_epochs=20)}
@@ -162,7 +158,7 @@ def test_selection_deviation_names_the_fixed_budget_datasets_with_their_jumps():
 
 
 def test_mitdb_cpu_keeps_the_final_epoch_and_older_run_ids_hold():
-    from ecgstudy.studies.xecgnet import XecgRunParams
+    from ecgstudy.studies.xecgnet.params import XecgRunParams
 
     assert "selection" not in XecgRunParams().record()  # added later: absent at its default
     assert XecgRunParams(selection="last_epoch").record()["selection"] == "last_epoch"
@@ -175,16 +171,17 @@ def test_mitdb_cpu_keeps_the_final_epoch_and_older_run_ids_hold():
 def test_doctests_pass():
     import doctest
 
-    from ecgstudy.studies import xecgnet
+    from ecgstudy.studies.xecgnet import tables, verdicts
 
-    result = doctest.testmod(xecgnet)
-    assert result.attempted >= 1 and result.failed == 0
+    for module in (tables, verdicts):
+        result = doctest.testmod(module)
+        assert result.attempted >= 1 and result.failed == 0, module.__name__
 
 
 def test_grid_is_seed_major_and_adds_the_authors_regulariser():
     p = XecgChapterParams(profile="cpu", datasets=("ptbxl", "mitdb"), gammas=(0.0, 0.01), seeds=(0, 1),
                           authors_code_gammas=(0.01,))
-    specs = grid_specs(p, p.datasets)
+    specs = [job.spec for job in grid_jobs(p, p.datasets)]
     assert len(specs) == 2 * 2 * (2 + 1)
     assert [s.params["seed"] for s in specs] == sorted(s.params["seed"] for s in specs)
     assert sum(s.params["regulariser"] == "authors_code" for s in specs) == 4
@@ -291,11 +288,11 @@ def test_the_same_run_in_two_fresh_processes_gives_identical_predictions(tmp_pat
 
 
 def test_train_missing_false_trains_nothing(tmp_path, monkeypatch):
-    from ecgstudy.studies.xecgnet import run_grid
+    from ecgstudy.studies.xecgnet.chapter import grid_records
 
     monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
     p = get_experiment("xecgnet").params({"profile": "smoke", "data": "synthetic", "train_missing": False})
-    records = run_grid(p, p.datasets, store=RunStore(tmp_path / "r"), progress=False)
+    records = grid_records(p, p.datasets, store=RunStore(tmp_path / "r"), progress=False)
     assert len(records) == 2 and {r.status for r in records} == {"missing"}
 
 
@@ -304,7 +301,7 @@ def test_cpsc_path_on_the_sample_records_pads_at_the_front_and_normalises_on_tra
     from ecgstudy.data.cpsc2018 import load_cpsc, xecgnet_split
     from ecgstudy.data.inputs import fit_lead_normaliser
     from ecgstudy.errors import DataNotFoundError
-    from ecgstudy.studies.xecgnet_data import cpsc_split_data
+    from ecgstudy.studies.xecgnet.data import cpsc_split_data
     from ecgstudy.testing import real_dataset
 
     folder = real_dataset("cpsc2018")
@@ -338,7 +335,7 @@ def test_summary_keeps_each_dataset_to_its_own_classes():
 
 
 def test_an_interval_end_of_exactly_zero_prints_as_zero_in_every_effect_sentence():
-    from ecgstudy.studies.xecgnet import _fmt_effect
+    from ecgstudy.studies.xecgnet.verdicts import _fmt_effect
 
     row = {"diff": 0.02, "low": 0.0, "high": 0.05, "p_value": 0.25, "n": 5}
     assert _fmt_effect(row) == "+0.020 (95 % CI 0 to +0.050, Wilcoxon p = 0.25, 5 seeds)"

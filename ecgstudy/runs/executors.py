@@ -1,9 +1,13 @@
-"""Executors run a grid of run specs: locally (default) or on Ray.
+"""Executors run a list of jobs: locally (default) or on Ray.
 
-Both take the same list of :class:`~ecgstudy.runs.store.RunSpec` and return one
-:class:`~ecgstudy.runs.store.RunRecord` per spec, in order. A failing run is recorded
-(``status: failed``) and the others go on. Work is looked up by experiment name in
-:mod:`ecgstudy.runs.registry`, so only plain data crosses process boundaries.
+A job (:class:`~ecgstudy.runs.experiment.Job`) is an experiment and the spec of one of its runs.
+Both executors take the same list of jobs and return one :class:`~ecgstudy.runs.store.RunRecord`
+per job, in order. A failing run is recorded (``status: failed``) and the others go on. On Ray
+each job is pickled to the worker (an experiment holds module-level functions and classes only).
+
+The executor is chosen once, by the caller: ``ecgstudy run --executor ray`` sends the runs it
+names to Ray, and a chapter's grid goes to Ray when the chapter's ``executor`` parameter says so
+(``ecgstudy book --executor ray`` and ``ecgstudy run <chapter> --executor ray`` set it).
 """
 
 from __future__ import annotations
@@ -13,21 +17,20 @@ from typing import Protocol, Sequence
 
 from tqdm import tqdm
 
-from ecgstudy.runs.store import RunRecord, RunSpec, RunStore
+from ecgstudy.runs.experiment import Job
+from ecgstudy.runs.store import RunRecord, RunStore
 
 
-def execute_spec(spec: RunSpec, store_root: str, force: bool = False) -> RunRecord:
-    """Execute one spec in this process (the unit of work of every executor)."""
-    from ecgstudy.runs.registry import get_experiment
-
-    experiment = get_experiment(spec.experiment)
+def execute(job: Job, store_root: str, force: bool = False) -> RunRecord:
+    """Execute one job in this process (the unit of work of every executor)."""
+    experiment, spec = job
     store = RunStore(store_root)
     force = force or experiment.always_rerun
     return store.execute(spec, lambda run_dir: experiment.work(spec, Path(run_dir)), force=force)
 
 
 class Executor(Protocol):
-    def run(self, specs: Sequence[RunSpec], store: RunStore, *, force: bool = False) -> list[RunRecord]: ...
+    def run(self, jobs: Sequence[Job], store: RunStore, *, force: bool = False) -> list[RunRecord]: ...
 
 
 class LocalExecutor:
@@ -36,10 +39,10 @@ class LocalExecutor:
     def __init__(self, *, progress: bool = True) -> None:
         self.progress = progress
 
-    def run(self, specs: Sequence[RunSpec], store: RunStore, *, force: bool = False) -> list[RunRecord]:
+    def run(self, jobs: Sequence[Job], store: RunStore, *, force: bool = False) -> list[RunRecord]:
         out = []
-        for spec in tqdm(specs, desc="runs", unit="run", disable=not self.progress or len(specs) < 2):
-            out.append(execute_spec(spec, str(store.root), force))
+        for job in tqdm(jobs, desc="runs", unit="run", disable=not self.progress or len(jobs) < 2):
+            out.append(execute(job, str(store.root), force))
         return out
 
 
@@ -57,16 +60,14 @@ class RayExecutor:
         self.cpus_per_run = cpus_per_run
         self.progress = progress
 
-    def run(self, specs: Sequence[RunSpec], store: RunStore, *, force: bool = False) -> list[RunRecord]:
+    def run(self, jobs: Sequence[Job], store: RunStore, *, force: bool = False) -> list[RunRecord]:
         import ray
 
-        from ecgstudy.runs.registry import get_experiment
-
-        results: list[RunRecord | None] = [None] * len(specs)
+        results: list[RunRecord | None] = [None] * len(jobs)
         todo = []
-        for i, spec in enumerate(specs):
+        for i, (experiment, spec) in enumerate(jobs):
             rec = store.get(spec)
-            if rec.ok and not force and not get_experiment(spec.experiment).always_rerun:
+            if rec.ok and not force and not experiment.always_rerun:
                 results[i] = rec
             else:
                 todo.append(i)
@@ -74,8 +75,8 @@ class RayExecutor:
             if not ray.is_initialized():
                 kwargs = {"address": self.address} if self.address else {"num_cpus": self.num_cpus}
                 ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=False, **kwargs)
-            remote = ray.remote(num_cpus=self.cpus_per_run)(execute_spec)
-            pending = {remote.remote(specs[i], str(store.root), force): i for i in todo}
+            remote = ray.remote(num_cpus=self.cpus_per_run)(execute)
+            pending = {remote.remote(jobs[i], str(store.root), force): i for i in todo}
             with tqdm(total=len(pending), desc="runs (ray)", unit="run", disable=not self.progress) as bar:
                 while pending:
                     ready, _ = ray.wait(list(pending), num_returns=1)
@@ -94,14 +95,14 @@ def make_executor(name: str, *, address: str | None = None, progress: bool = Tru
     raise ValueError(f"unknown executor {name!r}; choose 'local' or 'ray'")
 
 
-def run_grid_specs(specs: Sequence[RunSpec], *, executor: str = "local", store: RunStore | None = None,
-                   train_missing: bool = True, progress: bool = True) -> list[RunRecord]:
-    """Run (or reuse) the runs of a chapter's grid; return their records in ``specs`` order.
+def run_grid(jobs: Sequence[Job], *, executor: str = "local", store: RunStore | None = None,
+             train_missing: bool = True, progress: bool = True) -> list[RunRecord]:
+    """Run (or reuse) the runs of a chapter's grid; return their records in ``jobs`` order.
 
     With ``train_missing=False`` nothing is trained: finished runs come back as they are and
     the others with status ``"missing"`` (a chapter summarising a grid part-way done).
     """
     store = store or RunStore()
     if not train_missing:
-        return [store.get(s) for s in specs]
-    return make_executor(executor, progress=progress).run(specs, store)
+        return [store.get(spec) for _, spec in jobs]
+    return make_executor(executor, progress=progress).run(jobs, store)

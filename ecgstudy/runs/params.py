@@ -13,13 +13,32 @@ fields and wrong types are rejected with one message listing every bad field, e.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ecgstudy.errors import ParameterError
 
 Profile = Literal["smoke", "demo", "cpu", "full"]
+#: The compute profiles, smallest budget first: one name, one budget, used by every experiment.
+PROFILES: dict[str, str] = {
+    "smoke": "seconds per page; tiny data and models; used by the tests",
+    "demo": "the default book build: whole book in <= 10 min on 2 CPU cores after install",
+    "cpu": "a real reproduction on 2 CPU cores within a night; budgets reduced and stated per chapter",
+    "full": "the papers' own budgets (epochs, folds, seeds); meant for a GPU",
+}
+assert tuple(PROFILES) == get_args(Profile)
+
+
+def profile_rank(profile: object) -> int:
+    """0 for the largest budget (``full``), then ``cpu``, ``demo``, ``smoke``; unknown names last.
+
+    >>> sorted(["demo", "full", "smoke", "cpu", "?"], key=profile_rank)
+    ['full', 'cpu', 'demo', 'smoke', '?']
+    """
+    names = list(PROFILES)
+    return len(names) - 1 - names.index(profile) if profile in names else len(names)
+
 DataChoice = Literal["auto", "real", "synthetic"]
 
 P = TypeVar("P", bound="RunParams")

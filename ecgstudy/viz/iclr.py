@@ -60,3 +60,42 @@ def plot_attention_example(signal: np.ndarray, attention: np.ndarray, fs: float,
     axes[-1].set_xlabel("time (s)")
     axes[0].set_title(title, fontsize=9)
     return axes
+
+
+def plot_kernel_ablation(by_kernel: pd.DataFrame, *, fs: float = 360.0) -> plt.Figure:
+    """Figure 5: classification (left) and attention AUROC (right) against the pooling kernel in seconds.
+
+    ``by_kernel``: :func:`ecgstudy.studies.iclr.tables.kernel_ablation` (index: kernel in samples).
+    """
+    if not len(by_kernel):
+        fig, _ = plt.subplots(figsize=(6, 1))
+        return fig
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3))
+    for col in ("accuracy", "specificity", "auc"):
+        axes[0].plot(by_kernel.index / fs, by_kernel[col], marker="o", label=col)
+    axes[0].set_xlabel("kernel (s at 360 Hz)")
+    axes[0].legend(fontsize=8)
+    if "loc_auroc" in by_kernel:
+        axes[1].plot(by_kernel.index / fs, by_kernel["loc_auroc"], marker="o", color="tab:purple")
+    axes[1].set_xlabel("kernel (s at 360 Hz)")
+    axes[1].set_ylabel("attention AUROC")
+    fig.tight_layout()
+    return fig
+
+
+def curves_figure(curves: pd.DataFrame, *, names: dict[str, str] | None = None) -> plt.Figure:
+    """Figure 2 as a figure of its own: :func:`plot_curves` on three panels."""
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3))
+    plot_curves(curves, axes=axes, names=names)
+    fig.tight_layout()
+    return fig
+
+
+def attention_example_figure(signal: np.ndarray, attention: np.ndarray, fs: float,
+                             beats: tuple[np.ndarray, np.ndarray], *, lead_names: Sequence[str],
+                             title: str = "") -> plt.Figure:
+    """Figure 3 as a figure of its own: :func:`plot_attention_example` on three stacked panels."""
+    fig, axes = plt.subplots(3, 1, figsize=(10, 4.2), sharex=True)
+    plot_attention_example(signal, attention, fs, beats, lead_names=lead_names, axes=axes, title=title)
+    fig.tight_layout()
+    return fig

@@ -6,9 +6,9 @@ thousands of median beats whose targets came from a classical program (GE MUSE).
 experiment does the nearest thing the public data allow:
 
 * **Training set**: the median beats of the PTB-XL subset (1,819 records,
-  :func:`~ecgstudy.studies.ecgradcam_data.ptbxl_data`), with interval targets measured by NeuroKit2's
+  :func:`~ecgstudy.studies.ecgradcam.data.ptbxl_data`), with interval targets measured by NeuroKit2's
   delineator (:func:`ptbxl_interval_targets`: per lead on the 10 s records resampled to 500 Hz,
-  median over the 12 leads, the chapter's :data:`~ecgstudy.studies.ecgradcam_baselines.PRIMARY_COMBINE`).
+  median over the 12 leads, the chapter's :data:`~ecgstudy.studies.ecgradcam.baselines.PRIMARY_COMBINE`).
   5-fold cross-validation over PTB-XL (``KFold(shuffle=True, random_state=seed)``).
 * **In-domain test**: each run's held-out PTB-XL fold against the delineator (what it learned to imitate).
 * **Transfer test**: every LUDB record, processed as the PTB-XL subset was (0.5-40 Hz,
@@ -19,7 +19,7 @@ experiment does the nearest thing the public data allow:
 * **Maps and wave blocking** on LUDB, scored with the cardiologists' fiducials, as in the LUDB runs
   (:func:`~ecgstudy.studies.ecgradcam.attention_in_region`, :func:`~ecgstudy.studies.ecgradcam.block_and_score`).
 
-Synthetic stand-in (no real data): train on :func:`~ecgstudy.studies.ecgradcam_data.synthetic_data`
+Synthetic stand-in (no real data): train on :func:`~ecgstudy.studies.ecgradcam.data.synthetic_data`
 ``(n, seed 0)`` with its exact measurements, test on an independent draw ``(n // 2, seed 1)``.
 
 A run's ``metrics.json`` keeps the chapter's keys (``dataset: "transfer"``; ``mae``, ``r2``,
@@ -34,27 +34,23 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ecgstudy.errors import ParameterError
+from ecgstudy.runs.datasource import DataSource
+from ecgstudy.studies.ecgradcam.data import MedianBeatData
+from ecgstudy.studies.ecgradcam.maps import attention_in_region
+from ecgstudy.studies.ecgradcam.params import TRANSFER_TARGETS, EcgradcamRunParams
+from ecgstudy.studies.ecgradcam.run import predict_output, block_and_score, fold_split, train_model
+from ecgstudy.studies.ecgradcam.targets import score, target_units
 
-if TYPE_CHECKING:
-    from ecgstudy.studies.ecgradcam_data import MedianBeatData
 
-#: Code version of the transfer runs (bump when their results would change).
-TRANSFER_VERSION = "ecgradcam-transfer.1"
 #: Version of the PTB-XL delineation (part of its cache key).
 DELINEATION_VERSION = 1
-#: The targets a delineator measures on PTB-XL (the transfer runs' targets).
-TRANSFER_TARGETS = ("qrs_ms", "qt_ms", "pr_ms", "hr_bpm")
-#: How the chapter names this set of runs.
-TRANSFER_NAME = "PTB-XL -> LUDB"
 
 
 @dataclass
@@ -77,7 +73,7 @@ def _ptbxl_delineation(folder: Path, progress: bool):
     from ecgstudy.data.classical_delineation import delineate_records
     from ecgstudy.data.median_beats import MEDIAN_FS, resample_to
     from ecgstudy.data.ptbxl import load_ptbxl
-    from ecgstudy.studies.ecgradcam_baselines import PRIMARY_COMBINE
+    from ecgstudy.studies.ecgradcam.baselines import PRIMARY_COMBINE
 
     rs = load_ptbxl(folder, rate=100)
     signals = resample_to(rs.signals, rs.fs, MEDIAN_FS).astype(np.float32)
@@ -90,8 +86,8 @@ def ptbxl_interval_targets(folder: str | Path, *, progress: bool = False) -> pd.
     over its 12 leads (index record id; NaN where it measured nothing). Cached: about 10 min on 2 cores."""
     from ecgstudy.data.cache import cached
     from ecgstudy.data.classical_delineation import DelineatorEstimates
-    from ecgstudy.studies.ecgradcam_baselines import PRIMARY_COMBINE
-    from ecgstudy.studies.ecgradcam_data import dataset_files
+    from ecgstudy.studies.ecgradcam.baselines import PRIMARY_COMBINE
+    from ecgstudy.studies.ecgradcam.data import dataset_files
 
     folder = Path(folder)
     est = cached("delineator_ptbxl", {"method": "prominence", "combine": PRIMARY_COMBINE, "rate": 500},
@@ -102,7 +98,7 @@ def ptbxl_interval_targets(folder: str | Path, *, progress: bool = False) -> pd.
 
 def _interval_table(est) -> pd.DataFrame:
     """The transfer targets of delineator estimates at the chapter's lead combination, index record id (str)."""
-    from ecgstudy.studies.ecgradcam_baselines import PRIMARY_COMBINE
+    from ecgstudy.studies.ecgradcam.baselines import PRIMARY_COMBINE
 
     table = est.estimates(PRIMARY_COMBINE)
     table.index = table.index.map(str)
@@ -123,7 +119,7 @@ def load_transfer_test(source, *, n_synthetic: int = 400):
     """The test side of :func:`load_transfer_data` alone (LUDB in PTB-XL style, cached; or the
     synthetic test draw), for pages that draw the runs' maps without the training set."""
     from ecgstudy.data.cache import cached
-    from ecgstudy.studies.ecgradcam_data import (
+    from ecgstudy.studies.ecgradcam.data import (
         PREPARATION_VERSION,
         MedianBeatData,
         dataset_files,
@@ -141,8 +137,8 @@ def load_transfer_test(source, *, n_synthetic: int = 400):
 
 def load_transfer_data(source, *, n_synthetic: int = 400, progress: bool = False) -> TransferData:
     """The :class:`TransferData` of a run's data ``source`` (real: PTB-XL subset and LUDB, cached)."""
-    from ecgstudy.studies.ecgradcam_baselines import delineator_estimates
-    from ecgstudy.studies.ecgradcam_data import load_median_beat_data, synthetic_data
+    from ecgstudy.studies.ecgradcam.baselines import delineator_estimates
+    from ecgstudy.studies.ecgradcam.data import load_median_beat_data, synthetic_data
 
     test = load_transfer_test(source, n_synthetic=n_synthetic)
     if source.kind != "real":
@@ -178,21 +174,12 @@ def delineator_comparison(y: np.ndarray, pred: np.ndarray, delineated: np.ndarra
             "network_vs_delineator_mae": float(np.mean(np.abs(pred[ok] - d[ok])))}
 
 
-def run_transfer(params, source, run_dir: Path) -> None:
+def run_transfer(params: EcgradcamRunParams, source: DataSource, run_dir: Path) -> None:
     """Train on PTB-XL's training folds for ``params.target``, test on the held-out fold and on
     LUDB, map and block on LUDB; write the run's files (as the chapter's other runs, see the
     module docstring). Deterministic on CPU for a seed."""
     from ecgstudy.models.kanres_wide_x import KanResWideX
     from ecgstudy.runs.store import write_json
-    from ecgstudy.studies.ecgradcam import (
-        _predict,
-        attention_in_region,
-        block_and_score,
-        fold_split,
-        score,
-        target_units,
-        train_model,
-    )
     from ecgstudy.training.loop import seed_everything
 
     if params.target not in TRANSFER_TARGETS:
@@ -212,7 +199,7 @@ def run_transfer(params, source, run_dir: Path) -> None:
                         lr_schedule=params.lr_schedule, binary=False, seed=params.seed)
 
     def predict(x: np.ndarray) -> np.ndarray:
-        return _predict(model, x) * sd + mu
+        return predict_output(model, x) * sd + mu
 
     pred_held = predict(data.train.x[held])
     y_lu_all = data.test.target(params.target)
@@ -252,81 +239,3 @@ def run_transfer(params, source, run_dir: Path) -> None:
                         **{k: v.astype(np.float16) for k, v in layer_maps.items()}, **per_record)
     (run_dir / "curves.json").write_text(json.dumps(curve))
     write_json(run_dir / "metrics.json", metrics)
-
-
-# ---------------------------------------------------------------- the chapter's view of the transfer runs
-
-def transfer_table(records) -> pd.DataFrame:
-    """One row per target of the finished transfer runs, means over folds (and seeds):
-    ``n_runs``; on the held-out PTB-XL folds against the delineator ``source_mae``,
-    ``source_baseline_mae`` (the training mean), ``source_r`` (Pearson); on LUDB against the
-    cardiologists ``mae``, ``baseline_mae``, ``r`` and ``bias`` (network - reference);
-    ``delineator_mae`` (the delineator's own error there) and ``network_vs_delineator_mae``.
-    """
-    rows = []
-    for rec in records:
-        if not rec.ok:
-            continue
-        m = rec.metrics()
-        if m.get("dataset") != "transfer":
-            continue
-        d = m.get("delineator") or {}
-        rows.append({"target": m["target"], "source_mae": m["source"]["mae"],
-                     "source_baseline_mae": m["source"]["baseline_mae"], "source_r": m["source"]["pearson_r"],
-                     "mae": m["mae"], "baseline_mae": m["baseline_mae"], "r": m["pearson_r"], "bias": m["bias"],
-                     "delineator_mae": d.get("delineator_mae"),
-                     "network_vs_delineator_mae": d.get("network_vs_delineator_mae")})
-    cols = ["target", "n_runs", "source_mae", "source_baseline_mae", "source_r", "mae", "baseline_mae", "r", "bias",
-            "delineator_mae", "network_vs_delineator_mae"]
-    if not rows:
-        return pd.DataFrame(columns=cols)
-    t = pd.DataFrame(rows)
-    t[cols[2:]] = t[cols[2:]].astype(np.float64)
-    out = t.groupby("target", sort=False).mean()
-    out.insert(0, "n_runs", t.groupby("target", sort=False).size())
-    return out.reset_index()[cols]
-
-
-def transfer_text(table: pd.DataFrame, *, real: bool = True, learned: Mapping[str, bool] | None = None) -> str:
-    """What the transfer runs show, a short paragraph for the page (``""`` without runs);
-    ``real=False`` words it for the synthetic stand-in (two independent draws, exact targets).
-    ``learned`` (target -> beat the training mean on the test set, e.g. by the record-bootstrap
-    interval of :func:`~ecgstudy.studies.ecgradcam_verdicts.learned_targets`) replaces the
-    comparison of the means for the test set; the in-domain folds are always compared by their means.
-
-    >>> t = pd.DataFrame({"target": ["qrs_ms", "qt_ms"], "n_runs": [5, 5], "source_mae": [5.0, 20.0],
-    ...     "source_baseline_mae": [10.0, 18.0], "source_r": [0.8, 0.1], "mae": [12.0, 40.0],
-    ...     "baseline_mae": [15.0, 35.0], "r": [0.5, 0.0], "bias": [8.0, -30.0], "delineator_mae": [20.0, 30.0],
-    ...     "network_vs_delineator_mae": [9.0, 25.0]})
-    >>> print(transfer_text(t))
-    On their held-out PTB-XL folds, the networks beat the training mean against the delineator for 1 of 2 \
-targets (qrs_ms). On LUDB, against the cardiologists, they beat the training mean for 1 of 2 (qrs_ms) and the \
-delineator itself for 1 of 2 (qrs_ms); correlation with the cardiologists' values: qrs_ms 0.50, qt_ms 0.00.
-    >>> print(transfer_text(t.assign(n_runs=[5, 2])).split(". ")[-1])
-    Runs behind each mean: qrs_ms 5, qt_ms 2.
-    >>> transfer_text(t, learned={"qrs_ms": False, "qt_ms": True}).split(". ")[1][:82]
-    'On LUDB, against the cardiologists, they beat the training mean for 1 of 2 (qt_ms)'
-    """
-    if not len(table):
-        return ""
-
-    def which(mask, noun: str = "") -> str:
-        hit = list(table.loc[mask, "target"])
-        return f"{len(hit)} of {len(table)}{noun}" + (f" ({', '.join(hit)})" if hit else "")
-
-    beat = (table["target"].map(lambda t: bool(learned.get(t, False))) if learned is not None
-            else table["mae"] < table["baseline_mae"])
-    source, against, test, ref = (("PTB-XL folds", "against the delineator", "LUDB", "the cardiologists") if real else
-                                  ("folds of the synthetic training draw", "against the generator's values",
-                                   "an independent synthetic draw", "the generator's exact values"))
-    text = (f"On their held-out {source}, the networks beat the training mean {against} for "
-            f"{which(table['source_mae'] < table['source_baseline_mae'], ' targets')}. On {test}, against "
-            f"{ref}, they beat the training mean for {which(beat)}")
-    if table["delineator_mae"].notna().any():
-        text += f" and the delineator itself for {which(table['mae'] < table['delineator_mae'])}"
-    corr = ", ".join(f"{r.target} {r.r:.2f}" for r in table.itertuples())
-    ref_values = "the cardiologists' values" if real else "the exact values"
-    text += f"; correlation with {ref_values}: {corr}."
-    if table["n_runs"].nunique() > 1:  # a grid stopped part-way: say what each mean rests on
-        text += " Runs behind each mean: " + ", ".join(f"{r.target} {int(r.n_runs)}" for r in table.itertuples()) + "."
-    return text

@@ -23,14 +23,12 @@ reference only when its whole 95 % bootstrap interval lies above (below) it. The
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
-from ecgstudy.studies.ecgradcam import VARIANTS, WAVES, target_region
-
-if TYPE_CHECKING:
-    import pandas as pd
+from ecgstudy.studies.ecgradcam.params import DATASET_NAMES
+from ecgstudy.studies.ecgradcam.targets import VARIANTS, WAVES, target_region
 
 #: Mean cross-target map correlation from which maps count as target-independent.
 SAME_MAP_CORR = 0.8
@@ -49,8 +47,8 @@ def defining_waves(target: str) -> tuple[str, ...]:
     return tuple(w for w in WAVES if w in names)
 
 
-def region_verdicts(table: "pd.DataFrame", *, layer: str = "last_add", n_boot: int = 2000,
-                    seed: int = 0) -> "pd.DataFrame":
+def region_verdicts(table: pd.DataFrame, *, layer: str = "last_add", n_boot: int = 2000,
+                    seed: int = 0) -> pd.DataFrame:
     """Claim 1 per dataset, target and variant.
 
     Args:
@@ -61,8 +59,6 @@ def region_verdicts(table: "pd.DataFrame", *, layer: str = "last_add", n_boot: i
         (95 % bootstrap interval of the mean), ``verdict`` (:func:`interval_verdict` against 1)
         for targets with a defining region.
     """
-    import pandas as pd
-
     from ecgstudy.metrics import bootstrap_ci, interval_verdict
 
     cols = ["dataset", "target", "variant", "n", "ratio", "low", "high", "verdict"]
@@ -86,7 +82,7 @@ def region_verdicts(table: "pd.DataFrame", *, layer: str = "last_add", n_boot: i
     return pd.DataFrame(rows, columns=cols)
 
 
-def blocking_verdicts(summary: "pd.DataFrame") -> "pd.DataFrame":
+def blocking_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
     """Claim 3 per dataset and target with a defining wave.
 
     Args:
@@ -97,8 +93,6 @@ def blocking_verdicts(summary: "pd.DataFrame") -> "pd.DataFrame":
         hurt the held-out metric most: MAE up, accuracy down), ``harm`` (that change, signed so
         that positive is worse) and ``agrees`` (``worst`` is a defining wave).
     """
-    import pandas as pd
-
     cols = ["dataset", "target", "defining", "worst", "harm", "agrees"]
     rows = []
     for _, r in (summary.iterrows() if len(summary) else []):
@@ -117,13 +111,13 @@ def blocking_verdicts(summary: "pd.DataFrame") -> "pd.DataFrame":
     return pd.DataFrame(rows, columns=cols)
 
 
-def learned_targets(summary: "pd.DataFrame") -> dict[tuple[str, str], bool]:
+def learned_targets(summary: pd.DataFrame) -> dict[tuple[str, str], bool]:
     """Which (dataset, target) models learned something: the held-out MAE below the
     training-mean baseline's (regression) or the accuracy above the majority class's (binary).
 
     With the record-bootstrap interval of the difference (``mae_minus_baseline_low`` /
     ``_high`` or ``accuracy_minus_baseline_low`` / ``_high``, from
-    :func:`~ecgstudy.studies.ecgradcam_intervals.add_intervals`) the chapter's one rule applies:
+    :func:`~ecgstudy.studies.ecgradcam.intervals.add_intervals`) the chapter's one rule applies:
     the whole interval must lie on the better side of 0. Without it, the means are compared.
 
     >>> import pandas as pd
@@ -152,7 +146,7 @@ def learned_targets(summary: "pd.DataFrame") -> dict[tuple[str, str], bool]:
     return out
 
 
-def baseline_text(summary: "pd.DataFrame", *, names: Mapping[str, str]) -> str:
+def baseline_text(summary: pd.DataFrame, *, names: Mapping[str, str]) -> str:
     """Per dataset, how many regression targets' networks beat the training-mean baseline
     (:func:`learned_targets`), and which.
 
@@ -168,7 +162,7 @@ def baseline_text(summary: "pd.DataFrame", *, names: Mapping[str, str]) -> str:
     return ", ".join(parts) or "none was run"
 
 
-def _regression_learned(summary: "pd.DataFrame") -> dict[str, tuple[list[str], int]]:
+def _regression_learned(summary: pd.DataFrame) -> dict[str, tuple[list[str], int]]:
     """Per dataset: the regression targets whose networks learned (:func:`learned_targets`), and
     how many regression targets it has."""
     learned = learned_targets(summary)
@@ -177,7 +171,7 @@ def _regression_learned(summary: "pd.DataFrame") -> dict[str, tuple[list[str], i
             for ds, part in (reg.groupby("dataset", sort=False) if len(reg) else [])}
 
 
-def solo_training_note(summary: "pd.DataFrame", dataset: str, *, name: str) -> str:
+def solo_training_note(summary: pd.DataFrame, dataset: str, *, name: str) -> str:
     """The deviation note on networks trained on one small dataset alone (LUDB): how many of its
     regression networks learned, and that nothing the paper does not use was added to rescue
     the others.
@@ -209,7 +203,7 @@ def _learned_note(targets, ds: str, learned: Mapping[tuple[str, str], bool] | No
     return f" (networks that beat the baseline: {', '.join(ok) if ok else 'none'})"
 
 
-def region_text(regions: "pd.DataFrame", variant: str, *, names: Mapping[str, str],
+def region_text(regions: pd.DataFrame, variant: str, *, names: Mapping[str, str],
                 learned: Mapping[tuple[str, str], bool] | None = None) -> str:
     """Claim 1 for one variant, a clause per dataset: how many scored targets put more than a
     uniform share of the map in their defining region, which, and which of them learned."""
@@ -225,7 +219,7 @@ def region_text(regions: "pd.DataFrame", variant: str, *, names: Mapping[str, st
     return "; ".join(parts)
 
 
-def blocking_text(blocking: "pd.DataFrame", *, names: Mapping[str, str]) -> str:
+def blocking_text(blocking: pd.DataFrame, *, names: Mapping[str, str]) -> str:
     """Claim 3, a clause per dataset: for how many targets blocking a defining wave hurt most."""
     if not len(blocking):
         return ""
@@ -234,7 +228,7 @@ def blocking_text(blocking: "pd.DataFrame", *, names: Mapping[str, str]) -> str:
                      for ds, part in blocking.groupby("dataset", sort=False))
 
 
-def similarity_text(similarity: "pd.DataFrame", *, names: Mapping[str, str],
+def similarity_text(similarity: pd.DataFrame, *, names: Mapping[str, str],
                     learned: Mapping[tuple[str, str], bool] | None = None) -> str:
     """Claim 2, judged per dataset and variant: maps whose mean cross-target correlation is
     :data:`SAME_MAP_CORR` or more hardly change with the target, so they show where the network's
@@ -296,7 +290,7 @@ def similarity_text(similarity: "pd.DataFrame", *, names: Mapping[str, str],
     return text
 
 
-def chapter_verdicts(regions: "pd.DataFrame", blocking: "pd.DataFrame", similarity: "pd.DataFrame",
+def chapter_verdicts(regions: pd.DataFrame, blocking: pd.DataFrame, similarity: pd.DataFrame,
                      sex_auc_diff: Mapping[str, float] | None, *, names: Mapping[str, str],
                      learned: Mapping[tuple[str, str], bool] | None = None) -> dict:
     """The four claims' verdicts (see the module docstring) as a numbered Markdown list.
@@ -346,3 +340,55 @@ def chapter_verdicts(regions: "pd.DataFrame", blocking: "pd.DataFrame", similari
         out["sex_feature"] = {"verdict": v, **{k: float(sex_auc_diff[k]) for k in ("estimate", "low", "high")}}
     markdown = "\n".join(f"{i}. {t}" for i, t in enumerate(lines, 1)) or "No finished runs: no verdicts."
     return {"markdown": markdown, "metrics": out}
+
+
+def dataset_labels(data_kind: str) -> dict[str, str]:
+    """How the page names each dataset: its name on real data, else the synthetic stand-in's."""
+    if data_kind == "real":
+        return dict(DATASET_NAMES)
+    return {k: f"synthetic stand-in for {v}" for k, v in DATASET_NAMES.items()}
+
+
+def transfer_text(table: pd.DataFrame, *, real: bool = True, learned: Mapping[str, bool] | None = None) -> str:
+    """What the transfer runs show, a short paragraph for the page (``""`` without runs);
+    ``real=False`` words it for the synthetic stand-in (two independent draws, exact targets).
+    ``learned`` (target -> beat the training mean on the test set, e.g. by the record-bootstrap
+    interval of :func:`~ecgstudy.studies.ecgradcam.verdicts.learned_targets`) replaces the
+    comparison of the means for the test set; the in-domain folds are always compared by their means.
+
+    >>> t = pd.DataFrame({"target": ["qrs_ms", "qt_ms"], "n_runs": [5, 5], "source_mae": [5.0, 20.0],
+    ...     "source_baseline_mae": [10.0, 18.0], "source_r": [0.8, 0.1], "mae": [12.0, 40.0],
+    ...     "baseline_mae": [15.0, 35.0], "r": [0.5, 0.0], "bias": [8.0, -30.0], "delineator_mae": [20.0, 30.0],
+    ...     "network_vs_delineator_mae": [9.0, 25.0]})
+    >>> print(transfer_text(t))
+    On their held-out PTB-XL folds, the networks beat the training mean against the delineator for 1 of 2 \
+targets (qrs_ms). On LUDB, against the cardiologists, they beat the training mean for 1 of 2 (qrs_ms) and the \
+delineator itself for 1 of 2 (qrs_ms); correlation with the cardiologists' values: qrs_ms 0.50, qt_ms 0.00.
+    >>> print(transfer_text(t.assign(n_runs=[5, 2])).split(". ")[-1])
+    Runs behind each mean: qrs_ms 5, qt_ms 2.
+    >>> transfer_text(t, learned={"qrs_ms": False, "qt_ms": True}).split(". ")[1][:82]
+    'On LUDB, against the cardiologists, they beat the training mean for 1 of 2 (qt_ms)'
+    """
+    if not len(table):
+        return ""
+
+    def which(mask, noun: str = "") -> str:
+        hit = list(table.loc[mask, "target"])
+        return f"{len(hit)} of {len(table)}{noun}" + (f" ({', '.join(hit)})" if hit else "")
+
+    beat = (table["target"].map(lambda t: bool(learned.get(t, False))) if learned is not None
+            else table["mae"] < table["baseline_mae"])
+    source, against, test, ref = (("PTB-XL folds", "against the delineator", "LUDB", "the cardiologists") if real else
+                                  ("folds of the synthetic training draw", "against the generator's values",
+                                   "an independent synthetic draw", "the generator's exact values"))
+    text = (f"On their held-out {source}, the networks beat the training mean {against} for "
+            f"{which(table['source_mae'] < table['source_baseline_mae'], ' targets')}. On {test}, against "
+            f"{ref}, they beat the training mean for {which(beat)}")
+    if table["delineator_mae"].notna().any():
+        text += f" and the delineator itself for {which(table['mae'] < table['delineator_mae'])}"
+    corr = ", ".join(f"{r.target} {r.r:.2f}" for r in table.itertuples())
+    ref_values = "the cardiologists' values" if real else "the exact values"
+    text += f"; correlation with {ref_values}: {corr}."
+    if table["n_runs"].nunique() > 1:  # a grid stopped part-way: say what each mean rests on
+        text += " Runs behind each mean: " + ", ".join(f"{r.target} {int(r.n_runs)}" for r in table.itertuples()) + "."
+    return text

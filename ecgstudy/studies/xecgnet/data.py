@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ecgstudy.errors import DataNotFoundError
+from ecgstudy.runs.datasource import DataSource
+from ecgstudy.studies.xecgnet.params import XecgRunParams
 
 SPLITS = ("train", "val", "test")
 
@@ -201,3 +203,28 @@ def cpsc_split_data(folder, *, fs: float, input_samples: int, normalisation: str
                      lead_names=tuple(cs.records[0].lead_names), fs=float(fs),
                      description=f"CPSC 2018, the authors' split, {fs:g} Hz, front-padded to {input_samples} samples",
                      counts={s: len(names[s]) for s in SPLITS})
+
+
+def load_data(dataset: str, params: XecgRunParams, source: DataSource) -> SplitData:
+    """The :class:`SplitData` of a run."""
+    if source.kind != "real":
+        return synthetic_split(dataset, n=params.n_synthetic, normalisation=params.normalisation)
+    if dataset == "mitdb":
+        return mitdb_split(seed=params.seed, max_windows_per_record=params.max_windows_per_record,
+                           normalisation=params.normalisation)
+    if dataset == "ptbxl":
+        return ptbxl_split_data(source.folders["ptbxl"], normalisation=params.normalisation)
+    return cpsc_split_data(source.folders["cpsc2018"], fs=params.fs, input_samples=params.input_samples,
+                           normalisation=params.normalisation)
+
+
+def cpsc_complete(data_dir=None) -> bool:
+    """Whether a CPSC 2018 training set large enough for the chapter is under the data directory."""
+    from ecgstudy import paths
+    from ecgstudy.data.registry import find_dataset
+
+    folder = find_dataset("cpsc2018", paths.data_dir(data_dir))
+    if folder is None:
+        return False
+    n = sum(1 for _ in folder.rglob("*.mat"))
+    return n >= CPSC_MIN_RECORDS

@@ -6,7 +6,7 @@ training-free delineator (:mod:`ecgstudy.data.classical_delineation`) on the sam
 10 s, 12-lead signals and scores it against the same reference:
 
 * LUDB: the cardiologists' delineation (:mod:`ecgstudy.data.ludb_targets`), on the records
-  of the chapter's :class:`~ecgstudy.studies.ecgradcam_data.MedianBeatData`;
+  of the chapter's :class:`~ecgstudy.studies.ecgradcam.data.MedianBeatData`;
 * synthetic stand-in: the generator's exact measurements, on the same generated records
   (:func:`~ecgstudy.synthetic.standins.measurement_records` with the stand-in's count and seed).
 
@@ -67,10 +67,10 @@ def delineator_estimates(dataset: str, source, record_ids: Sequence[str], *, met
         dataset: ``"ludb"`` (the only real set with a delineation to score against).
         source: the run's data source (real: LUDB's folder; else the synthetic stand-in).
         record_ids: the records to measure (real data; the synthetic set measures all of its
-            ``n_synthetic`` records, seed 0, as :func:`~ecgstudy.studies.ecgradcam_data.synthetic_data`).
+            ``n_synthetic`` records, seed 0, as :func:`~ecgstudy.studies.ecgradcam.data.synthetic_data`).
     """
     from ecgstudy.data.cache import cached
-    from ecgstudy.studies.ecgradcam_data import dataset_files
+    from ecgstudy.studies.ecgradcam.data import dataset_files
 
     if dataset != "ludb":
         raise ParameterError(f"the delineator baseline needs a delineated dataset ('ludb'), got {dataset!r}")

@@ -1,5 +1,8 @@
 """Experiments: named, parameterised units of work whose runs land in the store.
 
+Each study declares its experiments (``ecgstudy/studies/<paper>/experiments.py``) and uses them
+directly; :mod:`ecgstudy.experiments` lists them all by name for the command line and the book.
+
 An experiment is either a papermill notebook template (a book page: the notebook narrates
 and draws, the package computes) or a plain function (one cell of a training grid).
 Its parameters are a :class:`~ecgstudy.runs.params.RunParams` model; ``profile_defaults``
@@ -12,7 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import ecgstudy
 from ecgstudy import paths
@@ -72,6 +75,10 @@ class Experiment:
         digest = hashlib.sha256(json.dumps(cells).encode()).hexdigest()[:10]
         return f"{base}+nb.{digest}"
 
+    def __post_init__(self) -> None:
+        if (self.notebook is None) == (self.function is None):
+            raise ValueError(f"experiment {self.name!r} needs exactly one of notebook or function")
+
     def spec(self, values: dict[str, Any] | None = None, *, data_dir: str | Path | None = None) -> RunSpec:
         """The run spec (hence run id) of these parameters on the data found now."""
         params = self.params(values)
@@ -93,29 +100,16 @@ class Experiment:
             execute_notebook(NOTEBOOKS / self.notebook, run_dir, params=spec.params, source=source)
         elif self.function is not None:
             self.function(params, source, run_dir)
-        else:  # pragma: no cover - registration guards this
+        else:  # pragma: no cover - __post_init__ guards this
             raise RuntimeError(f"experiment {self.name!r} has neither notebook nor function")
 
-
-_REGISTRY: dict[str, Experiment] = {}
-
-
-def register(experiment: Experiment) -> Experiment:
-    if (experiment.notebook is None) == (experiment.function is None):
-        raise ValueError(f"experiment {experiment.name!r} needs exactly one of notebook or function")
-    _REGISTRY[experiment.name] = experiment
-    return experiment
+    def job(self, values: dict[str, Any] | None = None, *, data_dir: str | Path | None = None) -> Job:
+        """This experiment with these parameters, ready for an executor."""
+        return Job(self, self.spec(values, data_dir=data_dir))
 
 
-def experiments() -> dict[str, Experiment]:
-    """All registered experiments (importing :mod:`ecgstudy.experiments` registers them)."""
-    import ecgstudy.experiments  # noqa: F401
+class Job(NamedTuple):
+    """One run to execute: the experiment that does the work and the spec that names the run."""
 
-    return dict(_REGISTRY)
-
-
-def get_experiment(name: str) -> Experiment:
-    known = experiments()
-    if name not in known:
-        raise KeyError(f"unknown experiment {name!r}; known: {', '.join(sorted(known))}")
-    return known[name]
+    experiment: Experiment
+    spec: RunSpec

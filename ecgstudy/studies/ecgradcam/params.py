@@ -1,0 +1,92 @@
+"""Parameters of the ECGradCAM chapter: one training run (:class:`EcgradcamRunParams`) and the chapter
+page (:class:`EcgradcamChapterParams`), with the targets each dataset is studied for."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from ecgstudy.runs.params import RunParams
+
+
+Dataset = Literal["ludb", "ptbxl", "transfer"]
+
+
+#: ``transfer``: trained on PTB-XL with NeuroKit2's intervals, tested on LUDB
+#: (:mod:`ecgstudy.studies.ecgradcam_transfer`).
+DATASET_NAMES = {"ludb": "LUDB", "ptbxl": "PTB-XL subset", "transfer": "PTB-XL-to-LUDB transfer"}
+
+
+_LAYER = re.compile(r"^(last_add|last_conv|block\d+)$")
+
+
+class EcgradcamRunParams(RunParams):
+    """One training run of the ECGradCAM chapter: one target, one fold, one seed."""
+
+    target: str = Field("qrs_ms", min_length=1, max_length=64,
+                        description="column of the dataset's targets (checked when the data are loaded)")
+    fold: int = Field(0, ge=0, le=99, description="held-out fold, 0 .. n_folds - 1")
+    n_folds: int = Field(5, ge=2, le=20)
+    epochs: int = Field(100, ge=1, le=2000)
+    lr: float = Field(8e-4, gt=0, le=1.0)
+    lr_schedule: Literal["constant", "cosine"] = Field(
+        "constant", description="constant (the authors) or cosine to 0 over the run (short CPU budgets)")
+    batch_size: int = Field(32, ge=1, le=1024)
+    layers: tuple[str, ...] = Field(("last_add", "last_conv", "block3"), min_length=1,
+                                    description="layers explained: last_add, last_conv, block<k>")
+    n_synthetic: int = Field(400, ge=20, le=100_000, description="records drawn when no real data")
+
+    @field_validator("layers")
+    @classmethod
+    def _check_layers(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [name for name in v if not _LAYER.match(name)]
+        if bad:
+            raise ValueError(f"unknown layer(s) {bad}: use last_add, last_conv or block<k>")
+        if len(set(v)) != len(v):
+            raise ValueError(f"layers repeat: {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _check_fold(self) -> "EcgradcamRunParams":
+        if self.fold >= self.n_folds:
+            raise ValueError(f"fold={self.fold}: must be in 0..{self.n_folds - 1}")
+        return self
+
+
+#: The chapter's targets per dataset.
+LUDB_TARGETS = ("qrs_ms", "qt_ms", "pr_ms", "hr_bpm", "r_amp_V5_mV", "t_amp_V5_mV", "sex")
+
+
+PTBXL_TARGETS = ("sex", "age")
+
+
+#: The targets a delineator measures on PTB-XL (the transfer runs' targets).
+TRANSFER_TARGETS = ("qrs_ms", "qt_ms", "pr_ms", "hr_bpm")
+
+
+#: How the chapter names this set of runs.
+TRANSFER_NAME = "PTB-XL -> LUDB"
+
+
+class EcgradcamChapterParams(RunParams):
+    """The ECGradCAM chapter page: targets x folds per dataset (folds are the replication unit)."""
+
+    datasets: tuple[Dataset, ...] = ("ludb", "ptbxl", "transfer")
+    ludb_targets: tuple[str, ...] = LUDB_TARGETS
+    ptbxl_targets: tuple[str, ...] = PTBXL_TARGETS
+    transfer_targets: tuple[str, ...] = Field(TRANSFER_TARGETS, description="intervals learned on PTB-XL and "
+                                                                            "tested on LUDB")
+    n_folds: int = Field(5, ge=2, le=20)
+    folds: tuple[int, ...] | None = Field(None, description="folds run (default: all n_folds)")
+    seeds: tuple[int, ...] = (0,)
+    executor: Literal["local", "ray"] = "local"
+    train_missing: bool = Field(True, description="train the runs missing from the store; False: summarise the "
+                                                  "finished runs only (a grid part-way done)")
+
+    def targets_of(self, dataset: str) -> tuple[str, ...]:
+        return {"ludb": self.ludb_targets, "ptbxl": self.ptbxl_targets, "transfer": self.transfer_targets}[dataset]
+
+    def fold_list(self) -> tuple[int, ...]:
+        return tuple(range(self.n_folds)) if self.folds is None else tuple(self.folds)

@@ -1,0 +1,151 @@
+"""The ICLR chapter: the grid of fold runs it trains (or reuses), and :func:`summarise`, which
+returns everything the page shows."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from ecgstudy.report import Page
+from ecgstudy.runs.executors import run_grid
+from ecgstudy.studies.iclr.experiments import FOLD
+from ecgstudy.studies.iclr.params import IclrChapterParams
+
+
+def grid_values(params: IclrChapterParams) -> list[dict]:
+    """Parameter dicts of every fold run of the chapter: the main grid seed by seed (so that a
+    grid stopped part-way holds whole seeds), then the kernel ablation."""
+    folds = range(params.folds_run or params.n_folds)
+    base = {"profile": params.profile, "data": params.data, "n_folds": params.n_folds}
+    values = [
+        {**base, "method": m, "split": s, "fold": f, "seed": seed, "kernel_size": params.kernel_size}
+        for seed in params.seeds for s in params.splits for f in folds
+        for m in (params.methods if s == "segment" else [m for m in params.methods if m in params.record_methods])
+    ]
+    values += [
+        {**base, "method": "l2", "split": "segment", "fold": f, "seed": seed, "kernel_size": k}
+        for k in params.kernel_sizes if k != params.kernel_size for seed in params.ablation_seeds for f in folds
+    ]
+    return values
+
+
+def grid_records(params: IclrChapterParams, *, store=None, progress: bool = True):
+    """Run (or reuse) every fold run of the chapter; return their records (failures included;
+    with ``train_missing=False`` runs not in the store come back with status ``"missing"``)."""
+    return run_grid([FOLD.job(v) for v in grid_values(params)], executor=params.executor, store=store,
+                    train_missing=params.train_missing, progress=progress)
+
+
+def _mean_text(summary: dict, method: str, metric: str) -> str:
+    v = summary.get(method, {}).get(metric, {}).get("mean")
+    return "n/a" if v is None or v != v else f"{v:.3f}"
+
+
+def _attention_figures(records, params: IclrChapterParams, data_kind: str, n_synthetic: int) -> list:
+    """Drawing functions of the two attention examples: the first L2 segment-wise run's stored examples."""
+    import numpy as np
+
+    from ecgstudy.studies.iclr.data import POSITIVE, load_segments
+    from ecgstudy.viz.iclr import attention_example_figure
+
+    runs = [r for r in records if r.ok and r.spec.params["method"] == "l2" and r.spec.params["split"] == "segment"
+            and r.spec.params["kernel_size"] == params.kernel_size and (r.path / "attention.npz").exists()]
+    if not runs:
+        return []
+    segments = load_segments(data_kind, n_synthetic=n_synthetic)
+    run = runs[0]
+    with np.load(run.path / "attention.npz") as z:
+        examples = list(zip(z["index"], z["attention"].astype(np.float32)))[:2]
+    draws = []
+    for idx, att in examples:
+        kind = "normal + PVC" if segments.labels[idx] == POSITIVE else "normal + APB"
+        title = f"{kind}: record {segments.record_ids[idx]} (held-out fold {run.spec.params['fold']})"
+        draws.append(partial(attention_example_figure, segments.signals[idx], att, segments.fs,
+                             segments.beats(int(idx)), lead_names=segments.lead_names, title=title))
+    return draws
+
+
+def summarise(params: IclrChapterParams, *, data_kind: str, store=None) -> Page:
+    """Everything the ICLR page shows, from the chapter's runs (trained first unless
+    ``params.train_missing`` is false): glued texts, tables, figures and the page's metrics."""
+    from ecgstudy.report import Table, empty_figure
+    from ecgstudy.runs.grid_status import GridStatus
+    from ecgstudy.scorecard import PAPER_NUMBERS
+    from ecgstudy.studies.iclr import tables as t
+    from ecgstudy.studies.iclr.verdicts import chapter_verdicts
+    from ecgstudy.viz.iclr import curves_figure, plot_kernel_ablation
+
+    page = Page()
+    g = page.glue
+    run = FOLD.params({"profile": params.profile})
+    k = params.kernel_size
+    g.update(kernel_size=k, epochs=run.epochs, lr=f"{run.lr:g}", batch_size=run.batch_size,
+             lr_schedule="constant" if run.lr_schedule == "constant" else "decayed to 0 along a cosine",
+             record_methods=", ".join(t.METHOD_NAMES[m] for m in params.record_methods)
+             if "record" in params.splits else "no method",
+             n_seeds=len(params.seeds), n_folds=params.n_folds, n_folds_run=params.folds_run or params.n_folds)
+    grid = GridStatus.of(grid_records(params, store=store, progress=False))
+    records = grid.summarised
+    g.update(n_runs=len(records), n_failed=len(grid.failed),
+             completeness=grid.completeness(why="the grid goes seed by seed",
+                                            covers="every mean, interval and count below"))
+    table = t.fold_table(records)
+    summary = t.summary_metrics(table, kernel_size=k)
+    page.shown["failures"] = grid.failures() or None
+
+    # classification
+    preds = t.pooled_predictions(records)
+    page.shown["classification"] = Table(
+        t.classification_table(table, preds, kernel_size=k),
+        "Mean ± sd over folds and seeds; 95% percentile-bootstrap intervals over the pooled held-out predictions")
+    paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
+    seg, rec = summary.get("segmentwise", {}), summary.get("recordwise", {})
+    for m in ("classifier", "l2"):
+        g[f"seg_{m}_acc"], g[f"seg_{m}_auc"] = _mean_text(seg, m, "acc"), _mean_text(seg, m, "auc")
+        g[f"rec_{m}_acc"] = _mean_text(rec, m, "acc")
+        g[f"paper_{m}_acc"] = f"{paper[f'iclr.mitdb.{m}.acc']:.3f}"
+        g[f"paper_{m}_auc"] = f"{paper[f'iclr.mitdb.{m}.auc']:.3f}"
+    metrics = {**summary, **grid.counts()}
+
+    # curves and dead attentions
+    curves = t.curves_table(records)
+    main_curves = curves[(curves["kernel_size"] == k) & (curves["split"] == "segment")]
+    page.figures["fig_curves"] = partial(curves_figure, main_curves, names=t.METHOD_NAMES)
+    dead = t.constant_prediction_runs(preds)
+    dead = dead[dead["method"] == "max"]
+    g.update(n_dead=len(dead), n_max_runs=int((table["method"] == "max").sum()))
+    metrics["dead_max_runs"] = int(len(dead))
+
+    # where the attention lands
+    examples = _attention_figures(records, params, data_kind, run.n_synthetic_segments)
+    for i in range(2):
+        page.figures[f"fig_attention_{i}"] = examples[i] if i < len(examples) else \
+            partial(empty_figure, "no attention run in this build")
+    loc = t.localisation_table(table, kernel_size=k)
+    page.shown["localisation"] = Table(
+        loc, "Attention against the annotated abnormal beats, held-out segments, mean over runs", precision=3)
+    l2_seg = loc[(loc["method"] == t.METHOD_NAMES["l2"]) & (loc["split"] == "segment")]
+    for name, col in (("l2_mass", "mass in abnormal beats"), ("l2_base", "uniform baseline"), ("l2_auroc", "AUROC")):
+        g[name] = f"{l2_seg[col].iloc[0]:.2f}" if len(l2_seg) else "n/a"
+    metrics["localisation"] = loc.to_dict(orient="records")
+
+    # grades and kernels
+    grades = t.grade_summary(records, kernel_size=k)
+    g.update(grade_100=grades["random_100"], grade_all=grades["all"])
+    metrics["grades"] = grades
+    by_kernel = t.kernel_ablation(table)
+    page.figures["fig_kernels"] = partial(plot_kernel_ablation, by_kernel)
+    g["kernels_s"] = ", ".join(f"{kk / 360:.2f}" for kk in by_kernel.index) if len(by_kernel) else "n/a"
+
+    # the claims
+    comparisons = t.method_comparisons(table, splits=params.splits, methods=params.methods,
+                                       record_methods=params.record_methods, kernel_size=k, seed=params.seed)
+    page.shown["comparisons"] = Table(
+        comparisons.assign(a=comparisons["a"].map(t.METHOD_NAMES), b=comparisons["b"].map(t.METHOD_NAMES)),
+        "Each method minus the classifier alone, paired over folds x seeds: mean difference with its 95 % bootstrap "
+        "interval (low, high), two-sided Wilcoxon p (with n pairs the smallest possible p is 2 / 2^n)",
+        precision=3) if len(comparisons) else None
+    verdicts = chapter_verdicts(table, curves, kernel_size=k, epochs=run.epochs, seed=params.seed)
+    page.shown["verdicts"] = verdicts["markdown"]
+    metrics["verdicts"] = verdicts["metrics"]
+    page.metrics = metrics
+    return page

@@ -1,0 +1,38 @@
+"""The data the ICLR chapter reads: MIT-BIH PVC / APB segments (or their synthetic stand-in), labels and folds.
+
+Labels: PVC segments (``"NV"``) are the positive class 1, APB segments (``"AN"``) 0.
+Signals are used in mV as read (the paper's range normalisation is described for its
+private 500 Hz data; the authors' MIT-BIH pipeline does not normalise)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecgstudy.data.segments import BeatSegments
+
+
+POSITIVE = "NV"
+
+
+def load_segments(data_kind: str, *, n_synthetic: int) -> BeatSegments:
+    """The chapter's segments: MIT-BIH's on real data, else ``n_synthetic`` synthetic ones.
+
+    Synthetic data is drawn once (seed 0) so that seeds vary training, not the data.
+    """
+    from ecgstudy.data.sources import iclr_segments_for
+
+    return iclr_segments_for(data_kind, seed=0, n_synthetic=n_synthetic)
+
+
+def labels(segments: BeatSegments) -> np.ndarray:
+    """``(n,)`` int64: 1 for a PVC segment, 0 for an APB segment."""
+    return (segments.labels == POSITIVE).astype(np.int64)
+
+
+def fold_indices(labels: np.ndarray, groups: np.ndarray, *, split: str, n_folds: int, seed: int):
+    """``(train_idx, test_idx)`` for every fold of the given split kind."""
+    from ecgstudy.evaluation.folds import record_folds, segment_folds
+
+    if split == "segment":
+        return segment_folds(labels, n_folds=n_folds, seed=seed)
+    return record_folds(labels, groups, n_folds=n_folds, seed=seed)

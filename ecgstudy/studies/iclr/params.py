@@ -1,0 +1,56 @@
+"""Parameters of the ICLR chapter: one training run (:class:`IclrFoldParams`) and the chapter page
+(:class:`IclrChapterParams`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ecgstudy.runs.params import RunParams
+
+
+Method = Literal["classifier", "cascaded", "max", "l2"]
+
+
+Split = Literal["segment", "record"]
+
+
+METHODS: tuple[str, ...] = ("classifier", "cascaded", "max", "l2")
+
+
+class IclrFoldParams(RunParams):
+    """One training run of the ICLR chapter."""
+
+    method: Method = "l2"
+    split: Split = Field("segment", description="segment-wise (as the paper) or record-wise folds")
+    fold: int = Field(0, ge=0, description="held-out fold index")
+    n_folds: int = Field(5, ge=2, le=10)
+    kernel_size: int = Field(151, ge=1, le=1001, description="attention pooling window (samples at 360 Hz)")
+    classifier_variant: Literal["paper", "authors_code"] = "paper"
+    epochs: int = Field(120, ge=1, le=1000)
+    lr: float = Field(1e-5, gt=0, le=1.0)
+    lr_schedule: Literal["constant", "cosine"] = Field("constant", description="constant (paper) or cosine decay")
+    batch_size: int = Field(16, ge=1, le=1024)
+    class_weights: tuple[float, float] = Field((7.0, 1.0), description="NLL weights of (APB, PVC)")
+    n_synthetic_segments: int = Field(300, ge=20, le=100_000)
+    n_examples: int = Field(4, ge=0, le=64,
+                            description="held-out segments whose attention is stored, half of each class")
+
+
+class IclrChapterParams(RunParams):
+    """The ICLR chapter page: which grid of fold runs it trains and summarises."""
+
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    splits: tuple[Split, ...] = ("segment", "record")
+    methods: tuple[Method, ...] = METHODS
+    record_methods: tuple[Method, ...] = Field(
+        ("classifier", "l2"), description="methods also run with record-wise folds (the paper's two MIT-BIH rows)")
+    n_folds: int = Field(5, ge=2, le=10)
+    folds_run: int | None = Field(None, ge=1, description="run only the first k folds (None: all)")
+    kernel_sizes: tuple[int, ...] = Field((72, 144, 216), description="ablation kernels besides the main one")
+    ablation_seeds: tuple[int, ...] = Field((0,), description="seeds of the kernel ablation (L2, segment-wise)")
+    kernel_size: int = Field(151, description="the main L2/max kernel (the authors' 151 samples = 0.42 s)")
+    executor: Literal["local", "ray"] = "local"
+    train_missing: bool = Field(True, description="train the runs missing from the store; False: summarise the "
+                                                  "finished runs only (a grid part-way done)")

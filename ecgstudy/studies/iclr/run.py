@@ -1,0 +1,84 @@
+"""One training run of the ICLR chapter: one method on one cross-validation fold with one seed.
+
+A run trains the method and evaluates it on the held-out fold (the paper evaluates the model of
+the *last* epoch; there is no separate validation set, so the held-out fold also gives Figure 2's
+validation curves)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ecgstudy.runs.datasource import DataSource
+from ecgstudy.studies.iclr.data import fold_indices, labels, load_segments
+from ecgstudy.studies.iclr.params import IclrFoldParams
+
+
+def example_positions(labels: np.ndarray, n: int) -> np.ndarray:
+    """Positions of ``n`` example segments: alternately the next of class 1 and of class 0.
+
+    >>> example_positions(np.array([0, 0, 0, 1, 0, 1]), 4).tolist()
+    [3, 0, 5, 1]
+    """
+    by_class = [np.flatnonzero(labels == c).tolist() for c in (1, 0)]
+    out: list[int] = []
+    while len(out) < n and any(by_class):
+        for queue in by_class:
+            if queue and len(out) < n:
+                out.append(queue.pop(0))
+    return np.asarray(out, dtype=np.int64)
+
+
+def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
+    """Train and evaluate one (method, split, fold, seed); write the run's files into ``run_dir``.
+
+    Files: ``metrics.json`` (accuracy, sensitivity, specificity, AUC, confusion counts, and for
+    attention methods the localisation and grade summaries), ``predictions.npz`` (held-out
+    indices, PVC probability, label), ``curves.json`` (per-epoch losses and accuracy),
+    ``attention.npz`` (attention of ``n_examples`` held-out segments, float16, and their indices).
+    """
+    from ecgstudy.metrics.binary import binary_metrics
+    from ecgstudy.models import build_iclr_model
+    from ecgstudy.runs.store import write_json
+    from ecgstudy.training import TrainConfig, predict, train_classifier
+    from ecgstudy.training.loop import history_table, seed_everything
+
+    segments = load_segments(source.kind, n_synthetic=params.n_synthetic_segments)
+    y = labels(segments)
+    folds = fold_indices(segments.labels, segments.record_ids, split=params.split,
+                         n_folds=params.n_folds, seed=params.seed)
+    if params.fold >= len(folds):
+        raise ValueError(f"fold {params.fold} does not exist: {len(folds)} folds")
+    train_idx, test_idx = folds[params.fold]
+    seed_everything(params.seed)
+    model = build_iclr_model(params.method, in_leads=segments.signals.shape[1], kernel_size=params.kernel_size,
+                             classifier_variant=params.classifier_variant)
+    config = TrainConfig(epochs=params.epochs, lr=params.lr, batch_size=params.batch_size,
+                         class_weights=tuple(params.class_weights), seed=params.seed,
+                         lr_schedule=params.lr_schedule)
+    history = train_classifier(model, segments.signals[train_idx], y[train_idx], config,
+                               x_eval=segments.signals[test_idx], y_eval=y[test_idx])
+    probs, attention = predict(model, segments.signals[test_idx], keep_attention=True)
+    metrics = binary_metrics(y[test_idx], probs[:, 1])
+    metrics.update(n_train=int(len(train_idx)), n_test=int(len(test_idx)),
+                   train_seconds=float(sum(h.seconds for h in history)),
+                   test_records=sorted(set(map(str, segments.record_ids[test_idx]))))
+    if attention is not None:
+        from ecgstudy.explain.grade import grade_ratio, grade_segments
+        from ecgstudy.explain.localisation import localisation_scores
+
+        held_out = segments.subset(test_idx)
+        scores = localisation_scores(attention, held_out)
+        metrics["localisation"] = {k: float(v) for k, v in scores.select_dtypes("number").mean().items()}
+        grades = grade_segments(attention, held_out)
+        metrics["grades"] = grade_ratio(grades)
+        scores.assign(grade=grades, index=test_idx).to_csv(run_dir / "localisation.csv", index=False)
+        pos = example_positions(y[test_idx], params.n_examples)
+        np.savez_compressed(run_dir / "attention.npz", index=test_idx[pos],
+                            attention=attention[pos].astype(np.float16))
+    np.savez_compressed(run_dir / "predictions.npz", index=test_idx, prob_pvc=probs[:, 1].astype(np.float32),
+                        label=y[test_idx])
+    (run_dir / "curves.json").write_text(json.dumps(history_table(history)))
+    write_json(run_dir / "metrics.json", metrics)

@@ -1,0 +1,58 @@
+"""Parameters of the xECGNet chapter: one training run (:class:`XecgRunParams`) and the chapter page
+(:class:`XecgChapterParams`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ecgstudy.runs.params import RunParams
+
+
+Dataset = Literal["cpsc2018", "ptbxl", "mitdb"]
+
+
+DATASET_NAMES = {"cpsc2018": "CPSC 2018", "ptbxl": "PTB-XL subset", "mitdb": "MIT-BIH windows"}
+
+
+class XecgRunParams(RunParams):
+    """One training run of the xECGNet chapter."""
+
+    added_fields = ("selection",)
+
+    gamma: float = Field(0.01, ge=0, le=1e4, description="weight of the attention regulariser (0: ABN)")
+    regulariser: Literal["paper", "authors_code"] = Field(
+        "paper", description="paper: mean over true labels; authors_code: sum / n_classes, mod batch, per output")
+    stop_gradient: bool = Field(False, description="detach the reference map (the authors' code does not)")
+    attention_head: Literal["authors_code", "abn"] = "authors_code"
+    normalisation: Literal["train", "all"] = Field(
+        "train", description="fit the per-lead normalisation on the training split (authors: all records)")
+    fs: float = Field(100.0, gt=0, description="input rate in Hz (CPSC is resampled to it)")
+    input_samples: int = Field(1000, ge=100, le=200_000, description="CPSC: front-padded input length")
+    pool_sizes: tuple[int, int, int, int, int] = Field(
+        (3, 3, 3, 1, 1), description="max-pool per backbone block (authors at 500 Hz: 3,3,3,3,3)")
+    max_epochs: int = Field(1000, ge=1, le=5000)
+    patience: int | None = Field(50, ge=1)
+    selection: Literal["val_micro_f1", "last_epoch"] = Field(
+        "val_micro_f1", description="which weights to keep: the best validation micro-F1's (the authors, with "
+                                    "early stopping) or the final epoch's (a fixed budget)")
+    lr: float = Field(1e-5, gt=0, le=1.0)
+    lr_schedule: Literal["constant", "cosine"] = "constant"
+    batch_size: int = Field(32, ge=1, le=1024)
+    max_windows_per_record: int = Field(60, ge=1, le=200, description="MIT-BIH windows kept per record")
+    n_synthetic: int = Field(600, ge=30, le=100_000, description="records drawn when no real data")
+
+
+class XecgChapterParams(RunParams):
+    """The xECGNet chapter page: the gamma sweep over datasets and seeds."""
+
+    datasets: tuple[Dataset, ...] = ("ptbxl", "mitdb")
+    gammas: tuple[float, ...] = (0.0, 0.001, 0.01, 0.1, 1.0, 10.0)
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    authors_code_gammas: tuple[float, ...] = Field(
+        (0.01,), description="gammas also run with the authors' regulariser (their switch), same seeds")
+    include_cpsc: bool = Field(True, description="add CPSC 2018 when its complete training set is present")
+    executor: Literal["local", "ray"] = "local"
+    train_missing: bool = Field(True, description="train the runs missing from the store; False: summarise the "
+                                                  "finished runs only (a grid part-way done)")

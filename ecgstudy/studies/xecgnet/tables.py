@@ -1,0 +1,121 @@
+"""The xECGNet chapter's tables, read from the finished runs: per-run metrics, the paired effect of
+gamma, how the runs ended and how noisy their validation was."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+
+#: Parameters that identify a run inside the chapter's grid.
+GRID_KEYS = ("dataset", "gamma", "regulariser", "seed")
+
+
+def _dataset_of(rec) -> str:
+    """The dataset key of a run record (``xecgnet-cpsc`` -> ``cpsc2018``)."""
+    return rec.spec.experiment.removeprefix("xecgnet-").replace("cpsc", "cpsc2018")
+
+
+def run_table(records) -> pd.DataFrame:
+    """One row per finished run: dataset, gamma, regulariser, seed and the headline metrics (no
+    rows, the same key columns, when no run has finished)."""
+    rows = []
+    for rec in records:
+        if not rec.ok:
+            continue
+        m = rec.metrics()
+        p = rec.spec.params
+        row = {"dataset": _dataset_of(rec),
+               "gamma": float(p["gamma"]), "regulariser": p["regulariser"], "seed": int(p["seed"]),
+               "selection": p.get("selection", "val_micro_f1"),
+               **{k: m[k] for k in ("micro_f1", "macro_f1", "subset_acc", "multi_acc", "single_acc",
+                                    "best_epoch", "epochs_run", "train_seconds")},
+               **{f"f1.{c}": v for c, v in m["f1"].items()}}
+        for which in ("attention", "response"):
+            cov = m.get(f"coverage_{which}")
+            if cov:
+                row[f"{which}_ratio"] = cov["mean_ratio"]
+                row[f"{which}_multi_covered"] = cov["multi_fully_covered"]
+                for c, v in cov["per_class"].items():
+                    row[f"{which}_ratio.{c}"] = v["ratio"]
+        rows.append(row)
+    columns = ["dataset", "gamma", "regulariser", "seed", "selection", "micro_f1", "macro_f1", "subset_acc",
+               "multi_acc", "single_acc", "best_epoch", "epochs_run", "train_seconds"]
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
+
+
+def gamma_effect(table: pd.DataFrame, *, metric: str, regulariser: str = "paper",
+                 family_level: float = 0.95) -> pd.DataFrame:
+    """Paired comparison of every gamma > 0 with gamma = 0 over the seeds, per dataset.
+
+    Returns one row per (dataset, gamma): ``n`` seeds, mean of gamma and of gamma = 0, mean
+    difference with its 95 % bootstrap interval (``low``, ``high``), the Wilcoxon signed-rank
+    p-value (:func:`ecgstudy.metrics.paired_test`), ``k`` (how many gammas > 0 the dataset
+    compares) and the Bonferroni-adjusted interval ``low_adj`` / ``high_adj`` (level
+    ``1 - (1 - family_level) / k``), the one to read for a gamma picked as the best after the fact.
+    """
+    from ecgstudy.metrics import paired_test
+
+    rows = []
+    for ds, part in table.groupby("dataset", sort=False):
+        base = part[(part["gamma"] == 0) & (part["regulariser"] == "paper")].set_index("seed")[metric]
+        pairs = []
+        for g, other in part[(part["gamma"] > 0) & (part["regulariser"] == regulariser)].groupby("gamma"):
+            pair = other.set_index("seed")[metric].to_frame("g").join(base.rename("b"), how="inner").dropna()
+            if len(pair):
+                pairs.append((g, pair))
+        k = len(pairs)
+        for g, pair in pairs:
+            a, b = pair["g"].to_numpy(), pair["b"].to_numpy()
+            t = paired_test(a, b, n_boot=2000, seed=0)
+            adj = paired_test(a, b, n_boot=2000, seed=0, level=1 - (1 - family_level) / k)
+            rows.append({"dataset": ds, "gamma": g, "n": t["n"], "mean": pair["g"].mean(),
+                         "mean_gamma0": pair["b"].mean(), "diff": t["mean_diff"], "low": t["low"],
+                         "high": t["high"], "p_value": t["p_value"], "k": k, "low_adj": adj["low"],
+                         "high_adj": adj["high"]})
+    return pd.DataFrame(rows)
+
+
+def convergence(table: pd.DataFrame, *, max_epochs: int | dict[str, int]) -> pd.DataFrame:
+    """How the runs of each dataset ended: one row per dataset with ``n`` runs, ``stopped``
+    (early stopping ended them before ``max_epochs``, one number or one per dataset),
+    ``capped`` (they used every epoch),
+    ``best_last`` (their best validation epoch was the last allowed: still improving when the
+    budget ran out), ``fixed`` (runs that kept the final epoch by design, ``selection`` column
+    ``"last_epoch"``) and the median ``best_epoch`` (the selected epoch).
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"dataset": ["a", "a", "a"], "best_epoch": [2, 8, 5], "epochs_run": [5, 8, 8]})
+    >>> convergence(t, max_epochs=8).iloc[0].to_dict()
+    {'dataset': 'a', 'n': 3, 'stopped': 1, 'capped': 2, 'best_last': 1, 'fixed': 0, 'max_epochs': 8, \
+'median_best_epoch': 5.0}
+    """
+    rows = []
+    for ds, part in table.groupby("dataset", sort=False):
+        cap = max_epochs[ds] if isinstance(max_epochs, dict) else max_epochs
+        fixed = int((part["selection"] == "last_epoch").sum()) if "selection" in part else 0
+        rows.append({"dataset": ds, "n": len(part), "stopped": int((part["epochs_run"] < cap).sum()),
+                     "capped": int((part["epochs_run"] >= cap).sum()),
+                     "best_last": int((part["best_epoch"] >= cap).sum()), "fixed": fixed, "max_epochs": int(cap),
+                     "median_best_epoch": float(part["best_epoch"].median())})
+    return pd.DataFrame(rows, columns=["dataset", "n", "stopped", "capped", "best_last", "fixed", "max_epochs",
+                                       "median_best_epoch"])
+
+
+def validation_jumps(records) -> pd.DataFrame:
+    """How noisy each run's validation micro-F1 is: one row per finished run with ``dataset``,
+    ``seed``, ``gamma``, ``regulariser`` and ``largest_jump``, the largest change of validation
+    micro-F1 between two consecutive epochs (from the run's ``curves.json``)."""
+    rows = []
+    for rec in records:
+        path = rec.path / "curves.json"
+        if not rec.ok or not path.exists():
+            continue
+        f1 = np.array([row["val_micro_f1"] for row in json.loads(path.read_text())], dtype=float)
+        p = rec.spec.params
+        rows.append({"dataset": _dataset_of(rec),
+                     "seed": int(p["seed"]), "gamma": float(p["gamma"]), "regulariser": p["regulariser"],
+                     "largest_jump": float(np.abs(np.diff(f1)).max()) if f1.size > 1 else np.nan})
+    return pd.DataFrame(rows, columns=["dataset", "seed", "gamma", "regulariser", "largest_jump"])
