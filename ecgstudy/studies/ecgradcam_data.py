@@ -147,7 +147,7 @@ def ludb_data(folder: str | Path, *, progress: bool = False, style: str = "as_is
     are then in SD and the amplitude targets do not describe them (the interval targets do).
     """
     from ecgstudy.data.ludb_targets import ludb_targets
-    from ecgstudy.data.median_beats import ludb_median_beats
+    from ecgstudy.data.median_beat_sources import ludb_median_beats
     from ecgstudy.data.ptbxl_style import ptbxl_subset_style
 
     if style not in ("as_is", "ptbxl"):
@@ -209,7 +209,7 @@ def ptbxl_data(folder: str | Path, *, progress: bool = False) -> MedianBeatData:
 def synthetic_data(n: int, seed: int = 0) -> MedianBeatData:
     """The synthetic stand-in: :func:`~ecgstudy.data.median_beats.synthetic_median_beats` with
     its exact measurements (targets) and fiducials (memoised; do not modify the arrays)."""
-    from ecgstudy.data.median_beats import synthetic_median_beats
+    from ecgstudy.data.median_beat_sources import synthetic_median_beats
 
     mb = synthetic_median_beats(n, seed=seed)
     ids = np.asarray(mb.record_ids).astype(str)
