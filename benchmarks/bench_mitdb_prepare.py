@@ -24,7 +24,7 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ECGSTUDY_CACHE"] = tmp
-        from ecgstudy.data.cache import load_iclr_segments, mitdb_checksum
+        from ecgstudy.data.mitdb_cache import load_iclr_segments, mitdb_checksum
 
         t0 = time.perf_counter()
         cold = load_iclr_segments(data)

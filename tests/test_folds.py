@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-from ecgstudy.data.cache import load_iclr_segments
+from ecgstudy.data.mitdb_cache import load_iclr_segments
 from ecgstudy.errors import ParameterError
 from ecgstudy.evaluation import (
     FoldWarning,

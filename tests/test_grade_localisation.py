@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from ecgstudy.data.cache import load_iclr_segments
+from ecgstudy.data.mitdb_cache import load_iclr_segments
 from ecgstudy.data.types import BeatSegments
 from ecgstudy.errors import ParameterError
 from ecgstudy.explain import (

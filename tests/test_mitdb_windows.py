@@ -10,9 +10,9 @@ import pytest
 import wfdb
 from scipy.signal import resample_poly
 
-from ecgstudy.data import cache
-from ecgstudy.data.cache import load_mitdb_windows
+from ecgstudy.data import mitdb_cache
 from ecgstudy.data.mitdb import BEAT_SYMBOLS
+from ecgstudy.data.mitdb_cache import load_mitdb_windows
 from ecgstudy.data.mitdb_windows import (
     CLASS_SYMBOLS,
     WINDOW_CLASSES,
@@ -195,7 +195,7 @@ def test_load_mitdb_windows_caches(tmp_path, monkeypatch):
     def rebuild(*args, **kwargs):
         raise RuntimeError("rebuilt")
 
-    monkeypatch.setattr(cache, "mitdb_windows", rebuild)
+    monkeypatch.setattr(mitdb_cache, "mitdb_windows", rebuild)
     second = load_mitdb_windows(tmp_path / "data", fs_out=100.0, progress=True)  # same key
     np.testing.assert_array_equal(first.signals, second.signals)
     assert second.info == first.info

@@ -10,15 +10,10 @@ import numpy as np
 import pytest
 import wfdb
 
-from ecgstudy.data import cache
-from ecgstudy.data.cache import (
-    cache_key,
-    cached,
-    data_checksum,
-    load_iclr_segments,
-    mitdb_checksum,
-)
+from ecgstudy.data import cache, mitdb_cache
+from ecgstudy.data.cache import cache_key, cached, data_checksum
 from ecgstudy.data.mitdb import BEAT_SYMBOLS, mitdb_records
+from ecgstudy.data.mitdb_cache import load_iclr_segments, mitdb_checksum
 from ecgstudy.data.segments import (
     SkippedRecordsWarning,
     iclr_segments,
@@ -219,7 +214,7 @@ def test_load_iclr_segments_caches(tmp_path, monkeypatch):
     def rebuild(*args, **kwargs):
         raise RuntimeError("rebuilt")
 
-    monkeypatch.setattr(cache, "iclr_segments", rebuild)
+    monkeypatch.setattr(mitdb_cache, "iclr_segments", rebuild)
     second = load_iclr_segments(tmp_path / "data", length=2000)  # defaults: same key
     np.testing.assert_array_equal(first.signals, second.signals)
     np.testing.assert_array_equal(first.beat_sample, second.beat_sample)

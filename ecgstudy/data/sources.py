@@ -18,7 +18,7 @@ def iclr_segments_for(data_kind: str, *, seed: int, n_synthetic: int) -> BeatSeg
         ``BeatSegments`` with ``signals (n, 2, 2000)`` float32 mV at 360 Hz, labels ``"AN"``/``"NV"``.
     """
     if data_kind == "real":
-        from ecgstudy.data.cache import load_iclr_segments
+        from ecgstudy.data.mitdb_cache import load_iclr_segments
 
         return load_iclr_segments()
     from ecgstudy.synthetic import mitbih_like_segments

@@ -142,7 +142,7 @@ def synthetic_split(dataset: str, *, n: int, normalisation: str) -> SplitData:
 
 def mitdb_split(*, seed: int, max_windows_per_record: int, normalisation: str) -> SplitData:
     """MIT-BIH concurrent-abnormality windows, split by record with ``seed``."""
-    from ecgstudy.data.cache import load_mitdb_windows
+    from ecgstudy.data.mitdb_cache import load_mitdb_windows
 
     w = load_mitdb_windows(fs_out=100.0)
     rng = np.random.default_rng(0)
