@@ -174,20 +174,21 @@ def test_cached_builds_once_and_keys_on_params_and_data(tmp_path, monkeypatch):
         calls.append(1)
         return _tiny(len(calls))
 
-    first = cached("demo", {"length": 4}, data, ["a.dat"], build)
-    second = cached("demo", {"length": 4}, data, ["a.dat"], build)
+    demo = {"algorithm": 1, "load": BeatSegments.load}
+    first = cached("demo", {"length": 4}, data, ["a.dat"], build, **demo)
+    second = cached("demo", {"length": 4}, data, ["a.dat"], build, **demo)
     assert len(calls) == 1
     for name in ("signals", "labels", "record_ids", "start", "beat_offsets", "beat_symbol"):
         np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
     assert second.lead_names == first.lead_names and second.fs == first.fs
-    cached("demo", {"length": 5}, data, ["a.dat"], build)
+    cached("demo", {"length": 5}, data, ["a.dat"], build, **demo)
     assert len(calls) == 2
     checksum = data_checksum(data, ["a.dat"])
-    key4, key5 = (cache_key("demo", {"length": n}, checksum)[0] for n in (4, 5))
+    key4, key5 = (cache_key("demo", {"length": n}, checksum, 1)[0] for n in (4, 5))
     assert key4 != key5
     (data / "a.dat").write_bytes(b"abcd")
     assert data_checksum(data, ["a.dat"]) != checksum
-    cached("demo", {"length": 4}, data, ["a.dat"], build)
+    cached("demo", {"length": 4}, data, ["a.dat"], build, **demo)
     assert len(calls) == 3
     with pytest.raises(DataNotFoundError) as err:
         data_checksum(data, ["gone.dat"])

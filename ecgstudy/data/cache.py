@@ -1,7 +1,7 @@
 """Cache of prepared arrays under :func:`ecgstudy.paths.cache_dir` (safe to delete).
 
 An entry is keyed by (kind, preparation parameters, data checksum, package version,
-segmentation algorithm version) and stored as ``<cache>/<kind>/<key>.npz`` with a
+the preparation's algorithm version) and stored as ``<cache>/<kind>/<key>.npz`` with a
 ``<key>.json`` beside it that states what the key was made of. Entries are written to a
 temporary file and moved into place with ``os.replace``, so a reader never sees half a
 file; an unreadable entry is rebuilt.
@@ -24,14 +24,12 @@ from pathlib import Path
 from typing import TypeVar
 
 import ecgstudy
-from ecgstudy.data.mitdb_windows import BeatWindows
-from ecgstudy.data.segments import ALGORITHM_VERSION
 from ecgstudy.data.sums import sha256_file
-from ecgstudy.data.types import BeatSegments
 from ecgstudy.errors import DataNotFoundError
 from ecgstudy.paths import cache_dir
 
-_Prepared = TypeVar("_Prepared", BeatSegments, BeatWindows)
+#: A prepared result: saved with ``save(fileobj)``, read back by the caller's ``load(path)``.
+_Prepared = TypeVar("_Prepared")
 
 
 def _atomic_write(path: Path, write: Callable[[object], None], suffix: str) -> None:
@@ -77,10 +75,9 @@ def data_checksum(folder: str | Path, files: Iterable[str | Path]) -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-def cache_key(kind: str, key_params: dict, checksum: str,
-              algorithm: int = ALGORITHM_VERSION) -> tuple[str, dict]:
+def cache_key(kind: str, key_params: dict, checksum: str, algorithm: int) -> tuple[str, dict]:
     """The entry name and the JSON-able description it was hashed from (``algorithm``: the
-    preparation's version, by default the ICLR segmentation's)."""
+    preparation's version)."""
     material = {"kind": kind, "params": key_params, "data_sha256": checksum,
                 "ecgstudy": ecgstudy.__version__, "algorithm": algorithm}
     text = json.dumps(material, sort_keys=True, default=str)
@@ -95,8 +92,8 @@ def cached(
     build: Callable[[], _Prepared],
     *,
     store: Callable[[_Prepared], bool] = lambda result: True,
-    algorithm: int = ALGORITHM_VERSION,
-    load: Callable[[Path], _Prepared] = BeatSegments.load,
+    algorithm: int,
+    load: Callable[[Path], _Prepared],
 ) -> _Prepared:
     """Load the entry for these inputs, or ``build()`` it and store it if ``store(result)``.
 
