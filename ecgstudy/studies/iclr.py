@@ -109,7 +109,8 @@ def run_fold(params: IclrFoldParams, source, run_dir: Path) -> None:
     from ecgstudy.training.loop import history_table, seed_everything
 
     # Synthetic data is drawn once (seed 0) so that seeds vary training, not the data.
-    segments = iclr_segments_for(source.kind, seed=0, n_synthetic=params.n_synthetic_segments)
+    segments = iclr_segments_for(source.kind, seed=0, n_synthetic=params.n_synthetic_segments,
+                                 folder=source.folders.get("mitdb"))
     y = (segments.labels == POSITIVE).astype(np.int64)
     folds = fold_indices(segments.labels, segments.record_ids, split=params.split,
                          n_folds=params.n_folds, seed=params.seed)

@@ -95,7 +95,8 @@ def load_data(dataset: str, params: XecgRunParams, source):
     if source.kind != "real":
         return d.synthetic_split(dataset, n=params.n_synthetic, normalisation=params.normalisation)
     if dataset == "mitdb":
-        return d.mitdb_split(seed=params.seed, max_windows_per_record=params.max_windows_per_record,
+        return d.mitdb_split(source.folders["mitdb"], seed=params.seed,
+                             max_windows_per_record=params.max_windows_per_record,
                              normalisation=params.normalisation)
     if dataset == "ptbxl":
         return d.ptbxl_split_data(source.folders["ptbxl"], normalisation=params.normalisation)

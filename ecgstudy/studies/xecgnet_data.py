@@ -140,11 +140,11 @@ def synthetic_split(dataset: str, *, n: int, normalisation: str) -> SplitData:
                          description=f"synthetic CPSC-like records ({len(leads)} leads, 100 Hz, 10 s)")
 
 
-def mitdb_split(*, seed: int, max_windows_per_record: int, normalisation: str) -> SplitData:
+def mitdb_split(folder, *, seed: int, max_windows_per_record: int, normalisation: str) -> SplitData:
     """MIT-BIH concurrent-abnormality windows, split by record with ``seed``."""
     from ecgstudy.data.mitdb_cache import load_mitdb_windows
 
-    w = load_mitdb_windows(fs_out=100.0)
+    w = load_mitdb_windows(folder, fs_out=100.0)
     rng = np.random.default_rng(0)
     keep = []
     for r in np.unique(w.record_ids):
