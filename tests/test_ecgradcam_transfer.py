@@ -101,7 +101,7 @@ def test_smoke_transfer_run_scores_on_the_test_set_and_is_reproducible(tmp_path,
 
 @pytest.mark.realdata
 def test_ludb_in_ptbxl_style_keeps_the_cardiologists_fiducials(real_data):
-    from ecgstudy.data.median_beats import ludb_median_beats
+    from ecgstudy.data.median_beat_sources import ludb_median_beats
 
     folder = real_data / "ludb"
     as_is = ludb_median_beats(folder, ["1", "2"], progress=False)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-from ecgstudy.data.cache import load_iclr_segments
+from ecgstudy.data.mitdb_cache import load_iclr_segments
 from ecgstudy.errors import ParameterError
 from ecgstudy.evaluation import (
     FoldWarning,
@@ -17,6 +17,7 @@ from ecgstudy.evaluation import (
     record_folds,
     segment_folds,
 )
+from ecgstudy.testing import real_dataset
 
 
 def _labels_groups(seed: int = 0):
@@ -92,8 +93,8 @@ def test_class_in_fewer_records_than_folds_warns():
 
 
 @pytest.mark.realdata
-def test_record_folds_on_the_real_iclr_segments(real_data):
-    seg = load_iclr_segments(real_data)
+def test_record_folds_on_the_real_iclr_segments():
+    seg = load_iclr_segments(real_dataset("mitdb"))
     with warnings.catch_warnings():
         warnings.simplefilter("error", FoldWarning)  # every fold holds both classes
         folds = record_folds(seg.labels, seg.record_ids, n_folds=5, seed=0)

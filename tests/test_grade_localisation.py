@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from ecgstudy.data.cache import load_iclr_segments
+from ecgstudy.data.mitdb_cache import load_iclr_segments
 from ecgstudy.data.types import BeatSegments
 from ecgstudy.errors import ParameterError
 from ecgstudy.explain import (
@@ -23,6 +23,7 @@ from ecgstudy.explain import (
     segment_masks,
 )
 from ecgstudy.synthetic import mitbih_like_segments
+from ecgstudy.testing import real_dataset
 
 SAMPLES, PAD, LENGTH, FS = 1400, 50, 1300, 100.0
 R = np.array([150, 450, 750, 1050])
@@ -214,8 +215,8 @@ def test_localisation_rejects_negative_attention(seg):
 
 
 @pytest.mark.realdata
-def test_real_segments_masks_tile_and_oracle_attention_scores_perfectly(real_data):
-    s = load_iclr_segments(real_data)
+def test_real_segments_masks_tile_and_oracle_attention_scores_perfectly():
+    s = load_iclr_segments(real_dataset("mitdb"))
     abn, nor = segment_masks(s)
     regions = np.stack([region_mask(s, i) for i in range(len(s))])
     assert np.array_equal(abn | nor, regions) and not (abn & nor).any()

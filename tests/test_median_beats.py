@@ -8,6 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ecgstudy.data.conditioning import remove_baseline
+from ecgstudy.data.fiducials import global_fiducials, median_fiducials
+from ecgstudy.data.median_beat_sources import ludb_median_beats, synthetic_median_beats
 from ecgstudy.data.median_beats import (
     EIGHT_LEADS,
     MEDIAN_R_INDEX,
@@ -15,15 +18,10 @@ from ecgstudy.data.median_beats import (
     MedianBeats,
     detect_r_peaks,
     dominant_beats,
-    global_fiducials,
-    ludb_median_beats,
     median_beat,
     median_beats,
-    median_fiducials,
     qrs_at_r,
     record_median_beat,
-    remove_baseline,
-    synthetic_median_beats,
 )
 from ecgstudy.data.types import FIDUCIAL_COLUMNS, EcgRecord
 from ecgstudy.errors import DataError, ParameterError

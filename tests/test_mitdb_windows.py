@@ -10,9 +10,9 @@ import pytest
 import wfdb
 from scipy.signal import resample_poly
 
-from ecgstudy.data import cache
-from ecgstudy.data.cache import load_mitdb_windows
+from ecgstudy.data import mitdb_cache
 from ecgstudy.data.mitdb import BEAT_SYMBOLS
+from ecgstudy.data.mitdb_cache import load_mitdb_windows
 from ecgstudy.data.mitdb_windows import (
     CLASS_SYMBOLS,
     WINDOW_CLASSES,
@@ -189,18 +189,18 @@ def test_save_load_and_subset(tmp_path):
 
 def test_load_mitdb_windows_caches(tmp_path, monkeypatch):
     monkeypatch.setenv("ECGSTUDY_CACHE", str(tmp_path / "cache"))
-    write_db(tmp_path / "data" / "mitdb")
-    first = load_mitdb_windows(tmp_path / "data")
+    folder = write_db(tmp_path / "data" / "mitdb")
+    first = load_mitdb_windows(folder)
 
     def rebuild(*args, **kwargs):
         raise RuntimeError("rebuilt")
 
-    monkeypatch.setattr(cache, "mitdb_windows", rebuild)
-    second = load_mitdb_windows(tmp_path / "data", fs_out=100.0, progress=True)  # same key
+    monkeypatch.setattr(mitdb_cache, "mitdb_windows", rebuild)
+    second = load_mitdb_windows(folder, fs_out=100.0, progress=True)  # same key
     np.testing.assert_array_equal(first.signals, second.signals)
     assert second.info == first.info
     with pytest.raises(RuntimeError, match="rebuilt"):
-        load_mitdb_windows(tmp_path / "data", window_s=5.0)
+        load_mitdb_windows(folder, window_s=5.0)
     assert len(list((tmp_path / "cache" / "mitdb_windows").glob("*.npz"))) == 1
 
 
@@ -210,7 +210,7 @@ def test_skipped_windows_are_not_cached(tmp_path, monkeypatch):
     (folder / "901.atr").unlink()
     for _ in range(2):
         with pytest.warns(SkippedRecordsWarning, match="901.atr"):
-            w = load_mitdb_windows(tmp_path / "data", on_error="skip")
+            w = load_mitdb_windows(folder, on_error="skip")
         assert set(w.record_ids) == {"900"}
     assert not list((tmp_path / "cache").glob("mitdb_windows/*.npz"))
 

@@ -10,21 +10,17 @@ import numpy as np
 import pytest
 import wfdb
 
-from ecgstudy.data import cache
-from ecgstudy.data.cache import (
-    cache_key,
-    cached,
-    data_checksum,
-    load_iclr_segments,
-    mitdb_checksum,
-)
+from ecgstudy.data import cache, mitdb_cache
+from ecgstudy.data.cache import cache_key, cached, data_checksum
 from ecgstudy.data.mitdb import BEAT_SYMBOLS, mitdb_records
+from ecgstudy.data.mitdb_cache import load_iclr_segments, mitdb_checksum
 from ecgstudy.data.segments import (
     SkippedRecordsWarning,
     iclr_segments,
     rr_boundaries,
     segment_bounds,
 )
+from ecgstudy.data.sources import iclr_segments_for
 from ecgstudy.data.types import BeatSegments
 from ecgstudy.errors import DataError, DataNotFoundError, ParameterError
 from ecgstudy.testing import real_dataset
@@ -179,20 +175,21 @@ def test_cached_builds_once_and_keys_on_params_and_data(tmp_path, monkeypatch):
         calls.append(1)
         return _tiny(len(calls))
 
-    first = cached("demo", {"length": 4}, data, ["a.dat"], build)
-    second = cached("demo", {"length": 4}, data, ["a.dat"], build)
+    demo = {"algorithm": 1, "load": BeatSegments.load}
+    first = cached("demo", {"length": 4}, data, ["a.dat"], build, **demo)
+    second = cached("demo", {"length": 4}, data, ["a.dat"], build, **demo)
     assert len(calls) == 1
     for name in ("signals", "labels", "record_ids", "start", "beat_offsets", "beat_symbol"):
         np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
     assert second.lead_names == first.lead_names and second.fs == first.fs
-    cached("demo", {"length": 5}, data, ["a.dat"], build)
+    cached("demo", {"length": 5}, data, ["a.dat"], build, **demo)
     assert len(calls) == 2
     checksum = data_checksum(data, ["a.dat"])
-    key4, key5 = (cache_key("demo", {"length": n}, checksum)[0] for n in (4, 5))
+    key4, key5 = (cache_key("demo", {"length": n}, checksum, 1)[0] for n in (4, 5))
     assert key4 != key5
     (data / "a.dat").write_bytes(b"abcd")
     assert data_checksum(data, ["a.dat"]) != checksum
-    cached("demo", {"length": 4}, data, ["a.dat"], build)
+    cached("demo", {"length": 4}, data, ["a.dat"], build, **demo)
     assert len(calls) == 3
     with pytest.raises(DataNotFoundError) as err:
         data_checksum(data, ["gone.dat"])
@@ -213,19 +210,19 @@ def test_checksum_is_memoised_by_stat(tmp_path, monkeypatch):
 
 def test_load_iclr_segments_caches(tmp_path, monkeypatch):
     monkeypatch.setenv("ECGSTUDY_CACHE", str(tmp_path / "cache"))
-    write_db(tmp_path / "data" / "mitdb")
-    first = load_iclr_segments(tmp_path / "data")
+    folder = write_db(tmp_path / "data" / "mitdb")
+    first = load_iclr_segments(folder)
     assert first.labels.tolist() == ["NV", "AN"] * 2
     def rebuild(*args, **kwargs):
         raise RuntimeError("rebuilt")
 
-    monkeypatch.setattr(cache, "iclr_segments", rebuild)
-    second = load_iclr_segments(tmp_path / "data", length=2000)  # defaults: same key
+    monkeypatch.setattr(mitdb_cache, "iclr_segments", rebuild)
+    second = load_iclr_segments(folder, length=2000)  # defaults: same key
     np.testing.assert_array_equal(first.signals, second.signals)
     np.testing.assert_array_equal(first.beat_sample, second.beat_sample)
-    assert len(mitdb_checksum(tmp_path / "data")) == 64
+    assert len(mitdb_checksum(folder)) == 64
     with pytest.raises(RuntimeError, match="rebuilt"):  # another parameter: another key
-        load_iclr_segments(tmp_path / "data", duplicate_lead0=True)
+        load_iclr_segments(folder, duplicate_lead0=True)
     assert len(list((tmp_path / "cache" / "mitdb_iclr_segments").glob("*.npz"))) == 1
 
 
@@ -235,24 +232,33 @@ def test_skipped_result_is_not_cached(tmp_path, monkeypatch):
     (folder / "901.atr").unlink()
     for _ in range(2):  # the warning comes on every call
         with pytest.warns(SkippedRecordsWarning, match="901.atr"):
-            seg = load_iclr_segments(tmp_path / "data", on_error="skip")
+            seg = load_iclr_segments(folder, on_error="skip")
         assert set(seg.record_ids) == {"900"}
     assert not list((tmp_path / "cache").glob("mitdb_iclr_segments/*.npz"))
 
 
-def test_missing_data_dir(tmp_path):
+def test_missing_mitdb_folder(tmp_path):
     with pytest.raises(DataNotFoundError, match="mitdb") as err:
         load_iclr_segments(tmp_path / "nowhere")
     assert err.value.path == tmp_path / "nowhere"
+
+
+def test_real_segments_come_from_the_folder_the_caller_passes(tmp_path, monkeypatch):
+    monkeypatch.setenv("ECGSTUDY_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("ECGSTUDY_DATA", str(tmp_path / "elsewhere"))  # never read
+    folder = write_db(tmp_path / "data" / "mitdb")
+    seg = iclr_segments_for("real", seed=0, n_synthetic=10, folder=folder)
+    np.testing.assert_array_equal(seg.signals, load_iclr_segments(folder).signals)
+    with pytest.raises(ParameterError, match="mitdb"):
+        iclr_segments_for("real", seed=0, n_synthetic=10)
 
 
 @pytest.mark.realdata
 def test_authors_label_rule_reproduces_their_script_counts(tmp_path, monkeypatch):
     """The published script adds the stopping beat's symbol to the label: 373 AN / 2,730 NV."""
     monkeypatch.setenv("ECGSTUDY_CACHE", str(tmp_path))
-    root = _mitdb().parent
-    seg = load_iclr_segments(root, label_rule="authors")
+    seg = load_iclr_segments(_mitdb(), label_rule="authors")
     labels, counts = np.unique(seg.labels, return_counts=True)
     assert dict(zip(labels.tolist(), counts.tolist())) == {"AN": 373, "NV": 2730}
     with pytest.raises(ParameterError, match="label_rule"):
-        load_iclr_segments(root, label_rule="sideways")
+        load_iclr_segments(_mitdb(), label_rule="sideways")

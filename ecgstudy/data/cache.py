@@ -1,7 +1,7 @@
 """Cache of prepared arrays under :func:`ecgstudy.paths.cache_dir` (safe to delete).
 
 An entry is keyed by (kind, preparation parameters, data checksum, package version,
-segmentation algorithm version) and stored as ``<cache>/<kind>/<key>.npz`` with a
+the preparation's algorithm version) and stored as ``<cache>/<kind>/<key>.npz`` with a
 ``<key>.json`` beside it that states what the key was made of. Entries are written to a
 temporary file and moved into place with ``os.replace``, so a reader never sees half a
 file; an unreadable entry is rebuilt.
@@ -15,7 +15,6 @@ re-hashing ~100 MB. (A file rewritten with the same size and mtime is not notice
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import tempfile
@@ -25,25 +24,12 @@ from pathlib import Path
 from typing import TypeVar
 
 import ecgstudy
-from ecgstudy import paths
-from ecgstudy.data.mitdb import mitdb_records
-from ecgstudy.data.mitdb_windows import ALGORITHM_VERSION as WINDOWS_ALGORITHM_VERSION
-from ecgstudy.data.mitdb_windows import BeatWindows, mitdb_windows
-from ecgstudy.data.registry import require_dataset
-from ecgstudy.data.segments import (
-    ALGORITHM_VERSION,
-    SkippedRecordsWarning,
-    iclr_segments,
-)
 from ecgstudy.data.sums import sha256_file
-from ecgstudy.data.types import BeatSegments
 from ecgstudy.errors import DataNotFoundError
 from ecgstudy.paths import cache_dir
 
-_ICLR_SIGNATURE = inspect.signature(iclr_segments)
-_WINDOWS_SIGNATURE = inspect.signature(mitdb_windows)
-_Prepared = TypeVar("_Prepared", BeatSegments, BeatWindows)
-
+#: A prepared result: saved with ``save(fileobj)``, read back by the caller's ``load(path)``.
+_Prepared = TypeVar("_Prepared")
 
 
 def _atomic_write(path: Path, write: Callable[[object], None], suffix: str) -> None:
@@ -89,10 +75,9 @@ def data_checksum(folder: str | Path, files: Iterable[str | Path]) -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-def cache_key(kind: str, key_params: dict, checksum: str,
-              algorithm: int = ALGORITHM_VERSION) -> tuple[str, dict]:
+def cache_key(kind: str, key_params: dict, checksum: str, algorithm: int) -> tuple[str, dict]:
     """The entry name and the JSON-able description it was hashed from (``algorithm``: the
-    preparation's version, by default the ICLR segmentation's)."""
+    preparation's version)."""
     material = {"kind": kind, "params": key_params, "data_sha256": checksum,
                 "ecgstudy": ecgstudy.__version__, "algorithm": algorithm}
     text = json.dumps(material, sort_keys=True, default=str)
@@ -107,8 +92,8 @@ def cached(
     build: Callable[[], _Prepared],
     *,
     store: Callable[[_Prepared], bool] = lambda result: True,
-    algorithm: int = ALGORITHM_VERSION,
-    load: Callable[[Path], _Prepared] = BeatSegments.load,
+    algorithm: int,
+    load: Callable[[Path], _Prepared],
 ) -> _Prepared:
     """Load the entry for these inputs, or ``build()`` it and store it if ``store(result)``.
 
@@ -128,67 +113,3 @@ def cached(
         meta = json.dumps(material, indent=1, sort_keys=True, default=str)
         _atomic_write(path.with_suffix(".json"), lambda f: f.write(meta.encode()), ".tmp")
     return result
-
-
-def _mitdb_files(folder: Path, records: Iterable[str] | None) -> list[str]:
-    """RECORDS and the existing .hea/.dat/.atr files of the records (missing ones are the
-    reader's to report)."""
-    ids = list(records) if records is not None else mitdb_records(folder)
-    names = ["RECORDS"] + [f"{r}{ext}" for r in ids for ext in (".hea", ".dat", ".atr")]
-    return [n for n in names if (folder / n).is_file()]
-
-
-def mitdb_checksum(data_dir: str | Path | None = None,
-                   records: Iterable[str] | None = None) -> str:
-    """Data checksum of the mitdb files (RECORDS, .hea/.dat/.atr) the preparation reads;
-    the same value keys :func:`load_iclr_segments`'s cache entry (use it in run ids)."""
-    folder = require_dataset("mitdb", paths.data_dir(data_dir))
-    return data_checksum(folder, _mitdb_files(folder, records))
-
-
-def load_iclr_segments(data_dir: str | Path | None = None, **params) -> BeatSegments:
-    """:func:`ecgstudy.data.segments.iclr_segments` of the mitdb dataset, cached.
-
-    ``data_dir`` defaults to :func:`ecgstudy.paths.data_dir`; ``params`` are those of
-    ``iclr_segments``. A result with skipped records (``on_error="skip"``) is returned
-    with its warning but not cached, so the warning comes again on the next call.
-    """
-    return _load_mitdb_cached("mitdb_iclr_segments", iclr_segments, _ICLR_SIGNATURE, ALGORITHM_VERSION,
-                              BeatSegments.load, data_dir, params)
-
-
-def load_mitdb_windows(data_dir: str | Path | None = None, **params) -> BeatWindows:
-    """:func:`ecgstudy.data.mitdb_windows.mitdb_windows` of the mitdb dataset, cached.
-
-    Keyed like :func:`load_iclr_segments` (data checksum, parameters other than
-    ``progress``/``on_error``, package version) with the windows' own
-    ``ALGORITHM_VERSION``; a result with skipped records is returned but not cached.
-    """
-    return _load_mitdb_cached("mitdb_windows", mitdb_windows, _WINDOWS_SIGNATURE, WINDOWS_ALGORITHM_VERSION,
-                              BeatWindows.load, data_dir, params)
-
-
-def _load_mitdb_cached(kind: str, prepare: Callable[..., _Prepared], signature: inspect.Signature, algorithm: int,
-                       load: Callable[[Path], _Prepared], data_dir: str | Path | None, params: dict) -> _Prepared:
-    """``prepare(folder, **params)`` of the mitdb dataset through :func:`cached`."""
-    folder = require_dataset("mitdb", paths.data_dir(data_dir))
-    bound = signature.bind(folder, **params)
-    bound.apply_defaults()
-    records = bound.arguments["records"]
-    key_params = {k: (list(v) if isinstance(v, (tuple, list)) else v)
-                  for k, v in sorted(bound.arguments.items())
-                  if k not in ("folder", "progress", "on_error")}
-    skipped: list[SkippedRecordsWarning] = []
-
-    def build() -> _Prepared:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", SkippedRecordsWarning)
-            result = prepare(folder, **params)
-        for w in caught:
-            if isinstance(w.message, SkippedRecordsWarning):
-                skipped.append(w.message)
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        return result
-
-    return cached(kind, key_params, folder, _mitdb_files(folder, records),
-                  build, store=lambda result: not skipped, algorithm=algorithm, load=load)

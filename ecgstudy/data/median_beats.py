@@ -1,20 +1,18 @@
-"""Median beats (MUSE-style) of multi-lead records, with their fiducial points.
+"""The median-beat algorithm (MUSE-style): one representative beat per record and lead.
 
 The ECGradCAM chapter (Hicks et al., Sci Rep 2021) trains on *median beats*: one
 representative beat per record and lead, 600 samples at 500 Hz (1.2 s). This module builds
-them from any 12-lead source:
+them from any 12-lead source (a :class:`~ecgstudy.data.types.RecordSet` or
+:class:`~ecgstudy.data.types.EcgRecord` list; the LUDB and synthetic front-ends, with
+fiducials, are in :mod:`ecgstudy.data.median_beat_sources`):
 
 1. **Rate.** Median beats are computed at :data:`MEDIAN_FS` = 500 Hz. A record at another
    rate (the PTB-XL subset is 100 Hz) is first resampled with
-   ``scipy.signal.resample_poly`` (polyphase, anti-aliasing FIR; factor 5 up for 100 Hz).
-2. **Baseline** (:func:`remove_baseline`). By default the baseline wander of each lead is
-   estimated with the two-stage median filter of de Chazal et al. (IEEE TBME 2004: 200 ms,
-   then 600 ms; computed on a 50 Hz subsample and linearly interpolated back) and
-   subtracted, so the median beat's isoelectric line sits at 0 as in MUSE's median beats.
-   A median filter keeps the isoelectric level (the most common value of a cycle); a
-   0.5 Hz high-pass (``baseline="highpass"``) removes the cycle's mean instead, which
-   shifts the whole beat by up to ~0.1 mV on the synthetic records. ``baseline=None``
-   keeps the raw signal.
+   :func:`~ecgstudy.data.conditioning.resample_to` (``scipy.signal.resample_poly``).
+2. **Baseline** (:func:`~ecgstudy.data.conditioning.remove_baseline`). By default the
+   baseline wander of each lead is removed with de Chazal's two-stage median filter, so the
+   median beat's isoelectric line sits at 0 as in MUSE's median beats
+   (:mod:`ecgstudy.data.conditioning` says why a median and not a high-pass).
 3. **R peaks** (:func:`detect_r_peaks`): ``wfdb.processing.xqrs_detect`` on one lead (lead II
    by default: it is upright in most hearts and its R is the usual MUSE/Holter reference),
    the lead scaled to a fixed percentile range first (xqrs's thresholds are absolute);
@@ -41,37 +39,28 @@ them from any 12-lead source:
    beat are averaged (MUSE averages the dominant beat type): ectopic beats, artefacts and
    mis-detections stay out. The median beat is the per-sample median over them, lead by
    lead.
-6. **Fiducials** (:func:`median_fiducials`): annotated (LUDB) or generated (synthetic)
-   per-beat onset/peak/offset of P, QRS, T are expressed relative to their beat's R peak,
-   put at the median beat's R index, and the median over the beats in the median is taken
-   (rounded to a sample). Per lead, and a "global" set as MUSE's global measurements:
-   earliest onset and latest offset over the leads (peaks: median over the leads). -1
-   where a wave is absent.
+6. **Fiducials**: per-beat P/QRS/T onset, peak and offset in median-beat coordinates are
+   :mod:`ecgstudy.data.fiducials`' (:func:`~ecgstudy.data.fiducials.median_fiducials`).
 
-Public: :func:`detect_r_peaks`, :func:`remove_baseline`, :func:`median_beat`,
-:func:`dominant_beats`, :func:`record_median_beat`, :func:`qrs_at_r`,
-:func:`median_beats`, :class:`MedianBeats`, :func:`median_fiducials`,
-:func:`ludb_median_beats`, :func:`synthetic_median_beats` (the synthetic test bed: median
-beats of :func:`~ecgstudy.synthetic.standins.measurement_records` with their exact
-fiducials in median-beat coordinates).
+Public: :func:`detect_r_peaks`, :func:`usable_peaks`, :func:`window_r_index`,
+:func:`median_beat`, :func:`dominant_beats`, :func:`record_median_beat`, :func:`qrs_at_r`,
+:func:`median_beats`, :class:`MedianBeats` (``signals`` ``(records, leads, 600)``),
+:class:`RecordMedianBeat`, :class:`MedianBeatsCollector`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-import scipy.ndimage
-import scipy.signal
 import wfdb.processing
 from tqdm import tqdm
 
-from ecgstudy.data.types import FIDUCIAL_COLUMNS, EcgRecord, RecordSet
+from ecgstudy.data.conditioning import BASELINE, remove_baseline, resample_to
+from ecgstudy.data.types import EcgRecord, RecordSet
 from ecgstudy.data.wfdb_io import TWELVE_LEADS
 from ecgstudy.errors import DataError, ParameterError
 
@@ -86,13 +75,6 @@ MEDIAN_SAMPLES = 600
 MEDIAN_R_INDEX = round(MEDIAN_BEFORE_S * MEDIAN_FS)
 #: The 8 independent leads (the others are linear combinations of I and II).
 EIGHT_LEADS = ("I", "II", "V1", "V2", "V3", "V4", "V5", "V6")
-#: Baseline removal before detection and averaging: ``"median"``, ``"highpass"`` or None.
-BASELINE = "median"
-#: Cut-off (Hz) of ``baseline="highpass"``.
-HIGHPASS_HZ = 0.5
-#: Widths (s) of the two median filters of ``baseline="median"``, and the rate they run at (Hz).
-BASELINE_MEDIAN_S = (0.2, 0.6)
-BASELINE_RATE_HZ = 50.0
 #: Search radius of the R-peak correction (s) and width of its moving average (s).
 PEAK_SEARCH_S = 0.050
 PEAK_SMOOTH_S = 0.150
@@ -107,67 +89,14 @@ CORR_WINDOW_S = (0.1, 0.1)
 FALLBACK_LEADS = 3
 #: Largest distance (s) between the R index and the median beat's steepest point.
 QRS_CHECK_S = 0.08
-#: An annotated beat is matched to the nearest R peak within this distance (s).
-MATCH_DISTANCE_S = 0.150
-
-_ON = ("p_on", "qrs_on", "t_on")
-_OFF = ("p_off", "qrs_off", "t_off")
-_PEAK = ("p_peak", "qrs_peak", "t_peak")
 
 
 # ---------------------------------------------------------------------------------------
-# Signal steps
+# R peaks and the median of one record
 # ---------------------------------------------------------------------------------------
 
 def _name(name: object) -> str:
     return str(name) if name is not None else "signal"
-
-
-def resample_to(signal: np.ndarray, fs: float, target_fs: float = MEDIAN_FS) -> np.ndarray:
-    """``signal`` (..., samples) at ``fs`` resampled to ``target_fs`` along the last axis
-    (``scipy.signal.resample_poly``; returned unchanged, as float64, if the rates agree)."""
-    x = np.asarray(signal, dtype=np.float64)
-    if fs <= 0 or not np.isfinite(fs):
-        raise ParameterError(f"fs must be a positive number, got {fs}")
-    if fs == target_fs:
-        return x
-    ratio = Fraction(float(target_fs) / float(fs)).limit_denominator(1000)
-    return scipy.signal.resample_poly(x, ratio.numerator, ratio.denominator, axis=-1)
-
-
-def highpass(signal: np.ndarray, fs: float, cutoff_hz: float = HIGHPASS_HZ) -> np.ndarray:
-    """Zero-phase Butterworth (order 2) high-pass along the last axis, float64."""
-    if not 0 < cutoff_hz < fs / 2:
-        raise ParameterError(f"highpass cut-off must be in (0, fs/2 = {fs / 2}), got {cutoff_hz}")
-    sos = scipy.signal.butter(2, cutoff_hz, btype="highpass", fs=fs, output="sos")
-    return scipy.signal.sosfiltfilt(sos, np.asarray(signal, dtype=np.float64), axis=-1)
-
-
-def remove_baseline(signal: np.ndarray, fs: float, method: str | None = BASELINE) -> np.ndarray:
-    """``signal`` (..., samples) minus its baseline wander, float64.
-
-    ``"median"``: the baseline is a 200 ms then a 600 ms running median (de Chazal et al.
-    2004), run on every ``round(fs / 50)``-th sample and linearly interpolated back to
-    ``fs`` (the baseline is slow; this makes it ~100x faster than at full rate).
-    ``"highpass"``: :func:`highpass` at :data:`HIGHPASS_HZ`. ``None``: unchanged.
-    """
-    x = np.asarray(signal, dtype=np.float64)
-    if method is None:
-        return x
-    if method == "highpass":
-        return highpass(x, fs, HIGHPASS_HZ)
-    if method != "median":
-        raise ParameterError(f"baseline must be 'median', 'highpass' or None, got {method!r}")
-    step = max(1, round(fs / BASELINE_RATE_HZ))
-    rate = fs / step
-    flat = x.reshape(-1, x.shape[-1])
-    sub = flat[:, ::step]
-    base = sub
-    for width in BASELINE_MEDIAN_S:
-        base = scipy.ndimage.median_filter(base, size=(1, 2 * round(width * rate / 2) + 1), mode="nearest")
-    t = np.arange(flat.shape[-1], dtype=np.float64)
-    full = np.stack([np.interp(t, t[::step], b) for b in base]) if len(base) else base
-    return (flat - full).reshape(x.shape)
 
 
 def _lead_row(lead_names: Sequence[str], lead: str, name: str) -> int:
@@ -234,8 +163,10 @@ def detect_r_peaks(signal: np.ndarray, fs: float, *, lead: str = "II",
     return peaks
 
 
-def _window(before_s: float, after_s: float, n_samples: int) -> int:
-    """R index of the window; checks that the three window parameters agree."""
+def window_r_index(before_s: float, after_s: float, n_samples: int) -> int:
+    """Sample of the R peak in a window of ``n_samples`` at 500 Hz that starts ``before_s``
+    before it (s); raises :class:`ParameterError` unless ``(before_s + after_s) * 500``
+    is ``n_samples``."""
     if not (before_s >= 0 and after_s >= 0):
         raise ParameterError(f"before_s and after_s must be >= 0, got {before_s}, {after_s}")
     n_samples = int(n_samples)
@@ -305,13 +236,13 @@ def median_beat(signal: np.ndarray, r_peaks: np.ndarray, *, fs: float, before_s:
             are dominant).
     """
     name = _name(name)
-    r_index = _window(before_s, after_s, n_samples)
+    r_index = window_r_index(before_s, after_s, n_samples)
     x = np.asarray(signal)
     if x.ndim != 2:
         raise ParameterError(f"{name}: signal must be (leads, samples), got shape {x.shape}")
     r = np.asarray(r_peaks, dtype=np.float64)
     if fs != MEDIAN_FS:
-        x = resample_to(x, fs)
+        x = resample_to(x, fs, MEDIAN_FS)
         r = r * (MEDIAN_FS / fs)
     r = usable_peaks(np.rint(r).astype(np.int64), x.shape[-1], r_index=r_index, n_samples=n_samples)
     need = max(1, min_beats)
@@ -388,14 +319,14 @@ def record_median_beat(signal: np.ndarray, fs: float, lead_names: Sequence[str],
     x = np.asarray(signal)
     if x.ndim != 2 or x.shape[0] != len(lead_names):
         raise ParameterError(f"{name}: signal shape {x.shape} does not match {len(lead_names)} lead names")
-    r_index = _window(before_s, after_s, n_samples)
+    r_index = window_r_index(before_s, after_s, n_samples)
     rows = [_lead_row(lead_names, lead, name) for lead in leads]
     det = _lead_row(lead_names, detect_lead, name)
     bad = ~np.all(np.isfinite(x[rows + [det]]), axis=-1)
     if bad.any():
         raise DataError(name, "non-finite samples in lead(s) " + ", ".join(
             (list(leads) + [detect_lead])[k] for k in np.flatnonzero(bad)))
-    x = remove_baseline(resample_to(x[rows + [det]], fs), MEDIAN_FS, baseline)
+    x = remove_baseline(resample_to(x[rows + [det]], fs, MEDIAN_FS), MEDIAN_FS, baseline)
     others = [k for k in np.argsort(-_sharpness(x[:-1]), kind="stable") if leads[k] != detect_lead]
     tries = [(detect_lead, x[-1])] + [(leads[k], x[k]) for k in others[:max(0, fallback_leads)]]
     first_ok, first_error = None, None
@@ -441,7 +372,8 @@ class MedianBeats:
         r_peaks: per kept record, the R peaks of the beats in its median (samples at 500 Hz
             in the record, after resampling).
         fiducials: global fiducials in median-beat coordinates, one row per kept record
-            (index ``record_id``, ``FIDUCIAL_COLUMNS``, -1 absent), where known.
+            (index ``record_id``, ``FIDUCIAL_COLUMNS``, -1 absent), where known (the
+            front-ends of :mod:`ecgstudy.data.median_beat_sources` fill it).
         lead_fiducials: per-lead long table (``record_id, lead, FIDUCIAL_COLUMNS, n_beats``)
             where known.
         detect_leads: ``(n,)`` str, the lead each record's R peaks were detected on
@@ -466,7 +398,7 @@ class MedianBeats:
     def __len__(self) -> int:
         return int(self.signals.shape[0])
 
-    def subset(self, index: np.ndarray) -> "MedianBeats":
+    def subset(self, index: np.ndarray) -> MedianBeats:
         """The records at ``index`` (bool mask or integer array); ``skipped`` is kept."""
         idx = np.arange(len(self))[index]
         ids = self.record_ids[idx]
@@ -496,8 +428,10 @@ def _iter_records(records: RecordSet | Sequence[EcgRecord]):
             yield rec.record_id, rec.signal, float(rec.fs), tuple(rec.lead_names), dict(rec.meta), rec.units
 
 
-class _Collector:
-    """Accumulates per-record results into a :class:`MedianBeats`."""
+class MedianBeatsCollector:
+    """Accumulates per-record results (:class:`RecordMedianBeat`, or a skip with its reason)
+    into a :class:`MedianBeats` (:func:`median_beats` and the dataset front-ends of
+    :mod:`ecgstudy.data.median_beat_sources` use it)."""
 
     def __init__(self, leads: Sequence[str], r_index: int) -> None:
         self.leads, self.r_index = tuple(leads), r_index
@@ -554,8 +488,8 @@ def median_beats(records: RecordSet | Sequence[EcgRecord], *, leads: Sequence[st
         detect_lead: lead the R peaks are detected on (need not be in ``leads``).
         progress: show a tqdm progress bar.
     """
-    r_index = _window(before_s, after_s, n_samples)
-    out = _Collector(leads, r_index)
+    r_index = window_r_index(before_s, after_s, n_samples)
+    out = MedianBeatsCollector(leads, r_index)
     total = len(records)
     for rid, signal, fs, names, meta, units in tqdm(_iter_records(records), total=total, desc="median beats",
                                                     unit="record", disable=not progress):
@@ -569,235 +503,3 @@ def median_beats(records: RecordSet | Sequence[EcgRecord], *, leads: Sequence[st
         out.add(rid, res, meta, units)
     return out.result(n_samples)
 
-
-# ---------------------------------------------------------------------------------------
-# Fiducials in median-beat coordinates
-# ---------------------------------------------------------------------------------------
-
-def _beat_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Per-beat fiducial table from a LUDB wave table (``wave, onset, peak, offset``) or a
-    table that already has ``FIDUCIAL_COLUMNS``."""
-    if set(FIDUCIAL_COLUMNS) <= set(table.columns):
-        return table[list(FIDUCIAL_COLUMNS)].astype(np.int64)
-    if {"wave", "onset", "peak", "offset"} <= set(table.columns):
-        from ecgstudy.data.ludb import waves_to_beats
-        return waves_to_beats(table)
-    raise ParameterError(f"a wave table needs columns wave/onset/peak/offset or {FIDUCIAL_COLUMNS}, "
-                         f"got {list(table.columns)}")
-
-
-def _relative_positions(beats: pd.DataFrame, r_peaks: np.ndarray, r_index: int, max_distance: int
-                        ) -> np.ndarray:
-    """``(matched beats, 9)`` float positions (NaN absent) of the beats' fiducials relative to
-    the nearest R peak (within ``max_distance`` samples of the beat's QRS peak; each R peak
-    takes its closest beat), shifted to ``r_index``."""
-    f = beats.to_numpy(dtype=np.int64)
-    qrs_peak = f[:, FIDUCIAL_COLUMNS.index("qrs_peak")]
-    keep = qrs_peak >= 0
-    f, qrs_peak = f[keep], qrs_peak[keep]
-    if f.shape[0] == 0 or r_peaks.size == 0:
-        return np.zeros((0, 9))
-    pos = np.clip(np.searchsorted(r_peaks, qrs_peak), 1, max(1, r_peaks.size - 1))
-    left, right = r_peaks[pos - 1], r_peaks[np.minimum(pos, r_peaks.size - 1)]
-    nearest = np.where(np.abs(qrs_peak - left) <= np.abs(qrs_peak - right), left, right)
-    dist = np.abs(qrs_peak - nearest)
-    ok = dist <= max_distance
-    f, nearest, dist = f[ok], nearest[ok], dist[ok]
-    # one annotated beat per R peak: the closest
-    order = np.lexsort((dist, nearest))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = nearest[order][1:] != nearest[order][:-1]
-    sel = order[first]
-    f, nearest = f[sel], nearest[sel]
-    rel = (f - nearest[:, None] + r_index).astype(np.float64)
-    rel[f < 0] = np.nan
-    return rel
-
-
-def _round(x: float) -> int:
-    return int(np.floor(x + 0.5))
-
-
-def _median_row(rel: np.ndarray, min_fraction: float, n_samples: int) -> np.ndarray:
-    """Median position per column (int64, -1 where present in fewer than ``min_fraction``
-    of the beats, or outside the window). A wave's onset/peak/offset are kept or dropped
-    together."""
-    out = np.full(9, -1, dtype=np.int64)
-    if rel.shape[0] == 0:
-        return out
-    for w in range(3):
-        cols = rel[:, 3 * w: 3 * w + 3]
-        have = ~np.isnan(cols).any(axis=1)
-        if have.sum() == 0 or have.sum() < min_fraction * rel.shape[0]:
-            continue
-        med = [_round(v) for v in np.median(cols[have], axis=0)]
-        if all(0 <= v < n_samples for v in med):
-            out[3 * w: 3 * w + 3] = med
-    return out
-
-
-def global_fiducials(per_lead: pd.DataFrame) -> pd.Series:
-    """MUSE-style global fiducials from per-lead ones (rows = leads, ``FIDUCIAL_COLUMNS``,
-    -1 absent): earliest onset and latest offset over the leads where the wave is present,
-    peak = median of the leads' peaks (rounded); -1 where no lead has the wave."""
-    out = pd.Series(-1, index=list(FIDUCIAL_COLUMNS), dtype=np.int64)
-    for on, pk, off in zip(_ON, _PEAK, _OFF):
-        present = per_lead[per_lead[pk] >= 0]
-        if len(present):
-            out[on] = int(present[on].min())
-            out[off] = int(present[off].max())
-            out[pk] = _round(float(np.median(present[pk])))
-    return out
-
-
-def median_fiducials(waves_per_lead: Mapping[str, pd.DataFrame], r_peaks: np.ndarray, *,
-                     fs: float = MEDIAN_FS, before_s: float = MEDIAN_BEFORE_S, after_s: float = MEDIAN_AFTER_S,
-                     n_samples: int = MEDIAN_SAMPLES, record_samples: int | None = None,
-                     min_fraction: float = 0.5, max_distance_s: float = MATCH_DISTANCE_S
-                     ) -> tuple[pd.Series, pd.DataFrame]:
-    """Annotated per-beat fiducials mapped into median-beat coordinates.
-
-    For each lead, every annotated beat is matched to the nearest R peak (within
-    ``max_distance_s`` of its QRS peak; an R peak takes its closest beat only); each of its
-    fiducials becomes ``fiducial - R + r_index``; the median over the matched beats, rounded
-    to a sample, is the lead's fiducial. A wave (onset, peak, offset together) counts as
-    present in a lead when at least ``min_fraction`` of the matched beats have it, and lies
-    inside the window.
-
-    Args:
-        waves_per_lead: ``{lead: table}``, a LUDB wave table (:func:`~ecgstudy.data.ludb.read_ludb_waves`)
-            or a per-beat table with ``FIDUCIAL_COLUMNS`` (-1 absent), samples at ``fs``.
-        r_peaks: the R peaks the median beat was aligned on (samples at ``fs``).
-        before_s, after_s, n_samples: the median-beat window (as :func:`median_beat`).
-        record_samples: record length (samples at ``fs``); if given, R peaks whose window
-            leaves the record are dropped, as :func:`median_beat` drops them.
-
-    Returns:
-        ``(global, per_lead)``: ``global`` a Series over ``FIDUCIAL_COLUMNS``
-        (:func:`global_fiducials` of the leads); ``per_lead`` a DataFrame indexed by lead
-        with ``FIDUCIAL_COLUMNS`` and ``n_beats`` (annotated beats matched). Samples of the
-        median beat (500 Hz), -1 where absent.
-    """
-    r_index = _window(before_s, after_s, n_samples)
-    scale = MEDIAN_FS / fs
-    r = np.sort(np.rint(np.asarray(r_peaks, dtype=np.float64) * scale).astype(np.int64))
-    if record_samples is not None:
-        r = usable_peaks(r, round(record_samples * scale), r_index=r_index, n_samples=n_samples)
-    max_distance = round(max_distance_s * MEDIAN_FS)
-    rows, counts = [], []
-    for lead, table in waves_per_lead.items():
-        beats = _beat_table(table)
-        if scale != 1:
-            vals = beats.to_numpy()
-            beats = pd.DataFrame(np.where(vals >= 0, np.rint(vals * scale), -1).astype(np.int64),
-                                 columns=beats.columns)
-        rel = _relative_positions(beats, r, r_index, max_distance)
-        rows.append(_median_row(rel, min_fraction, n_samples))
-        counts.append(rel.shape[0])
-    per_lead = pd.DataFrame(np.array(rows, dtype=np.int64).reshape(-1, 9), columns=list(FIDUCIAL_COLUMNS),
-                            index=pd.Index(list(waves_per_lead), name="lead"))
-    per_lead["n_beats"] = np.array(counts, dtype=np.int64)
-    return global_fiducials(per_lead), per_lead
-
-
-def _fiducial_frames(ids: list[str], glob: list[pd.Series], per: list[pd.DataFrame]
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    g = pd.DataFrame([s.to_numpy() for s in glob], columns=list(FIDUCIAL_COLUMNS),
-                     index=pd.Index(ids, name="record_id")).astype(np.int64) if glob else \
-        pd.DataFrame(columns=list(FIDUCIAL_COLUMNS), index=pd.Index([], name="record_id"), dtype=np.int64)
-    if per:
-        lf = pd.concat([p.reset_index().assign(record_id=rid) for rid, p in zip(ids, per)], ignore_index=True)
-        lf = lf[["record_id", "lead", *FIDUCIAL_COLUMNS, "n_beats"]]
-    else:
-        lf = pd.DataFrame(columns=["record_id", "lead", *FIDUCIAL_COLUMNS, "n_beats"])
-    return g, lf
-
-
-# ---------------------------------------------------------------------------------------
-# Data sets
-# ---------------------------------------------------------------------------------------
-
-def ludb_median_beats(folder: str | Path, records: Sequence[str | int] | None = None, *,
-                      leads: Sequence[str] = EIGHT_LEADS, detect_lead: str = "II",
-                      baseline: str | None = BASELINE, min_beats: int = 2,
-                      min_corr: float | None = MIN_BEAT_CORR, progress: bool = True,
-                      transform: Callable[[np.ndarray, float], tuple[np.ndarray, float]] | None = None
-                      ) -> MedianBeats:
-    """Median beats of LUDB records with the cardiologists' fiducials mapped onto them.
-
-    ``transform(signal, fs) -> (signal, fs)``, if given, is applied to each record's
-    ``(12, samples)`` signal first (e.g. :func:`~ecgstudy.data.ptbxl_style.ptbxl_subset_style`);
-    it must keep sample times (zero-phase), since the fiducials are mapped with the R peaks
-    found on its output (at 500 Hz after :func:`record_median_beat`'s resampling).
-
-    ``fiducials`` (global over the 12 annotated leads) and ``lead_fiducials`` (all 12
-    leads) come from :func:`median_fiducials` with the R peaks the median was aligned on.
-    ``meta`` holds the header's ``age`` (90 means > 89), ``rhythm``, ``diagnoses`` and ``sex``
-    (1 male, 0 female, as the synthetic set and :func:`~ecgstudy.data.ludb_targets.ludb_targets`);
-    the targets of :func:`~ecgstudy.data.ludb_targets.ludb_targets` join on ``record_ids``.
-    """
-    from ecgstudy.data.ludb import ludb_records, read_ludb_record
-
-    ids = [str(r) for r in (ludb_records(folder) if records is None else records)]
-    out = _Collector(leads, MEDIAN_R_INDEX)
-    glob, per = [], []
-    for rid in tqdm(ids, desc="LUDB median beats", unit="record", disable=not progress):
-        try:
-            rec, waves = read_ludb_record(folder, rid)
-            signal, fs = transform(rec.signal, rec.fs) if transform is not None else (rec.signal, rec.fs)
-            res = record_median_beat(signal, fs, rec.lead_names, leads=leads, detect_lead=detect_lead,
-                                     baseline=baseline, min_beats=min_beats, min_corr=min_corr, name=rid)
-        except DataError as exc:
-            out.skip(rid, str(exc))
-            continue
-        g, p = median_fiducials(waves, res.r_peaks, fs=rec.fs, record_samples=rec.n_samples)
-        meta = {k: rec.meta.get(k) for k in ("age", "rhythm", "diagnoses")}
-        meta["sex"] = {"M": 1.0, "F": 0.0}.get(rec.meta.get("sex"), np.nan)
-        out.add(rid, res, meta, rec.units)
-        glob.append(g)
-        per.append(p)
-    mb = out.result(MEDIAN_SAMPLES)
-    mb.fiducials, mb.lead_fiducials = _fiducial_frames(list(mb.record_ids), glob, per)
-    return mb
-
-
-def synthetic_median_beats(n_records: int, *, seed: int, leads: Sequence[str] = EIGHT_LEADS,
-                           noise: Any = "default", baseline: str | None = BASELINE,
-                           min_corr: float | None = MIN_BEAT_CORR, progress: bool = False,
-                           **generator_kw: Any) -> MedianBeats:
-    """The synthetic test bed: median beats of
-    :func:`~ecgstudy.synthetic.standins.measurement_records` with their exact fiducials.
-
-    The records are drawn with all 12 leads (R peaks are detected on lead II, as for real
-    data), then reduced to ``leads``. ``fiducials`` are the generator's per-beat fiducials
-    (global over the leads by construction) mapped into median-beat coordinates with the
-    detected R peaks (:func:`median_fiducials`); ``lead_fiducials`` repeats them per lead.
-    ``meta`` holds the exact measurements (``qrs_ms``, ``qt_ms``, ``r_amp_II_mV``, ...),
-    ``age`` and ``sex`` (1 male, 0 female) - the regression targets.
-
-    Args:
-        n_records, seed: as ``measurement_records``. noise: a ``NoiseParams``, ``None``
-            (clean) or ``"default"`` (the generator's default noise).
-        generator_kw: more ``measurement_records`` arguments (``duration_s``, ``offset``,
-            ``n_jobs``; ``fs`` other than 500 is resampled).
-    """
-    from ecgstudy.synthetic.standins import measurement_records
-
-    kw = dict(generator_kw)
-    if not (isinstance(noise, str) and noise == "default"):
-        kw["noise"] = noise
-    rs = measurement_records(n_records, seed=seed, leads=TWELVE_LEADS, **kw)
-    mb = median_beats(rs, leads=leads, baseline=baseline, min_corr=min_corr, progress=progress)
-    row_of = {rid: i for i, rid in enumerate(rs.record_ids)}
-    glob, per = [], []
-    for rid, peaks in zip(mb.record_ids, mb.r_peaks):
-        fid = rs.fiducials_of(row_of[rid])[list(FIDUCIAL_COLUMNS)].to_numpy()
-        if rs.fs != MEDIAN_FS:  # generator samples -> 500 Hz samples, as the R peaks
-            fid = np.where(fid >= 0, np.rint(fid * (MEDIAN_FS / rs.fs)), -1).astype(np.int64)
-        g, p = median_fiducials({"all": pd.DataFrame(fid, columns=list(FIDUCIAL_COLUMNS))}, peaks,
-                                record_samples=round(rs.signals.shape[-1] * MEDIAN_FS / rs.fs))
-        glob.append(g)
-        per.append(pd.DataFrame([g.to_numpy()] * len(leads), columns=list(FIDUCIAL_COLUMNS),
-                                index=pd.Index(list(leads), name="lead")).assign(n_beats=int(p["n_beats"].iloc[0])))
-    mb.fiducials, mb.lead_fiducials = _fiducial_frames(list(mb.record_ids), glob, per)
-    return mb

@@ -6,7 +6,7 @@ targets, and the global fiducials of the median beat (P, QRS, T onset / peak / o
 median-beat samples, -1 where absent). The sets:
 
 * ``"ludb"`` (:func:`ludb_data`): median beats of the 200 LUDB records
-  (:func:`~ecgstudy.data.median_beats.ludb_median_beats`, fiducials from the cardiologists'
+  (:func:`~ecgstudy.data.median_beat_sources.ludb_median_beats`, fiducials from the cardiologists'
   delineation) joined on the record id with the targets of
   :func:`~ecgstudy.data.ludb_targets.ludb_targets` (intervals in ms, heart rate, R / S / T
   amplitudes per lead, age, sex with 1 male). A record left out by either (no median beat, an
@@ -18,7 +18,7 @@ median-beat samples, -1 where absent). The sets:
   (1 male, 0 female) and ``age`` (years); PTB-XL has no delineation, so every fiducial is -1.
   The shared subset is band-pass filtered and z-scored per lead (units ``SD``).
 * synthetic stand-in (:func:`synthetic_data`, both datasets when there is no real data):
-  :func:`~ecgstudy.data.median_beats.synthetic_median_beats` ``(n, seed=0)`` with the
+  :func:`~ecgstudy.data.median_beat_sources.synthetic_median_beats` ``(n, seed=0)`` with the
   generator's exact measurements as targets and its exact fiducials.
 
 The beats are not normalised: the authors fed the MUSE median beats as they are (µV integers).
@@ -147,7 +147,7 @@ def ludb_data(folder: str | Path, *, progress: bool = False, style: str = "as_is
     are then in SD and the amplitude targets do not describe them (the interval targets do).
     """
     from ecgstudy.data.ludb_targets import ludb_targets
-    from ecgstudy.data.median_beats import ludb_median_beats
+    from ecgstudy.data.median_beat_sources import ludb_median_beats
     from ecgstudy.data.ptbxl_style import ptbxl_subset_style
 
     if style not in ("as_is", "ptbxl"):
@@ -207,9 +207,9 @@ def ptbxl_data(folder: str | Path, *, progress: bool = False) -> MedianBeatData:
 
 @functools.lru_cache(maxsize=4)
 def synthetic_data(n: int, seed: int = 0) -> MedianBeatData:
-    """The synthetic stand-in: :func:`~ecgstudy.data.median_beats.synthetic_median_beats` with
+    """The synthetic stand-in: :func:`~ecgstudy.data.median_beat_sources.synthetic_median_beats` with
     its exact measurements (targets) and fiducials (memoised; do not modify the arrays)."""
-    from ecgstudy.data.median_beats import synthetic_median_beats
+    from ecgstudy.data.median_beat_sources import synthetic_median_beats
 
     mb = synthetic_median_beats(n, seed=seed)
     ids = np.asarray(mb.record_ids).astype(str)

@@ -71,7 +71,8 @@ class TransferData:
 
 def _ptbxl_delineation(folder: Path, progress: bool):
     from ecgstudy.data.classical_delineation import delineate_records
-    from ecgstudy.data.median_beats import MEDIAN_FS, resample_to
+    from ecgstudy.data.conditioning import resample_to
+    from ecgstudy.data.median_beats import MEDIAN_FS
     from ecgstudy.data.ptbxl import load_ptbxl
     from ecgstudy.studies.ecgradcam.baselines import PRIMARY_COMBINE
 

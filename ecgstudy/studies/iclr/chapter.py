@@ -3,6 +3,7 @@ returns everything the page shows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 
 from ecgstudy.report import Page
@@ -40,7 +41,8 @@ def _mean_text(summary: dict, method: str, metric: str) -> str:
     return "n/a" if v is None or v != v else f"{v:.3f}"
 
 
-def _attention_figures(records, params: IclrChapterParams, data_kind: str, n_synthetic: int) -> list:
+def _attention_figures(records, params: IclrChapterParams, data_kind: str, n_synthetic: int,
+                       folder: str | None) -> list:
     """Drawing functions of the two attention examples: the first L2 segment-wise run's stored examples."""
     import numpy as np
 
@@ -51,7 +53,7 @@ def _attention_figures(records, params: IclrChapterParams, data_kind: str, n_syn
             and r.spec.params["kernel_size"] == params.kernel_size and (r.path / "attention.npz").exists()]
     if not runs:
         return []
-    segments = load_segments(data_kind, n_synthetic=n_synthetic)
+    segments = load_segments(data_kind, n_synthetic=n_synthetic, folder=folder)
     run = runs[0]
     with np.load(run.path / "attention.npz") as z:
         examples = list(zip(z["index"], z["attention"].astype(np.float32)))[:2]
@@ -64,9 +66,13 @@ def _attention_figures(records, params: IclrChapterParams, data_kind: str, n_syn
     return draws
 
 
-def summarise(params: IclrChapterParams, *, data_kind: str, store=None) -> Page:
+def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[str, str] | None = None,
+              store=None) -> Page:
     """Everything the ICLR page shows, from the chapter's runs (trained first unless
-    ``params.train_missing`` is false): glued texts, tables, figures and the page's metrics."""
+    ``params.train_missing`` is false): glued texts, tables, figures and the page's metrics.
+
+    ``data_kind`` and ``data_dirs`` (dataset -> folder) are the page's resolved data, as the run store
+    hands them to the notebook."""
     from ecgstudy.report import Table, empty_figure
     from ecgstudy.runs.grid_status import GridStatus
     from ecgstudy.scorecard import PAPER_NUMBERS
@@ -116,7 +122,8 @@ def summarise(params: IclrChapterParams, *, data_kind: str, store=None) -> Page:
     metrics["dead_max_runs"] = int(len(dead))
 
     # where the attention lands
-    examples = _attention_figures(records, params, data_kind, run.n_synthetic_segments)
+    examples = _attention_figures(records, params, data_kind, run.n_synthetic_segments,
+                                  (data_dirs or {}).get("mitdb"))
     for i in range(2):
         page.figures[f"fig_attention_{i}"] = examples[i] if i < len(examples) else \
             partial(empty_figure, "no attention run in this build")

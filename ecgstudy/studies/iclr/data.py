@@ -6,6 +6,8 @@ private 500 Hz data; the authors' MIT-BIH pipeline does not normalise)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ecgstudy.data.segments import BeatSegments
@@ -14,14 +16,14 @@ from ecgstudy.data.segments import BeatSegments
 POSITIVE = "NV"
 
 
-def load_segments(data_kind: str, *, n_synthetic: int) -> BeatSegments:
-    """The chapter's segments: MIT-BIH's on real data, else ``n_synthetic`` synthetic ones.
+def load_segments(data_kind: str, *, n_synthetic: int, folder: str | Path | None = None) -> BeatSegments:
+    """The chapter's segments: MIT-BIH's (from ``folder``) on real data, else ``n_synthetic`` synthetic ones.
 
     Synthetic data is drawn once (seed 0) so that seeds vary training, not the data.
     """
     from ecgstudy.data.sources import iclr_segments_for
 
-    return iclr_segments_for(data_kind, seed=0, n_synthetic=n_synthetic)
+    return iclr_segments_for(data_kind, seed=0, n_synthetic=n_synthetic, folder=folder)
 
 
 def labels(segments: BeatSegments) -> np.ndarray:

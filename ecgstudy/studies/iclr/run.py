@@ -45,7 +45,8 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
     from ecgstudy.training import TrainConfig, predict, train_classifier
     from ecgstudy.training.loop import history_table, seed_everything
 
-    segments = load_segments(source.kind, n_synthetic=params.n_synthetic_segments)
+    segments = load_segments(source.kind, n_synthetic=params.n_synthetic_segments,
+                             folder=source.folders.get("mitdb"))
     y = labels(segments)
     folds = fold_indices(segments.labels, segments.record_ids, split=params.split,
                          n_folds=params.n_folds, seed=params.seed)

@@ -142,11 +142,11 @@ def synthetic_split(dataset: str, *, n: int, normalisation: str) -> SplitData:
                          description=f"synthetic CPSC-like records ({len(leads)} leads, 100 Hz, 10 s)")
 
 
-def mitdb_split(*, seed: int, max_windows_per_record: int, normalisation: str) -> SplitData:
+def mitdb_split(folder, *, seed: int, max_windows_per_record: int, normalisation: str) -> SplitData:
     """MIT-BIH concurrent-abnormality windows, split by record with ``seed``."""
-    from ecgstudy.data.cache import load_mitdb_windows
+    from ecgstudy.data.mitdb_cache import load_mitdb_windows
 
-    w = load_mitdb_windows(fs_out=100.0)
+    w = load_mitdb_windows(folder, fs_out=100.0)
     rng = np.random.default_rng(0)
     keep = []
     for r in np.unique(w.record_ids):
@@ -210,8 +210,8 @@ def load_data(dataset: str, params: XecgRunParams, source: DataSource) -> SplitD
     if source.kind != "real":
         return synthetic_split(dataset, n=params.n_synthetic, normalisation=params.normalisation)
     if dataset == "mitdb":
-        return mitdb_split(seed=params.seed, max_windows_per_record=params.max_windows_per_record,
-                           normalisation=params.normalisation)
+        return mitdb_split(source.folders["mitdb"], seed=params.seed,
+                           max_windows_per_record=params.max_windows_per_record, normalisation=params.normalisation)
     if dataset == "ptbxl":
         return ptbxl_split_data(source.folders["ptbxl"], normalisation=params.normalisation)
     return cpsc_split_data(source.folders["cpsc2018"], fs=params.fs, input_samples=params.input_samples,
