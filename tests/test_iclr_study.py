@@ -182,3 +182,32 @@ def test_constant_prediction_runs_find_dead_attention():
     assert dead[["method", "fold", "n"]].values.tolist() == [["max", 0, 3]]
     assert dead["prob_pvc"].iloc[0] == pytest.approx(0.4321)
     assert constant_prediction_runs(preds.iloc[:0]).empty
+
+
+def test_localisation_table_and_kernel_ablation_average_over_runs():
+    from ecgstudy.studies.iclr.tables import kernel_ablation, localisation_table
+
+    t = pd.DataFrame({"method": ["l2", "l2", "max", "l2"], "split": ["segment"] * 4, "kernel_size": [151, 151, 151, 72],
+                      "loc_mass_abnormal": [0.4, 0.6, 0.1, 0.9], "loc_baseline": [0.2, 0.2, 0.2, 0.2],
+                      "loc_ratio": [2.0, 3.0, 0.5, 4.5], "loc_auroc": [0.7, 0.9, 0.5, 0.6],
+                      "loc_pointing": [1.0, 0.0, 0.0, 1.0], "accuracy": [0.9, 0.8, 0.5, 0.7],
+                      "specificity": [0.5, 0.5, 0.5, 0.5], "auc": [0.9, 0.9, 0.5, 0.8], "grade_I": [0.5, 0.3, 0, 0.1]})
+    loc = localisation_table(t, kernel_size=151)
+    l2 = loc[loc["method"] == "L2-norm pooling"].iloc[0]
+    assert l2["mass in abnormal beats"] == pytest.approx(0.5) and l2["ratio"] == pytest.approx(2.5)
+    assert loc["method"].tolist() == ["ReLU + max pooling", "L2-norm pooling"]
+    by_k = kernel_ablation(t)
+    assert by_k.index.tolist() == [72, 151]
+    assert by_k.loc[151, "accuracy"] == pytest.approx(0.85) and by_k.loc[72, "grade_I"] == pytest.approx(0.1)
+
+
+def test_classification_table_formats_mean_sd_and_pooled_intervals():
+    from ecgstudy.studies.iclr.tables import classification_table
+
+    t = pd.DataFrame({"method": ["l2", "l2"], "split": ["segment"] * 2, "kernel_size": [151, 151],
+                      "accuracy": [0.8, 1.0], "sensitivity": [1.0, 1.0], "specificity": [0.5, 1.0], "auc": [0.9, 1.0]})
+    preds = pd.DataFrame({"method": "l2", "split": "segment", "kernel_size": 151,
+                          "label": [1, 1, 0, 0], "prob_pvc": [0.9, 0.8, 0.1, 0.2]})
+    row = classification_table(t, preds, kernel_size=151).iloc[0]
+    assert row["accuracy"] == "0.900 ± 0.141" and row["runs"] == 2
+    assert row["accuracy 95% CI"] == "1.000-1.000"  # every pooled prediction is right

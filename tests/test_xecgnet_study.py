@@ -339,3 +339,39 @@ def test_an_interval_end_of_exactly_zero_prints_as_zero_in_every_effect_sentence
 
     row = {"diff": 0.02, "low": 0.0, "high": 0.05, "p_value": 0.25, "n": 5}
     assert _fmt_effect(row) == "+0.020 (95 % CI 0 to +0.050, Wilcoxon p = 0.25, 5 seeds)"
+
+
+def _sweep_rows():
+    rows = []
+    for ds in ("ptbxl", "mitdb"):
+        for gamma, base in ((0.0, 0.10), (0.01, 0.20)):
+            for seed in (0, 1):
+                rows.append({"dataset": ds, "gamma": gamma, "regulariser": "paper", "seed": seed,
+                             "micro_f1": base + 0.1 * seed, "macro_f1": base, "subset_acc": base,
+                             "multi_acc": base + seed, "single_acc": base, "best_epoch": 3 + seed,
+                             "attention_ratio": 1.0 + gamma, "attention_multi_covered": 0.5,
+                             "response_ratio": 2.0})
+    return pd.DataFrame(rows)
+
+
+def test_sweep_table_shows_mean_and_sd_over_seeds_per_dataset_and_gamma():
+    from ecgstudy.studies.xecgnet.tables import sweep_table
+
+    t = sweep_table(_sweep_rows(), {"ptbxl": "P", "mitdb": "M"})
+    assert t["dataset"].tolist() == ["M", "M", "P", "P"] and t["gamma"].tolist() == ["0", "0.01"] * 2
+    row = t.iloc[1]  # mitdb, gamma 0.01: micro-F1 0.2 and 0.3
+    assert row["micro_f1"] == "0.250 ± 0.071" and row["multi_acc"] == "0.700 ± 0.707"
+    assert row["epochs (best)"] == "3.5" and row["seeds"] == 2
+
+
+def test_effect_and_coverage_tables_pair_gammas_with_gamma_zero():
+    from ecgstudy.studies.xecgnet.tables import EFFECT_COLUMNS, coverage_metrics, effect_table
+
+    e = effect_table(_sweep_rows())
+    assert set(e["metric"]) == {"multi_acc", "micro_f1", "macro_f1"}
+    row = e[(e["dataset"] == "ptbxl") & (e["metric"] == "macro_f1")].iloc[0]
+    assert row["gamma"] == 0.01 and row["n"] == 2 and row["diff"] == pytest.approx(0.10)
+    assert list(effect_table(_sweep_rows().iloc[:0]).columns) == EFFECT_COLUMNS
+    cov = coverage_metrics(_sweep_rows(), {"ptbxl": "P", "mitdb": "M"})
+    assert cov["P gamma_0.01"] == pytest.approx({"attention_ratio": 1.01, "attention_multi_covered": 0.5,
+                                                 "response_ratio": 2.0})

@@ -79,3 +79,27 @@ def plot_maps(signal: np.ndarray, attention: np.ndarray, response: np.ndarray | 
     ax.set_xlabel("time (s)")
     ax.set_ylabel("response")
     return axes
+
+
+def sweep_figure(main: pd.DataFrame, datasets: Sequence[str], names: dict[str, str], *,
+                 paper_f1: dict[float, float], paper_multi: dict[float, float]) -> plt.Figure:
+    """The gamma sweep: per dataset, micro-F1 and multi-label subset accuracy against gamma
+    (:func:`plot_gamma_sweep`), with the paper's values dashed."""
+    fig, axes = plt.subplots(1, 2 * len(datasets), figsize=(5 * len(datasets), 3.2), squeeze=False)
+    for j, ds in enumerate(datasets):
+        part = main[main["dataset"] == ds]
+        if len(part):
+            plot_gamma_sweep(part, "micro_f1", ax=axes[0, 2 * j], paper=paper_f1)
+            plot_gamma_sweep(part.dropna(subset=["multi_acc"]), "multi_acc", ax=axes[0, 2 * j + 1], paper=paper_multi)
+        axes[0, 2 * j].set_title(names[ds], fontsize=9)
+        axes[0, 2 * j + 1].set_title(names[ds], fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def maps_figure(signal: np.ndarray, attention: np.ndarray, response: np.ndarray | None, **kwargs) -> plt.Figure:
+    """:func:`plot_maps` as a figure of its own (two stacked panels)."""
+    fig, axes = plt.subplots(2, 1, figsize=(10, 3.6), sharex=True)
+    plot_maps(signal, attention, response, axes=axes, **kwargs)
+    fig.tight_layout()
+    return fig

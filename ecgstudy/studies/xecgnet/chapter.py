@@ -1,7 +1,11 @@
-"""The xECGNet chapter: the gamma sweep it trains (or reuses) and summarises."""
+"""The xECGNet chapter: the gamma sweep it trains (or reuses), and :func:`summarise`, which returns
+everything the page shows."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from ecgstudy.report import Page
 from ecgstudy.runs.executors import run_grid
 from ecgstudy.studies.xecgnet.data import cpsc_complete
 from ecgstudy.studies.xecgnet.experiments import RUNS
@@ -31,3 +35,141 @@ def grid_records(params: XecgChapterParams, datasets: tuple[str, ...], *, store=
     ``train_missing=False`` runs not in the store come back with status ``"missing"``)."""
     return run_grid(grid_jobs(params, datasets), executor=params.executor, store=store,
                     train_missing=params.train_missing, progress=progress)
+
+
+def _maps_figures(records, params: XecgChapterParams, datasets, names) -> list:
+    """Drawing functions of up to two multi-label test records: M and the true classes' response maps
+    of the first seed's run at the paper's gamma (or the largest gamma run)."""
+    import numpy as np
+    import torch
+
+    from ecgstudy.models import upsample_attention
+    from ecgstudy.runs.datasource import resolve_data
+    from ecgstudy.studies.xecgnet.data import load_data
+    from ecgstudy.viz.xecgnet import maps_figure
+
+    draws = []
+    gamma_show = 0.01 if 0.01 in params.gammas else max(params.gammas)
+    for ds in datasets:
+        if len(draws) >= 2:
+            break
+        exp = RUNS[ds]
+        runs = [r for r in records if r.ok and r.spec.experiment == exp.name and r.spec.params["gamma"] == gamma_show
+                and r.spec.params["regulariser"] == "paper" and r.spec.params["seed"] == params.seeds[0]]
+        if not runs or not (runs[0].path / "maps.npz").exists():
+            continue
+        run = runs[0]
+        d = load_data(ds, exp.params(run.spec.params), resolve_data(run.spec.params["data"], exp.datasets))
+        with np.load(run.path / "maps.npz") as z:
+            att, multi = z["attention"].astype(np.float32), z["multi_index"]
+            resp = z["response_multi"].astype(np.float32)
+        n = d.x["test"].shape[-1]
+        for pos, i in enumerate(multi[:2]):
+            if len(draws) >= 2:
+                break
+            m_up = upsample_attention(torch.as_tensor(att[i:i + 1, None]), n)[0].numpy()
+            a_up = torch.nn.functional.interpolate(torch.as_tensor(resp[pos:pos + 1]), size=n, mode="linear",
+                                                   align_corners=False)[0].numpy()
+            labels = "+".join(c for c, y in zip(d.class_names, d.y["test"][i]) if y)
+            title = (f"{names[ds]} {d.ids['test'][i]}: {labels} (gamma = {gamma_show:g}, "
+                     f"seed {params.seeds[0]})")
+            draws.append(partial(maps_figure, d.x["test"][i, 0], m_up, a_up, fs=d.fs, class_names=d.class_names,
+                                 labels=d.y["test"][i], beats=d.test_beats(int(i)) if d.test_beats else None,
+                                 lead_name=d.lead_names[0], title=title))
+    return draws
+
+
+def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
+    """Everything the xECGNet page shows, from the chapter's runs (trained first unless
+    ``params.train_missing`` is false): glued texts, tables, figures and the page's metrics.
+
+    ``data_kind``: the page's resolved data (``"real"`` or ``"synthetic"``), which names the datasets;
+    each figure's records are read from the data its run used."""
+    from ecgstudy.report import Table, empty_figure
+    from ecgstudy.runs.grid_status import GridStatus
+    from ecgstudy.scorecard import PAPER_NUMBERS
+    from ecgstudy.studies.xecgnet import tables as t
+    from ecgstudy.studies.xecgnet import verdicts as v
+    from ecgstudy.viz.xecgnet import sweep_figure
+
+    page = Page()
+    g = page.glue
+    used = chapter_datasets(params)
+    names = v.dataset_labels(data_kind)
+    run_params = {ds: RUNS[ds].params({"profile": params.profile}) for ds in used}
+    grid = GridStatus.of(grid_records(params, used, progress=False, store=store))
+    records = grid.summarised
+    g["completeness"] = grid.completeness(why="the grid goes seed by seed", covers="every mean, interval and test below")
+    table = t.run_table(records)
+    page.shown["failures"] = grid.failures() or None
+    first = run_params[used[0]]
+    paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
+    g.update(
+        n_runs=len(records), n_failed=len(grid.failed), n_seeds=len(params.seeds),
+        min_p=f"{2 / 2 ** len(params.seeds):.3g}",
+        paper_multi_g0=f"{100 * paper['xecgnet.cpsc.g0.multi_acc']:.1f} %",
+        paper_multi_g001=f"{100 * paper['xecgnet.cpsc.g0.01.multi_acc']:.1f} %",
+        paper_f1_g001=f"{paper['xecgnet.cpsc.g0.01.micro_f1']:.3f}",
+        gammas=", ".join(f"{gamma:g}" for gamma in params.gammas),
+        selection_text=v.selection_text(run_params, names),
+        selection_deviation=v.selection_deviation(run_params, t.validation_jumps(records), names),
+        convergence=v.convergence_text(table, names=names, max_epochs={ds: run_params[ds].max_epochs for ds in used}),
+        lr=f"{first.lr:g}", lr_schedule="constant" if first.lr_schedule == "constant" else "decayed to 0 along a cosine",
+        batch_size=first.batch_size, pools=", ".join(map(str, first.pool_sizes)),
+        datasets_used="This build used: " + "; ".join(f"{names[d]}" for d in used) + ".",
+        cpsc_note="CPSC 2018 was found and is part of this build." if "cpsc2018" in used else
+        "CPSC 2018 was not found (its signals are not redistributable here), so the paper's own rows stay "
+        "*needs CPSC 2018 data* in the scorecard; `ecgstudy data download cpsc2018` says how to get it.",
+        authors_gammas=", ".join(f"{gamma:g}" for gamma in params.authors_code_gammas) or "none in this build",
+    )
+    page.shown["data"] = Table(t.data_table(records, used, names), "What each run trains and tests on")
+
+    # classification across the sweep
+    main = table[table["regulariser"] == "paper"] if len(table) else table
+    page.shown["sweep"] = Table(
+        t.sweep_table(main, names),
+        "Test metrics, mean ± sd over seeds (paper's regulariser). multi_acc: exact match on records with two or "
+        "more labels, the abstract's 'multilabel subset accuracy'")
+    paper_f1 = {gamma: paper[f"xecgnet.cpsc.g{gamma:g}.micro_f1"] for gamma in (0, 0.001, 0.01, 0.1, 1, 10)}
+    paper_multi = {0: paper["xecgnet.cpsc.g0.multi_acc"], 0.01: paper["xecgnet.cpsc.g0.01.multi_acc"]}
+    page.figures["fig_sweep"] = partial(sweep_figure, main, used, names, paper_f1=paper_f1, paper_multi=paper_multi)
+    effects = t.effect_table(main)
+    page.shown["effects"] = Table(
+        effects.assign(dataset=effects["dataset"].map(names))[
+            ["dataset", "metric", "gamma", "n", "mean", "mean_gamma0", "diff", "low", "high", "low_adj", "high_adj",
+             "p_value"]],
+        "Paired over seeds: gamma vs gamma = 0. diff = mean difference with its 95 % bootstrap interval "
+        "(low, high) and its Bonferroni-adjusted interval for the number of gammas tried (low_adj, high_adj); "
+        "p: two-sided Wilcoxon signed-rank test", precision=3, formats={"gamma": "{:g}"}) if len(effects) else None
+    summary = v.chapter_summary(table, effects, names=names)
+    g.update(verdict=summary["verdict"], best_gamma_text=summary["best_text"])
+    metrics = {**summary["metrics"], **grid.counts()}
+    regs = t.regulariser_table(table, params.authors_code_gammas, names)
+    page.shown["regularisers"] = Table(regs, "Same gamma, the two regularisers") if len(regs) else \
+        "*No run of the authors' regulariser in this build.*"
+
+    # coverage of the abnormal beat types
+    page.shown["coverage"] = page.shown["coverage_effect"] = None
+    if len(table) and "attention_ratio" in table:
+        page.shown["coverage"] = Table(
+            t.coverage_table(main, names),
+            "Mean over seeds of test-window scores: ratio = attention mass share / uniform share, per beat class; "
+            "multi_covered = share of windows with >= 2 abnormal beat types where M covers every one",
+            precision=2, na_rep="n/a", index=True)
+        e = t.gamma_effect(main.dropna(subset=["attention_multi_covered"]), metric="attention_multi_covered")
+        if len(e):
+            page.shown["coverage_effect"] = Table(
+                e.assign(dataset=e["dataset"].map(names)),
+                "Paired over seeds: full coverage of multi-type windows, gamma vs 0", precision=3,
+                formats={"gamma": "{:g}"})
+        metrics["coverage"] = t.coverage_metrics(main, names)
+        g["cov_text"] = summary["coverage_text"]
+    else:
+        g["cov_text"] = "No dataset with beat annotations was part of this build."
+
+    examples = _maps_figures(records, params, used, names)
+    for i in range(2):
+        page.figures[f"fig_maps_{i}"] = examples[i] if i < len(examples) else \
+            partial(empty_figure, "no multi-label test record in this build")
+    page.metrics = metrics
+    return page

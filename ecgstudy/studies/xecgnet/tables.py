@@ -119,3 +119,83 @@ def validation_jumps(records) -> pd.DataFrame:
                      "seed": int(p["seed"]), "gamma": float(p["gamma"]), "regulariser": p["regulariser"],
                      "largest_jump": float(np.abs(np.diff(f1)).max()) if f1.size > 1 else np.nan})
     return pd.DataFrame(rows, columns=["dataset", "seed", "gamma", "regulariser", "largest_jump"])
+
+
+#: Columns of :func:`effect_table` (and of an empty one).
+EFFECT_COLUMNS = ["dataset", "gamma", "n", "mean", "mean_gamma0", "diff", "low", "high", "p_value", "k", "low_adj",
+                  "high_adj", "metric"]
+
+
+def mean_sd_text(values) -> str:
+    """``"mean ± sd"`` over runs (sd with ddof 1), or the mean alone for one value.
+
+    >>> mean_sd_text([0.5, 0.7]), mean_sd_text([0.5])
+    ('0.600 ± 0.141', '0.500')
+    """
+    return f"{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}" if len(values) > 1 else f"{np.mean(values):.3f}"
+
+
+def data_table(records, datasets, names: dict[str, str]) -> pd.DataFrame:
+    """What each dataset's runs train and test on (from the first finished run of each): the data,
+    records per split, multi-label test records and classes."""
+    from ecgstudy.studies.xecgnet.data import SPLITS
+
+    rows = []
+    for ds in datasets:
+        runs = [r for r in records if r.ok and _dataset_of(r) == ds]
+        if runs:
+            m = runs[0].metrics()
+            rows.append({"dataset": names[ds], "data": m["data"], **{f"{s} records": m["counts"].get(s) for s in SPLITS},
+                         "test multi-label": m["n_multi"], "classes": ", ".join(m["class_names"])})
+    return pd.DataFrame(rows)
+
+
+def sweep_table(main: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Per dataset and gamma: test metrics as ``mean ± sd`` over seeds, the mean selected epoch and seeds."""
+    rows = []
+    for (ds, g), part in main.groupby(["dataset", "gamma"], sort=True):
+        rows.append({"dataset": names[ds], "gamma": f"{g:g}",
+                     **{k: mean_sd_text(part[k].dropna()) if part[k].notna().any() else "n/a"
+                        for k in ("micro_f1", "macro_f1", "subset_acc", "multi_acc", "single_acc")},
+                     "epochs (best)": f"{part['best_epoch'].mean():.1f}", "seeds": len(part)})
+    return pd.DataFrame(rows)
+
+
+def effect_table(main: pd.DataFrame, metrics=("multi_acc", "micro_f1", "macro_f1")) -> pd.DataFrame:
+    """:func:`gamma_effect` of each metric, stacked with a ``metric`` column (:data:`EFFECT_COLUMNS`)."""
+    parts = []
+    for metric in metrics:
+        e = gamma_effect(main, metric=metric) if len(main) else pd.DataFrame()
+        if len(e):
+            parts.append(e.assign(metric=metric))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EFFECT_COLUMNS)
+
+
+def regulariser_table(table: pd.DataFrame, gammas, names: dict[str, str]) -> pd.DataFrame:
+    """At each gamma run with both regularisers: micro-F1 and multi-label accuracy (``mean ± sd``) per regulariser."""
+    rows = []
+    for (ds, g), part in table[table["gamma"].isin(gammas)].groupby(["dataset", "gamma"]) if len(table) else []:
+        for reg, p in part.groupby("regulariser"):
+            rows.append({"dataset": names[ds], "gamma": f"{g:g}", "regulariser": reg,
+                         "micro_f1": mean_sd_text(p["micro_f1"]),
+                         "multi_acc": mean_sd_text(p["multi_acc"].dropna()) if p["multi_acc"].notna().any() else "n/a",
+                         "seeds": len(p)})
+    return pd.DataFrame(rows)
+
+
+def coverage_table(main: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Per dataset and gamma (display labels as a two-level index): the mean over seeds of the attention's
+    and the response maps' coverage of each abnormal beat type."""
+    cols = [c for c in main.columns if c.startswith("attention_ratio.") or c.startswith("response_ratio.")]
+    cov = main.dropna(subset=["attention_ratio"]).groupby(["dataset", "gamma"])[
+        ["attention_ratio", "attention_multi_covered", "response_ratio"] + cols].mean()
+    cov.index = cov.index.set_levels([cov.index.levels[0].map(names), cov.index.levels[1].map(lambda g: f"{g:g}")])
+    return cov
+
+
+def coverage_metrics(main: pd.DataFrame, names: dict[str, str]) -> dict[str, dict[str, float]]:
+    """The page's ``coverage`` metrics: per ``"<dataset> gamma_<g>"`` the mean attention ratio, full coverage
+    of multi-type windows and response ratio."""
+    means = main.dropna(subset=["attention_ratio"]).groupby(["dataset", "gamma"])[
+        ["attention_ratio", "attention_multi_covered", "response_ratio"]].mean()
+    return {f"{names[k[0]]} gamma_{k[1]:g}": v for k, v in means.to_dict(orient="index").items()}
