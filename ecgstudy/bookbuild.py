@@ -10,6 +10,7 @@ with every failure named.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from pathlib import Path
 from ecgstudy import paths
 from ecgstudy.errors import EcgStudyError
 from ecgstudy.experiments import get_experiment
-from ecgstudy.runs.executors import make_executor
+from ecgstudy.runs.executors import LocalExecutor
 from ecgstudy.runs.store import RunRecord, RunStore
 
 
@@ -76,12 +77,16 @@ def _publish(pages: tuple[Page, ...], records: list[RunRecord], target: Path) ->
     return failures
 
 
-def page_values(page: Page, *, profile: str, data: str, train: bool = True) -> dict:
-    """The parameters a page runs with: profile and data, and for a chapter built with
-    ``train=False`` also ``train_missing=False`` (it summarises the finished runs of its grid
-    and trains none, e.g. to publish the committed real-data records)."""
+def page_values(page: Page, *, profile: str, data: str, train: bool = True, executor: str = "local") -> dict:
+    """The parameters a page runs with: profile and data; for a chapter also the executor of its grid
+    (``executor``, when not local) and, built with ``train=False``, ``train_missing=False`` (it
+    summarises the finished runs of its grid and trains none, e.g. to publish the committed
+    real-data records)."""
     values = {"profile": profile, "data": data}
-    if not train and "train_missing" in get_experiment(page.experiment).params_model.model_fields:
+    experiment = get_experiment(page.experiment)
+    if experiment.runs_a_grid and executor != "local":
+        values["executor"] = executor
+    if not train and "train_missing" in experiment.params_model.model_fields:
         values["train_missing"] = False
     return values
 
@@ -91,14 +96,19 @@ def run_pages(*, profile: str = "demo", data: str = "auto", executor: str = "loc
               train: bool = True, root: Path = paths.PROJECT_ROOT) -> Path:
     """Run every page (content, then summaries) and publish them under ``root``; return the manifest path.
 
-    ``train=False``: chapters summarise the grid runs already in the store and train none.
+    Pages run here, one after another; ``executor`` is where the chapters' grids train
+    (:func:`~ecgstudy.runs.executors.plan`). ``train=False``: chapters summarise the grid runs
+    already in the store and train none.
     """
     store = store or RunStore()
     target = generated_dir(root)
     target.mkdir(parents=True, exist_ok=True)
-    runner = make_executor(executor, address=address, progress=progress)
+    if address:
+        os.environ["RAY_ADDRESS"] = address
+    runner = LocalExecutor(progress=progress)
     t0 = time.perf_counter()
-    content_jobs = [get_experiment(p.experiment).job(page_values(p, profile=profile, data=data, train=train))
+    content_jobs = [get_experiment(p.experiment).job(page_values(p, profile=profile, data=data, train=train,
+                                                                 executor=executor))
                     for p in CONTENT_PAGES]
     content = runner.run(content_jobs, store)
     failures = _publish(CONTENT_PAGES, content, target)

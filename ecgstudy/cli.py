@@ -92,13 +92,14 @@ def run(
     data: str = typer.Option("auto", help="auto, real or synthetic"),
     param: list[str] = typer.Option([], "--param", "-p", help="KEY=VALUE (JSON values), repeatable"),
     seeds: str = typer.Option("", help="comma-separated seeds: one run per seed (a grid)"),
-    executor: str = typer.Option("local", help="local or ray"),
+    executor: str = typer.Option("local", help="where training runs execute: local or ray (for a chapter: its "
+                                                "grid; the page itself runs here)"),
     address: Optional[str] = typer.Option(None, help="Ray cluster address (with --executor ray)"),
     force: bool = typer.Option(False, help="recompute even if the run finished"),
 ) -> None:
     """Run an experiment (finished runs are reused); a failing run is recorded and the grid goes on."""
-    from ecgstudy.runs.executors import make_executor
     from ecgstudy.experiments import get_experiment
+    from ecgstudy.runs.executors import plan
     from ecgstudy.runs.store import RunStore
 
     try:
@@ -110,8 +111,8 @@ def run(
                 raise EcgStudyError(f"--param wants KEY=VALUE, got {item!r}")
             values[key] = _parse_value(raw)
         seed_list = [int(s) for s in seeds.split(",") if s.strip()] or [values.get("seed", 0)]
-        jobs = [exp.job({**values, "seed": s}) for s in seed_list]
-        records = make_executor(executor, address=address).run(jobs, RunStore(), force=force)
+        jobs, runner = plan([exp.job({**values, "seed": s}) for s in seed_list], executor, address=address)
+        records = runner.run(jobs, RunStore(), force=force)
     except (EcgStudyError, KeyError, ValueError) as exc:
         _fail(exc)
     failed = 0
@@ -126,7 +127,8 @@ def run(
 def book(
     profile: str = typer.Option("demo", help=_PROFILE_HELP),
     data: str = typer.Option("auto", help="auto, real or synthetic"),
-    executor: str = typer.Option("local", help="local or ray"),
+    executor: str = typer.Option("local", help="where the chapters' training runs execute: local or ray (pages "
+                                                "run here, one after another)"),
     address: Optional[str] = typer.Option(None, help="Ray cluster address"),
     html: bool = typer.Option(True, help="also run jupyter-book build"),
     train: bool = typer.Option(True, "--train/--no-train",

@@ -151,3 +151,22 @@ def test_editing_a_notebook_template_changes_the_run_id(tmp_path, monkeypatch):
     nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="x")]
     nbformat.write(nb, copy)
     assert exp.spec({"profile": "smoke"}).run_id == edited.run_id
+
+
+def test_executor_means_where_training_runs_execute():
+    from ecgstudy.bookbuild import Page, page_values
+    from ecgstudy.runs.executors import plan
+
+    chapter = get_experiment("iclr").job({"profile": "smoke", "data": "synthetic"})
+    jobs, runner = plan([chapter], "ray")
+    assert isinstance(runner, LocalExecutor)  # the page runs here...
+    assert jobs[0].spec.params["executor"] == "ray"  # ...and its grid goes to Ray
+    same, runner = plan([chapter], "local")
+    assert same == [chapter] and isinstance(runner, LocalExecutor)
+    explicit = get_experiment("iclr").job({"profile": "smoke", "data": "synthetic", "executor": "ray"})
+    assert plan([explicit], "local")[0][0].spec.params["executor"] == "ray"  # -p executor=ray is kept
+    training = get_experiment("selftest").job({"profile": "smoke"})
+    jobs, runner = plan([training], "ray")
+    assert jobs == [training] and isinstance(runner, RayExecutor)
+    assert page_values(Page("iclr", "iclr"), profile="cpu", data="real", executor="ray")["executor"] == "ray"
+    assert "executor" not in page_values(Page("data_mitdb", "data-mitdb"), profile="cpu", data="real", executor="ray")

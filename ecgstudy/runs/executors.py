@@ -5,9 +5,11 @@ Both executors take the same list of jobs and return one :class:`~ecgstudy.runs.
 per job, in order. A failing run is recorded (``status: failed``) and the others go on. On Ray
 each job is pickled to the worker (an experiment holds module-level functions and classes only).
 
-The executor is chosen once, by the caller: ``ecgstudy run --executor ray`` sends the runs it
-names to Ray, and a chapter's grid goes to Ray when the chapter's ``executor`` parameter says so
-(``ecgstudy book --executor ray`` and ``ecgstudy run <chapter> --executor ray`` set it).
+``--executor`` means one thing everywhere: where the *training runs* execute. ``ecgstudy run
+<experiment> --executor ray`` sends the runs it names to Ray; for a chapter page (an experiment
+that trains a grid) the page itself runs here and its grid goes to Ray, through the chapter's
+``executor`` parameter; ``ecgstudy book --executor ray`` runs the pages here, one after another,
+and every chapter's grid on Ray. :func:`plan` applies this rule.
 """
 
 from __future__ import annotations
@@ -84,6 +86,25 @@ class RayExecutor:
                     results[pending.pop(ref)] = ray.get(ref)
                     bar.update(1)
         return [r for r in results if r is not None]
+
+
+def plan(jobs: Sequence[Job], executor: str, *, address: str | None = None,
+         progress: bool = True) -> tuple[list[Job], Executor]:
+    """Where ``jobs`` run under ``--executor executor``: a chapter page runs here with its grid sent to
+    ``executor`` (its ``executor`` parameter is set); any other run goes to ``executor`` itself.
+
+    Returns the jobs (chapter pages re-specified with the executor) and the executor to run them with.
+    With a Ray ``address``, ``RAY_ADDRESS`` is set so that a chapter's grid joins the same cluster.
+    """
+    import os
+
+    if address:
+        os.environ["RAY_ADDRESS"] = address
+    if jobs and all(job.experiment.runs_a_grid for job in jobs):
+        planned = [job.experiment.job({**job.spec.params, "executor": executor}) if executor != "local" else job
+                   for job in jobs]
+        return planned, LocalExecutor(progress=progress)
+    return list(jobs), make_executor(executor, address=address, progress=progress)
 
 
 def make_executor(name: str, *, address: str | None = None, progress: bool = True) -> Executor:

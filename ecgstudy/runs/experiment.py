@@ -103,6 +103,11 @@ class Experiment:
         else:  # pragma: no cover - __post_init__ guards this
             raise RuntimeError(f"experiment {self.name!r} has neither notebook nor function")
 
+    @property
+    def runs_a_grid(self) -> bool:
+        """Whether this experiment trains a grid of other runs (a chapter page with an ``executor`` parameter)."""
+        return "executor" in self.params_model.model_fields
+
     def job(self, values: dict[str, Any] | None = None, *, data_dir: str | Path | None = None) -> Job:
         """This experiment with these parameters, ready for an executor."""
         return Job(self, self.spec(values, data_dir=data_dir))

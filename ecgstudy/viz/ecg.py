@@ -11,7 +11,11 @@ import pandas as pd
 from ecgstudy.data.types import BeatSegments
 
 #: Colour per beat symbol (normal grey, PVC red, APB blue, others black).
-BEAT_COLOURS = {"N": "0.55", "V": "tab:red", "A": "tab:blue"}
+#: Colours of beat symbols marked on a lead: normal grey, ventricular red, supraventricular blue, fusion purple.
+BEAT_COLOURS = {"N": "0.55", "V": "tab:red", "A": "tab:blue", "a": "tab:blue", "J": "tab:blue", "S": "tab:blue",
+                "F": "tab:purple"}
+#: The abnormal symbols of :data:`BEAT_COLOURS`: what the chapters' map figures mark.
+ABNORMAL_SYMBOLS = frozenset(BEAT_COLOURS) - {"N"}
 WAVE_COLOURS = {"p": "tab:green", "qrs": "tab:red", "t": "tab:purple"}
 
 

@@ -8,9 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-#: Marker colours of beat symbols drawn over a lead.
-BEAT_COLOURS = {"V": "tab:red", "A": "tab:blue", "a": "tab:blue", "J": "tab:blue", "S": "tab:blue",
-                "F": "tab:purple"}
+from ecgstudy.viz.ecg import ABNORMAL_SYMBOLS, BEAT_COLOURS
 
 
 def plot_gamma_sweep(table: pd.DataFrame, metric: str, *, ax=None, label: str | None = None,
@@ -65,7 +63,7 @@ def plot_maps(signal: np.ndarray, attention: np.ndarray, response: np.ndarray | 
     ax.plot(t, minmax(signal), color="black", lw=0.7, label=lead_name or "lead")
     if beats is not None:
         for r, s in zip(*beats):
-            if s in BEAT_COLOURS:
+            if s in ABNORMAL_SYMBOLS:
                 ax.axvline(r / fs, color=BEAT_COLOURS[s], lw=1.0, ls=":")
                 ax.text(r / fs, 1.02, s, color=BEAT_COLOURS[s], ha="center", fontsize=8)
     ax.set_yticks([])

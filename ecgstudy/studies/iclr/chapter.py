@@ -94,7 +94,7 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     g.update(n_runs=len(records), n_failed=len(grid.failed),
              completeness=grid.completeness(why="the grid goes seed by seed",
                                             covers="every mean, interval and count below"))
-    table = t.fold_table(records)
+    table = t.run_table(records)
     summary = t.summary_metrics(table, kernel_size=k)
     page.shown["failures"] = grid.failures() or None
 

@@ -18,7 +18,7 @@ METHOD_NAMES = {"classifier": "Classifier only", "cascaded": "Cascaded (no atten
                 "max": "ReLU + max pooling", "l2": "L2-norm pooling"}
 
 
-def fold_table(records) -> pd.DataFrame:
+def run_table(records) -> pd.DataFrame:
     """One row per finished fold run: its parameters and headline metrics (no rows, the same
     key columns, when no run has finished)."""
     rows = []

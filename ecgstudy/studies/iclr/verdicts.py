@@ -47,7 +47,7 @@ def chapter_verdicts(table: pd.DataFrame, curves: pd.DataFrame, *, kernel_size: 
        beside the paper's 50 %.
 
     Args:
-        table: :func:`fold_table`. curves: :func:`curves_table`. epochs: the runs' budget (for the text).
+        table: :func:`~ecgstudy.studies.iclr.tables.run_table`. curves: :func:`~ecgstudy.studies.iclr.tables.curves_table`. epochs: the runs' budget (for the text).
 
     Returns:
         ``{"markdown": bullet list, "metrics": {claim: numbers}}``.
