@@ -47,7 +47,6 @@ BN_MOMENTUM = 0.01
 BACKBONE_BLOCKS: tuple[tuple[int, ...], ...] = ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 256, 128))
 FEATURES = 128  # backbone output channels
 BRANCH_WIDTH = 256  # bottleneck output channels
-BOTTLENECK_WIDTH = 64  # bottleneck inner channels
 HIDDEN = 512  # perception branch's first Linear
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ecgstudy.data.types import EcgRecord
 from ecgstudy.synthetic._checks import check_duration, check_fs, check_seed
 from ecgstudy.synthetic.atrial import FWaveParams
 from ecgstudy.synthetic.beats import Beat, BeatTrain
@@ -39,10 +38,6 @@ class SyntheticRecord:
     measurements: dict[str, float]
     train: BeatTrain = field(repr=False)
 
-    def to_ecg_record(self, record_id: str = "synthetic") -> EcgRecord:
-        """The noisy signal as an :class:`~ecgstudy.data.types.EcgRecord` (measurements in ``meta``)."""
-        return EcgRecord(record_id=record_id, signal=self.signal, fs=self.fs,
-                         lead_names=self.lead_names, meta=dict(self.measurements))
 
 
 def generate_record(

@@ -44,19 +44,6 @@ def tapered_gaussian(x: np.ndarray) -> np.ndarray:
     return np.where(np.abs(x) < SUPPORT_SIGMAS, np.maximum(g, 0.0), 0.0)
 
 
-def raised_cosine_plateau(t: np.ndarray, start: float, end: float, ramp: float) -> np.ndarray:
-    """Unit plateau: 0 outside ``[start, end]``, 1 on ``[start + ramp, end - ramp]``.
-
-    Rises and falls as ``(1 - cos(pi * u)) / 2`` over ``ramp`` (all in seconds; ``ramp``
-    is shortened to half the plateau if the plateau is shorter than two ramps).
-    """
-    t = np.asarray(t, dtype=np.float64)
-    ramp = min(ramp, 0.5 * (end - start))
-    u = np.minimum(t - start, end - t) / max(ramp, 1e-12)
-    u = np.clip(u, 0.0, 1.0)
-    return 0.5 * (1.0 - np.cos(np.pi * u))
-
-
 def _unit(direction: tuple[float, float, float] | np.ndarray, what: str) -> tuple[float, float, float]:
     v = np.asarray(direction, dtype=np.float64).reshape(-1)
     if v.shape != (3,) or not np.all(np.isfinite(v)):

@@ -81,10 +81,6 @@ class MedianBeatData:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
-    @property
-    def target_names(self) -> tuple[str, ...]:
-        return tuple(self.targets.columns)
-
     def target(self, name: str) -> np.ndarray:
         """``(n,)`` float64 values of target ``name``; raises with the list of targets if unknown."""
         if name not in self.targets.columns:

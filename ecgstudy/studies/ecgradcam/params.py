@@ -66,10 +66,6 @@ PTBXL_TARGETS = ("sex", "age")
 TRANSFER_TARGETS = ("qrs_ms", "qt_ms", "pr_ms", "hr_bpm")
 
 
-#: How the chapter names this set of runs.
-TRANSFER_NAME = "PTB-XL -> LUDB"
-
-
 class EcgradcamChapterParams(RunParams):
     """The ECGradCAM chapter page: targets x folds per dataset (folds are the replication unit)."""
 
