@@ -1,4 +1,5 @@
-"""The ECGradCAM chapter: region mass, folds, downslope features, the sex experiment, maps, one smoke run."""
+"""The ECGradCAM chapter: region mass, folds, downslope features, the sex experiment, maps, one smoke run,
+and what the page shows (its tables, texts and metrics)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from ecgstudy.explain.region_mass import region_masks, region_mass
 from ecgstudy.runs.params import validate
 from ecgstudy.experiments import get_experiment
 from ecgstudy.runs.store import RunStore
+import ecgstudy.studies.ecgradcam.chapter as chapter_module
 import ecgstudy.studies.ecgradcam.features as features_module
+import ecgstudy.studies.ecgradcam.tables as tables_module
 import ecgstudy.studies.ecgradcam.verdicts as verdicts_module
 from ecgstudy.studies.ecgradcam.chapter import grid_jobs
 from ecgstudy.studies.ecgradcam.maps import explain_maps
@@ -36,7 +39,7 @@ FID = np.array([[100, 120, 140, 200, 220, 240, 300, 340, 380],
 
 
 def test_doctests_pass():
-    for module in (region_mass_module, features_module, verdicts_module):
+    for module in (region_mass_module, features_module, verdicts_module, tables_module, chapter_module):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, module.__name__
 
@@ -395,3 +398,158 @@ def test_similarity_text_near_the_threshold_and_when_every_map_changes():
     text = similarity_text(sim, names={"s": "S"})
     assert "S 0.797 / 0.20." in text and "**No**" not in text
     assert text.endswith("The maps change with the target with both variants on every dataset.")
+
+
+def _page_summary() -> pd.DataFrame:
+    """A hand-made summary with intervals: a LUDB regression target, LUDB's and PTB-XL's sex."""
+    nan = np.nan
+    return pd.DataFrame([
+        {"dataset": "ludb", "target": "qrs_ms", "task": "regression", "n_runs": 5, "n_test": 200,
+         "mae_mean": 9.5, "mae_sd": 1.25, "r2_mean": 0.5, "r2_sd": 0.1, "baseline_mae_mean": 12.0,
+         "baseline_mae_sd": 0.5, "mae_low": 8.0, "mae_high": 11.0, "mae_minus_baseline": -2.5,
+         "mae_minus_baseline_low": -4.0, "mae_minus_baseline_high": -1.0, "n_records": 198,
+         "ratio_gradcam_mean": 1.5, "ratio_gradcam_sd": 0.25, "ratio_ecgradcam_mean": 0.75, "ratio_ecgradcam_sd": nan,
+         "block_qrs_delta_mae": 4.0, "block_p_delta_mae": 0.5, "block_t_delta_mae": nan},
+        {"dataset": "ludb", "target": "sex", "task": "binary", "n_runs": 5, "n_test": 200,
+         "accuracy_mean": 0.625, "accuracy_sd": 0.05, "auc_mean": 0.75, "auc_sd": 0.05, "baseline_accuracy_mean": 0.5,
+         "baseline_accuracy_sd": 0.0, "accuracy_minus_baseline": 0.125, "n_records": nan,
+         "ratio_gradcam_mean": nan, "ratio_gradcam_sd": nan, "ratio_ecgradcam_mean": 2.0, "ratio_ecgradcam_sd": 0.5,
+         "block_qrs_delta_accuracy": -0.125},
+        {"dataset": "ptbxl", "target": "sex", "task": "binary", "n_runs": 2, "n_test": 40, "accuracy_mean": 0.875,
+         "auc_mean": 0.9375, "ratio_gradcam_mean": nan, "ratio_gradcam_sd": nan, "ratio_ecgradcam_mean": nan,
+         "ratio_ecgradcam_sd": nan},
+    ])
+
+
+NAMES = {"ludb": "LUDB", "ptbxl": "PTB-XL subset", "transfer": "T"}
+
+
+def test_page_tables_on_a_hand_made_summary():
+    from ecgstudy.studies.ecgradcam.tables import blocking_table, region_table, scores_table
+
+    s = _page_summary()
+    scores = scores_table(s, names=NAMES)
+    assert list(scores.columns) == ["dataset", "target", "units", "runs", "records", "MAE or accuracy", "R² or AUC",
+                                    "baseline", "network - baseline"]
+    assert scores.iloc[0, 1:].astype(str).tolist() == ["qrs_ms", "ms", "5", "198", "9.5 (8 to 11)", "0.5", "12",
+                                                       "-2.5 (-4 to -1)"]
+    assert scores.iloc[1].tolist()[3:] == [5, 200, "0.625", "0.75", "0.5", "+0.125"]  # no n_records: the test sizes
+    assert scores["units"].iloc[1] == "class (1 male, 0 female)" and scores["dataset"].iloc[2] == "PTB-XL subset"
+    regions = region_table(s, names=NAMES)
+    assert regions.iloc[0].tolist() == ["LUDB", "qrs_ms", "[qrs_on, qrs_off]", "1.5 ± 0.25", "0.75"]
+    assert regions.iloc[1, 3:].tolist() == ["n/a", "2 ± 0.5"]
+    blocking = blocking_table(s, names=NAMES)
+    assert blocking.iloc[0].tolist() == ["LUDB", "qrs_ms", "mae", "+0.5", "+4", "n/a"]
+    assert blocking.iloc[1].tolist() == ["LUDB", "sex", "accuracy", "n/a", "-0.125", "n/a"]
+    assert tables_module.scores_table(s.iloc[:0], names=NAMES).empty
+
+
+def test_the_scorecards_keys_are_built_by_the_package():
+    """Every metric the scorecard reads from the ECGradCAM page resolves in the page's metrics."""
+    from ecgstudy.scorecard import PAPER_NUMBERS, _lookup
+    from ecgstudy.studies.ecgradcam.tables import sex_feature_metrics, target_metrics
+
+    def ci(v):
+        return {"estimate": v, "low": v - 0.1, "high": v + 0.1}
+
+    res = {"n": 198, "sets": {"qrs": {"accuracy": ci(0.5), "auc": ci(0.55)},
+                              "qrs+downslope": {"accuracy": ci(0.625), "auc": ci(0.6875)}}}
+    metrics = {"targets": target_metrics(_page_summary()), "sex_features": sex_feature_metrics(res)}
+    expected = {"targets.ludb.sex.accuracy_mean": 0.625, "targets.ptbxl.sex.accuracy_mean": 0.875,
+                "targets.ludb.sex.auc_mean": 0.75, "targets.ptbxl.sex.auc_mean": 0.9375,
+                "sex_features.qrs.accuracy": 0.5, "sex_features.qrs.auc": 0.55,
+                "sex_features.qrs+downslope.accuracy": 0.625, "sex_features.qrs+downslope.auc": 0.6875}
+    read = {key for n in PAPER_NUMBERS if n.paper == "ecgradcam" for _, key in n.beside}
+    assert read == set(expected)
+    assert {key: _lookup(metrics, key) for key in read} == expected
+    assert metrics["targets"]["ludb.qrs_ms"]["ratio_ecgradcam_sd"] is None  # NaN: null in metrics.json
+    assert "n_runs" not in metrics["targets"]["ludb.qrs_ms"] and metrics["sex_features"]["n"] == 198
+
+
+def test_the_delineator_table_and_who_is_closer():
+    from ecgstudy.studies.ecgradcam.tables import delineator_metrics, delineator_table, network_closer
+
+    rows = []
+    for target, mae in (("qrs_ms", 12.0), ("qt_ms", 20.0)):
+        for combine in ("median", "global", "II"):
+            rows.append({"target": target, "combine": combine, "n_reference": 200, "n_measured": 199, "mae": mae,
+                         "mae_low": mae - 1, "mae_high": mae + 1, "bias": -mae / 2, "median_ae": mae})
+    scores = pd.DataFrame(rows)
+    table = delineator_table(scores, _page_summary())
+    assert table["network MAE"].tolist() == ["9.5 ± 1.2", "not run"]
+    assert table.iloc[1, 3:].tolist() == ["20 (19-21)", "20 (19-21)", "20 (19-21)", "-10", "199 of 200"]
+    assert network_closer(scores, _page_summary()) == (1, 1)
+    assert network_closer(scores, _page_summary().iloc[:0]) == (0, 0)  # no run at all
+    assert delineator_table(scores, pd.DataFrame())["network MAE"].tolist() == ["not run"] * 2
+    assert delineator_metrics(scores)["qt_ms.II"] == {"mae": 20.0, "mae_low": 19.0, "mae_high": 21.0, "bias": -10.0,
+                                                      "median_ae": 20.0}
+
+
+def test_page_sentences():
+    from ecgstudy.studies.ecgradcam.verdicts import (blocking_sentence, delineator_text, similarity_values_text,
+                                                     transfer_summary_text)
+
+    scores = pd.DataFrame({"target": ["pr_ms", "qrs_ms", "hr_bpm"], "combine": "median", "mae": [20.0, np.nan, 1.5],
+                           "bias": [19.0, 0.0, -0.25]})
+    text = delineator_text(scores, closer=0, compared=2)
+    assert "with MAE pr_ms 20 ms (bias +19), hr_bpm 1.5 bpm (bias -0.25); where" in text
+    assert text.endswith("closer to it than the delineator on 0 of 2 interval targets it was trained for.")
+    assert similarity_values_text(pd.DataFrame(columns=["dataset", "variant", "mean_corr"]), names={}) == "n/a"
+    assert blocking_sentence(pd.DataFrame(), names={}) == "No target with a defining wave was blocked in this build."
+    tt = pd.DataFrame({"target": ["qrs_ms"], "n_runs": [5], "source_mae": [5.0], "source_baseline_mae": [10.0],
+                       "source_r": [0.8], "mae": [12.0], "baseline_mae": [15.0], "r": [0.5], "bias": [8.0],
+                       "delineator_mae": [np.nan], "network_vs_delineator_mae": [np.nan]})
+    learned = {("transfer", "qrs_ms"): False, ("ludb", "qrs_ms"): True}
+    assert "beat the training mean for 0 of 1;" in transfer_summary_text(tt, real=True, learned=learned)
+
+
+def test_setup_texts_and_which_data_the_figures_read():
+    from ecgstudy.studies.ecgradcam.chapter import leads_target, setup_texts, sex_dataset
+    from ecgstudy.studies.ecgradcam.experiments import RUNS
+
+    p = EcgradcamChapterParams(profile="cpu", datasets=("ludb", "ptbxl", "transfer"))
+    run = {ds: RUNS[ds].params({"profile": "cpu"}) for ds in p.datasets}
+    texts = setup_texts(p, run, {"ludb": "L", "ptbxl": "P", "transfer": "T"})
+    assert texts["epochs"] == "30 on the L, 8 on the P, 8 on the T" and texts["lr_schedule"].startswith("decayed")
+    assert texts["n_folds"] == 5 and texts["datasets_used"] == "L; P; T"
+    assert sex_dataset(("transfer", "ludb")) == "ludb" and leads_target({"pr_ms": 1, "qrs_ms": 2}) == "qrs_ms"
+
+
+@pytest.mark.slow
+def test_summarise_without_runs_gives_everything_the_notebook_cites(tmp_path, monkeypatch):
+    """The page of a build with no finished run: every glued name and shown item the notebook uses
+    exists, each dataset's beats are loaded once, and the figures say that there is no run."""
+    import re
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import ecgstudy.studies.ecgradcam.data as data_module
+    from ecgstudy.studies.ecgradcam.chapter import summarise
+
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    loads = []
+    real_load = data_module.load_median_beat_data
+    monkeypatch.setattr(data_module, "load_median_beat_data", lambda ds, *a, **k: loads.append(ds) or
+                        real_load(ds, *a, **k))
+    p = EcgradcamChapterParams(profile="smoke", data="synthetic", train_missing=False)
+    page = summarise(p, data_kind="synthetic", store=RunStore(tmp_path / "r"))
+    assert loads == ["ludb"]  # the delineator and the sex experiment share one load
+
+    nb = json.loads((Path(__file__).parents[1] / "notebooks" / "ecgradcam.ipynb").read_text())
+    text = "".join("".join(c["source"]) for c in nb["cells"])
+    cited = set(re.findall(r"\{glue:text\}`([^`]+)`", text)) | set(re.findall(r"\{glue:figure\} (\S+)", text))
+    assert len(cited) > 20 and cited - {"page_data", "page_profile"} <= set(page.glue) | set(page.figures)
+    assert set(re.findall(r'page\.show\("([^"]+)"\)', text)) == set(page.shown)
+    assert page.shown["failures"] is None and page.shown["transfer"] is None and page.shown["similarity"] is None
+    assert page.glue["n_runs"] == 0 and page.glue["leads_target"] == "none"
+    assert page.glue["transfer_text"] == "No transfer run has finished in this build."
+    assert page.metrics["n_runs"] == 0 and page.metrics["n_missing"] > 0 and page.metrics["targets"] == {}
+    assert set(page.metrics) >= {"delineator", "sex_features", "verdicts"}
+    for name, draw in page.figures.items():
+        fig = draw()
+        assert fig.axes[0].texts[0].get_text() == "no run in this build", name
+        plt.close(fig)

@@ -59,31 +59,50 @@ def plot_beat_maps(beat: np.ndarray, layer_map: np.ndarray, fiducials: np.ndarra
 VARIANT_LABELS = {"gradcam": "textbook Grad-CAM", "ecgradcam": "ECGradCAM (authors' code)"}
 
 
-def runs_maps_figure(records, beats: np.ndarray, fiducials: np.ndarray, *, lead_names: Sequence[str],
-                     lead: str = "V5", layer: str = "last_add", variants: Sequence[str] = ("gradcam", "ecgradcam")):
+def runs_maps_figure(runs, beats: np.ndarray, fiducials: np.ndarray, *, lead_names: Sequence[str],
+                     lead: str = "V5", variants: Sequence[str] = ("gradcam", "ecgradcam")):
     """A row per run (its target), a column per variant: each run's map of its first held-out
     record over that record's median beat (:func:`plot_beat_maps`); a note when there is no run.
 
     Args:
-        records: finished run records whose ``maps.npz`` holds ``index`` (rows of ``beats``) and
-            ``<variant>.<layer>`` maps.
+        runs: :class:`~ecgstudy.studies.ecgradcam.tables.RunMaps` (``target``, ``index``: the
+            record's row of ``beats``, ``maps``: per variant a ``(T,)`` layer map), e.g. from
+            :func:`~ecgstudy.studies.ecgradcam.tables.first_record_maps`.
         beats: ``(n, leads, samples)`` the median beats the runs' ``index`` points into.
         fiducials: ``(n, 9)`` their fiducials.
     """
-    if not records:
+    if not runs:
         fig, ax = plt.subplots(figsize=(6, 1))
         ax.text(0.5, 0.5, "no run in this build", ha="center")
         ax.axis("off")
         return fig
     lead = lead if lead in lead_names else lead_names[0]
-    fig, axes = plt.subplots(len(records), len(variants), figsize=(11, 2.0 * len(records)), sharex=True,
+    fig, axes = plt.subplots(len(runs), len(variants), figsize=(11, 2.0 * len(runs)), sharex=True,
                              squeeze=False)
-    for row, rec in enumerate(records):
-        with np.load(rec.path / "maps.npz") as z:
-            i = int(z["index"][0])
-            for col, variant in enumerate(variants):
-                plot_beat_maps(beats[i], z[f"{variant}.{layer}"][0].astype(np.float32), fiducials[i],
-                               lead_names=lead_names, lead=lead, ax=axes[row, col],
-                               title=f"{rec.spec.params['target']}: {variant}")
+    for row, run in enumerate(runs):
+        for col, variant in enumerate(variants):
+            plot_beat_maps(beats[run.index], run.maps[variant], fiducials[run.index],
+                           lead_names=lead_names, lead=lead, ax=axes[row, col], title=f"{run.target}: {variant}")
+    fig.tight_layout()
+    return fig
+
+
+def leads_maps_figure(beat: np.ndarray, maps, fiducials: np.ndarray, *, lead_names: Sequence[str],
+                      variants: Sequence[str] = ("gradcam", "ecgradcam")):
+    """One median beat in every lead, a column per variant, with the same map drawn over each lead
+    (:func:`plot_beat_maps`; the models mix the leads, so a map has one value per time step).
+
+    Args:
+        beat: ``(leads, samples)`` the median beat. maps: per variant, its ``(T,)`` layer map.
+        fiducials: ``(9,)`` the beat's fiducials (``FIDUCIAL_COLUMNS``, -1 absent).
+    """
+    leads = list(lead_names)
+    fig, axes = plt.subplots(len(leads), len(variants), figsize=(10, 1.3 * len(leads)), sharex=True, squeeze=False)
+    for col, variant in enumerate(variants):
+        for row, lead in enumerate(leads):
+            plot_beat_maps(beat, maps[variant], fiducials, lead_names=leads, lead=lead, ax=axes[row, col],
+                           title=f"{VARIANT_LABELS[variant]}, lead {lead}" if row == 0 else f"lead {lead}")
+            if row < len(leads) - 1:
+                axes[row, col].set_xlabel("")
     fig.tight_layout()
     return fig

@@ -1,7 +1,11 @@
-"""The ECGradCAM chapter: the grid of runs it trains (or reuses) and summarises."""
+"""The ECGradCAM chapter: the grid of runs it trains (or reuses), and :func:`summarise`, which
+returns everything the page shows."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from ecgstudy.report import Page
 from ecgstudy.runs.executors import run_grid
 from ecgstudy.studies.ecgradcam.experiments import RUNS
 from ecgstudy.studies.ecgradcam.params import EcgradcamChapterParams
@@ -22,3 +26,231 @@ def grid_records(params: EcgradcamChapterParams, datasets: tuple[str, ...] | Non
     ``train_missing=False`` runs not in the store come back with status ``"missing"``)."""
     return run_grid(grid_jobs(params, datasets), executor=params.executor, store=store,
                     train_missing=params.train_missing, progress=progress)
+
+
+def setup_texts(params: EcgradcamChapterParams, run_params: dict, names: dict[str, str]) -> dict:
+    """The glued texts of the page's setup: ``epochs`` per dataset, the first dataset's ``lr`` and
+    ``lr_schedule``, ``n_folds``, ``n_seeds`` and ``datasets_used``.
+
+    Args:
+        run_params: per dataset of ``params``, its runs' parameters (``RUNS[ds].params(...)``).
+        names: dataset key -> name on the page.
+
+    >>> from types import SimpleNamespace
+    >>> p = EcgradcamChapterParams(profile="cpu", datasets=("ludb", "ptbxl"))
+    >>> run = {"ludb": SimpleNamespace(epochs=30, lr=8e-4, lr_schedule="cosine"),
+    ...        "ptbxl": SimpleNamespace(epochs=8, lr=8e-4, lr_schedule="cosine")}
+    >>> setup_texts(p, run, {"ludb": "LUDB", "ptbxl": "PTB-XL"})  # doctest: +NORMALIZE_WHITESPACE
+    {'epochs': '30 on the LUDB, 8 on the PTB-XL', 'lr': '0.0008', 'lr_schedule': 'decayed to 0 along a cosine',
+     'n_folds': 5, 'n_seeds': 1, 'datasets_used': 'LUDB; PTB-XL'}
+    """
+    first = run_params[params.datasets[0]]
+    return {"epochs": ", ".join(f"{run_params[d].epochs} on the {names[d]}" for d in params.datasets),
+            "lr": f"{first.lr:g}",
+            "lr_schedule": "constant" if first.lr_schedule == "constant" else "decayed to 0 along a cosine",
+            "n_folds": params.n_folds, "n_seeds": len(params.seeds),
+            "datasets_used": "; ".join(names[d] for d in params.datasets)}
+
+
+def sex_dataset(datasets: tuple[str, ...]) -> str | None:
+    """The dataset the sex feature experiment reads: LUDB when the build has it, else the first
+    median-beat dataset (the transfer runs' LUDB test set is not one); None without one.
+
+    >>> sex_dataset(("ptbxl", "ludb")), sex_dataset(("transfer", "ptbxl")), sex_dataset(("transfer",))
+    ('ludb', 'ptbxl', None)
+    """
+    return "ludb" if "ludb" in datasets else next((d for d in datasets if d != "transfer"), None)
+
+
+def leads_target(targets) -> str | None:
+    """The target whose map the per-lead figure shows: QT, else QRS duration, else the first of
+    ``targets``; None without one.
+
+    >>> leads_target(["qrs_ms", "qt_ms"]), leads_target(["sex", "qrs_ms"]), leads_target(["sex"]), leads_target([])
+    ('qt_ms', 'qrs_ms', 'sex', None)
+    """
+    targets = list(targets)
+    return next((t for t in ("qt_ms", "qrs_ms") if t in targets), next(iter(targets), None))
+
+
+class _Beats:
+    """The median beats each dataset's runs read, loaded at most once per dataset (``transfer``:
+    the LUDB test set in PTB-XL style, :func:`~ecgstudy.studies.ecgradcam.transfer.load_transfer_test`)."""
+
+    def __init__(self, params: EcgradcamChapterParams, run_params: dict):
+        self.params, self.run_params, self.loaded = params, run_params, {}
+
+    def source(self, dataset: str):
+        """The data source of ``dataset``'s runs."""
+        from ecgstudy.runs.datasource import resolve_data
+
+        return resolve_data(self.params.data, RUNS[dataset].datasets)
+
+    def __getitem__(self, dataset: str):
+        if dataset not in self.loaded:
+            from ecgstudy.studies.ecgradcam.data import load_median_beat_data
+            from ecgstudy.studies.ecgradcam.transfer import load_transfer_test
+
+            n = self.run_params[dataset].n_synthetic
+            self.loaded[dataset] = load_transfer_test(self.source(dataset), n_synthetic=n) if dataset == "transfer" \
+                else load_median_beat_data(dataset, self.source(dataset), n_synthetic=n)
+        return self.loaded[dataset]
+
+
+def _delineator(page: Page, params: EcgradcamChapterParams, beats: _Beats, summary, names: dict) -> None:
+    """The classical baseline: NeuroKit2's delineator on LUDB's records (table, texts, metrics)."""
+    from ecgstudy.report import Table
+    from ecgstudy.studies.ecgradcam import tables as t
+    from ecgstudy.studies.ecgradcam import verdicts as v
+    from ecgstudy.studies.ecgradcam.baselines import DELINEATED_TARGETS, delineator_estimates, delineator_scores
+
+    if "ludb" not in params.datasets:
+        page.shown["delineator"] = None
+        page.glue.update(delineator_text=v.NO_DELINEATOR_TEXT, delineator_failures=v.NO_DELINEATOR_FAILURES)
+        return
+    ludb = beats["ludb"]
+    est = delineator_estimates("ludb", beats.source("ludb"), ludb.record_ids,
+                               n_synthetic=beats.run_params["ludb"].n_synthetic)
+    scores = delineator_scores(est, ludb.targets, targets=[k for k in DELINEATED_TARGETS if k in ludb.targets],
+                               seed=params.seed)
+    page.shown["delineator"] = Table(t.delineator_table(scores, summary), t.delineator_caption(est.method, names["ludb"]))
+    closer, compared = t.network_closer(scores, summary)
+    page.glue.update(delineator_text=v.delineator_text(scores, closer=closer, compared=compared),
+                     delineator_failures=v.delineator_failures_text(len(est.failures), len(ludb.record_ids)))
+    page.metrics["delineator"] = t.delineator_metrics(scores)
+
+
+def _transfer(page: Page, params: EcgradcamChapterParams, records, names: dict, learned: dict, real: bool) -> None:
+    """The PTB-XL-to-LUDB transfer runs: their table, paragraph and metrics."""
+    from ecgstudy.report import Table
+    from ecgstudy.studies.ecgradcam import tables as t
+    from ecgstudy.studies.ecgradcam.verdicts import transfer_summary_text
+
+    tt = t.transfer_table(records) if "transfer" in params.datasets else None
+    page.shown["transfer"] = None
+    if tt is not None and len(tt):
+        page.shown["transfer"] = Table(t.with_units(tt, "transfer"), t.transfer_caption(names["transfer"], real=real),
+                                       precision=3, na_rep="n/a")
+        page.metrics["transfer"] = t.transfer_metrics(tt)
+    page.glue["transfer_text"] = transfer_summary_text(tt, real=real, learned=learned)
+
+
+def _maps(page: Page, params: EcgradcamChapterParams, records, beats: _Beats) -> None:
+    """The three map figures: each target's map on the first fold (the first dataset's runs, then
+    the transfer runs'), and one beat in every lead with the map of :func:`leads_target`."""
+    from ecgstudy.report import empty_figure
+    from ecgstudy.studies.ecgradcam.tables import first_record_maps
+    from ecgstudy.viz.ecgradcam import leads_maps_figure, runs_maps_figure
+
+    def first_fold(dataset: str) -> list:
+        return first_record_maps([r for r in records if r.ok and r.spec.experiment == RUNS[dataset].name
+                                  and r.spec.params["fold"] == params.fold_list()[0]
+                                  and r.spec.params["seed"] == params.seeds[0]])
+
+    def figure(dataset: str, runs: list):
+        if not runs:
+            return partial(runs_maps_figure, [], None, None, lead_names=())
+        d = beats[dataset]
+        return partial(runs_maps_figure, runs, d.x, d.fiducials, lead_names=d.lead_names)
+
+    ds0 = params.datasets[0]
+    runs0 = first_fold(ds0)
+    page.figures["fig_maps"] = figure(ds0, runs0)
+    page.figures["fig_maps_transfer"] = figure("transfer", first_fold("transfer") if "transfer" in params.datasets
+                                               else [])
+    by_target = {run.target: run for run in runs0}
+    target = leads_target(by_target)
+    page.glue["leads_target"] = target or "none"
+    if target is None:
+        page.figures["fig_leads"] = partial(empty_figure, "no run in this build")
+    else:
+        run, d = by_target[target], beats[ds0]
+        page.figures["fig_leads"] = partial(leads_maps_figure, d.x[run.index], run.maps, d.fiducials[run.index],
+                                            lead_names=d.lead_names)
+
+
+def _sex(page: Page, params: EcgradcamChapterParams, beats: _Beats) -> dict | None:
+    """The attention-derived feature for sex: the logistic regressions' table, sentence and
+    metrics; returns the AUC difference (None when no dataset has a delineation and sex)."""
+    from ecgstudy.report import Table
+    from ecgstudy.scorecard import PAPER_NUMBERS
+    from ecgstudy.studies.ecgradcam import tables as t
+    from ecgstudy.studies.ecgradcam.features import downslope_features, sex_feature_experiment, sex_feature_text
+    from ecgstudy.studies.ecgradcam.verdicts import NO_SEX_TEXT
+
+    ds = sex_dataset(params.datasets)
+    d = beats[ds] if ds is not None else None
+    page.shown["sex"] = None
+    page.glue["sex_text"] = NO_SEX_TEXT
+    if d is None or not d.has_fiducials or "sex" not in d.targets:
+        return None
+    feats = downslope_features(d.x, d.fiducials, lead_names=d.lead_names, leads=("V5",), record_ids=d.record_ids)
+    res = sex_feature_experiment(feats, d.targets["sex"].to_numpy(), seed=params.seeds[0], lead="V5")
+    paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
+    page.shown["sex"] = Table(t.sex_feature_table(res), t.sex_feature_caption(res))
+    page.glue["sex_text"] = sex_feature_text(res, paper_auc_qrs=paper["ecgradcam.sex_lr_qrs.auc"],
+                                             paper_auc_with=paper["ecgradcam.sex_lr_attn.auc"])
+    page.metrics["sex_features"] = t.sex_feature_metrics(res)
+    return res["comparison"]["auc_diff"]
+
+
+def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> Page:
+    """Everything the ECGradCAM page shows, from the chapter's runs (trained first unless
+    ``params.train_missing`` is false): glued texts, tables, figures and the page's metrics.
+
+    Each dataset's median beats are loaded at most once. Shown, in the page's order:
+    ``failures``, ``scores``, ``delineator``, ``transfer``, ``regions``, ``layers``,
+    ``similarity``, ``blocking``, ``sex``, ``verdicts`` (``None``: nothing to show).
+    """
+    from ecgstudy.report import Table
+    from ecgstudy.runs.grid_status import GridStatus
+    from ecgstudy.studies.ecgradcam import tables as t
+    from ecgstudy.studies.ecgradcam import verdicts as v
+    from ecgstudy.studies.ecgradcam.intervals import add_intervals, record_bootstrap
+
+    page = Page()
+    g = page.glue
+    names = v.dataset_labels(data_kind)
+    run_params = {ds: RUNS[ds].params({"profile": params.profile}) for ds in params.datasets}
+    beats = _Beats(params, run_params)
+    grid = GridStatus.of(grid_records(params, store=store, progress=False))
+    records = grid.summarised
+    page.shown["failures"] = grid.failures() if grid.failed else None
+    table = t.run_table(records)
+    g.update(n_runs=len(records), completeness=grid.completeness(), **setup_texts(params, run_params, names))
+    page.metrics = grid.counts()
+
+    # how well the networks measure
+    summary = add_intervals(t.target_summary(table, layer="last_add"), record_bootstrap(records, seed=params.seed))
+    page.shown["scores"] = Table(t.scores_table(summary, names=names), t.SCORES_CAPTION)
+    page.metrics["targets"] = t.target_metrics(summary)
+    learned = v.learned_targets(summary)
+    g["n_beat_baseline"] = v.baseline_text(summary, names=names)
+    g["solo_note"] = v.solo_training_note(summary, "ludb", name=names["ludb"])
+    _delineator(page, params, beats, summary, names)
+    _transfer(page, params, records, names, learned, real=data_kind == "real")
+
+    # where the maps look
+    page.shown["regions"] = Table(t.region_table(summary, names=names), t.REGION_CAPTION)
+    by_layer = t.layer_ratio_table(table)
+    page.shown["layers"] = None if by_layer is None else \
+        Table(by_layer, t.LAYER_CAPTION, precision=2, na_rep="n/a", index=True)
+    sim = t.cross_target_similarity(records, layer="last_add")
+    page.shown["similarity"] = Table(t.named(sim, names), t.SIMILARITY_CAPTION, precision=3) if len(sim) else None
+    if len(sim):
+        page.metrics["cross_target_corr"] = sim.to_dict(orient="records")
+    regions = v.region_verdicts(table, layer="last_add", seed=params.seed)
+    for variant in t.VARIANTS:
+        g[f"region_{variant}"] = v.region_text(regions, variant, names=names, learned=learned)
+    g["sim_text"] = v.similarity_values_text(sim, names=names)
+    _maps(page, params, records, beats)
+
+    # wave blocking, the sex feature, the verdicts
+    page.shown["blocking"] = Table(t.blocking_table(summary, names=names), t.BLOCKING_CAPTION)
+    blocking = v.blocking_verdicts(summary)
+    g["blocking_text"] = v.blocking_sentence(blocking, names=names)
+    sex_diff = _sex(page, params, beats)
+    verdicts = v.chapter_verdicts(regions, blocking, sim, sex_diff, names=names, learned=learned)
+    page.shown["verdicts"] = verdicts["markdown"]
+    page.metrics["verdicts"] = verdicts["metrics"]
+    return page

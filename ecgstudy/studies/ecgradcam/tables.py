@@ -4,6 +4,8 @@ how alike the maps of different targets are, and the transfer runs."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -140,3 +142,370 @@ def transfer_table(records) -> pd.DataFrame:
     out = t.groupby("target", sort=False).mean()
     out.insert(0, "n_runs", t.groupby("target", sort=False).size())
     return out.reset_index()[cols]
+
+
+# --- what the page shows: its tables, one function each (the captions are the page's) ---------------
+
+
+def mean_sd_text(mean: float, sd: float) -> str:
+    """``"mean ± sd"`` (3 and 2 significant digits); the mean alone without an sd; ``"n/a"`` without a mean.
+
+    >>> mean_sd_text(12.345, 1.234), mean_sd_text(12.345, float("nan")), mean_sd_text(float("nan"), 1.0)
+    ('12.3 ± 1.2', '12.3', 'n/a')
+    """
+    return "n/a" if mean != mean else (f"{mean:.3g} ± {sd:.2g}" if sd == sd else f"{mean:.3g}")
+
+
+def interval_text(row, key: str, *, signed: bool = False) -> str:
+    """``"mean (low to high)"`` of score ``key`` in one row of the summary with intervals
+    (:func:`~ecgstudy.studies.ecgradcam.intervals.add_intervals`): the value is ``<key>_mean``
+    (else ``<key>``), the interval ``<key>_low`` to ``<key>_high`` (left out when missing); 3
+    significant digits, with a sign when ``signed``; ``"n/a"`` without a value.
+
+    >>> nan = float("nan")
+    >>> interval_text({"mae_mean": 12.34, "mae_low": 10.0, "mae_high": 15.0}, "mae")
+    '12.3 (10 to 15)'
+    >>> interval_text({"d": -2.5, "d_low": -4.0, "d_high": -1.25}, "d", signed=True)
+    '-2.5 (-4 to -1.25)'
+    >>> interval_text({"mae_mean": 12.34}, "mae"), interval_text({"mae_mean": nan}, "mae")
+    ('12.3', 'n/a')
+    """
+    fmt = (lambda x: f"{x:+.3g}") if signed else (lambda x: f"{x:.3g}")
+    v = row.get(f"{key}_mean", row.get(key, np.nan))
+    lo, hi = row.get(f"{key}_low", np.nan), row.get(f"{key}_high", np.nan)
+    return "n/a" if v != v else (fmt(v) if lo != lo else f"{fmt(v)} ({fmt(lo)} to {fmt(hi)})")
+
+
+def float_fields(row) -> dict:
+    """The float entries of one table row (a ``Series`` or a dict) by column, NaN as ``None``:
+    what ``metrics.json`` keeps of a row (ints and texts are left out).
+
+    >>> float_fields({"target": "qrs_ms", "n_runs": 5, "mae_mean": 9.5, "r2_mean": float("nan")})
+    {'mae_mean': 9.5, 'r2_mean': None}
+    """
+    return {k: (None if v != v else v) for k, v in row.items() if isinstance(v, float)}
+
+
+#: Caption of :func:`scores_table`.
+SCORES_CAPTION = (
+    "Held-out records: mean over folds (and seeds), with 95 % intervals from resampling the records "
+    "(ecgstudy.studies.ecgradcam.intervals; they show how much a score depends on the records drawn, not on the "
+    "training seed). Regression: MAE and R²; baseline = MAE of predicting the training mean. Sex: accuracy and "
+    "AUC; baseline = accuracy of the majority class. A network learned its target where the whole interval of "
+    "network - baseline lies on the better side of 0")
+
+
+def scores_table(summary: pd.DataFrame, *, names: Mapping[str, str]) -> pd.DataFrame:
+    """How well the networks measure: one row per dataset and target of ``summary``
+    (:func:`target_summary` with :func:`~ecgstudy.studies.ecgradcam.intervals.add_intervals`).
+
+    Columns: ``dataset`` (its name in ``names``), ``target``, ``units``, ``runs``, ``records``
+    (distinct records scored: the transfer networks share them; else the summed test sizes),
+    ``MAE or accuracy``, ``R² or AUC``, ``baseline`` and ``network - baseline``, each as
+    :func:`interval_text` (regression: MAE, R², the training mean's MAE; sex: accuracy, AUC, the
+    majority class's accuracy). No row (and no column) for an empty summary.
+
+    >>> s = pd.DataFrame({"dataset": ["d"], "target": ["qrs_ms"], "task": ["regression"], "n_runs": [5],
+    ...                   "n_test": [40], "mae_mean": [9.5], "r2_mean": [0.25], "baseline_mae_mean": [12.0],
+    ...                   "mae_minus_baseline": [-2.5], "mae_minus_baseline_low": [-4.0],
+    ...                   "mae_minus_baseline_high": [-1.0]})
+    >>> scores_table(s, names={"d": "D"}).astype(str).iloc[0].tolist()
+    ['D', 'qrs_ms', 'ms', '5', '40', '9.5', '0.25', '12', '-2.5 (-4 to -1)']
+    """
+    from ecgstudy.studies.ecgradcam.targets import target_units
+
+    rows = []
+    for _, r in summary.iterrows():
+        binary = r["task"] == "binary"
+        n_rec = r.get("n_records", np.nan)  # distinct records scored (the transfer networks share them)
+        row = {"dataset": names[r["dataset"]], "target": r["target"], "units": target_units(r["dataset"], r["target"]),
+               "runs": r["n_runs"], "records": int(n_rec if n_rec == n_rec else r["n_test"])}
+        first, second = ("accuracy", "auc") if binary else ("mae", "r2")
+        row.update({"MAE or accuracy": interval_text(r, first), "R² or AUC": interval_text(r, second),
+                    "baseline": interval_text(r, f"baseline_{first}"),
+                    "network - baseline": interval_text(r, f"{first}_minus_baseline", signed=True)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def target_metrics(summary: pd.DataFrame) -> dict[str, dict]:
+    """``metrics.json``'s ``targets``: per ``"<dataset>.<target>"`` the summary row's float
+    entries (:func:`float_fields`), e.g. ``targets.ludb.sex.accuracy_mean`` (what the scorecard reads).
+
+    >>> s = pd.DataFrame({"dataset": ["ludb"], "target": ["sex"], "task": ["binary"], "n_runs": [5],
+    ...                   "accuracy_mean": [0.625], "auc_sd": [float("nan")]})
+    >>> target_metrics(s)
+    {'ludb.sex': {'accuracy_mean': 0.625, 'auc_sd': None}}
+    """
+    return {f"{r['dataset']}.{r['target']}": float_fields(r) for _, r in summary.iterrows()}
+
+
+def _ludb_network(summary: pd.DataFrame) -> pd.DataFrame:
+    """The LUDB rows of the summary, indexed by target (an empty frame without runs)."""
+    return summary[summary["dataset"] == "ludb"].set_index("target") if len(summary) else summary
+
+
+def delineator_table(scores: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The network against NeuroKit2's delineator on LUDB, one row per interval target of ``scores``.
+
+    Args:
+        scores: :func:`~ecgstudy.studies.ecgradcam.baselines.delineator_scores` (a row per target
+            and lead combination: ``mae``, ``mae_low``, ``mae_high``, ``bias``, ``n_measured``,
+            ``n_reference``; units of the target). summary: :func:`target_summary` (the LUDB
+            networks' ``mae_mean`` and ``mae_sd``).
+
+    Returns:
+        ``target, units, network MAE`` (:func:`mean_sd_text`, ``"not run"`` without a network),
+        ``NeuroKit2 MAE (<combine>)`` per combination (``"mae (low-high)"``, ``"n/a"``),
+        ``bias (median)`` (of the primary combination, signed) and ``measured`` (``"k of n"``).
+
+    >>> sc = pd.DataFrame({"target": ["qrs_ms"] * 3, "combine": ["median", "global", "II"],
+    ...     "n_reference": 10, "n_measured": [9, 9, 8], "mae": [12.0, 20.0, float("nan")], "mae_low": [10.0, 15.0, 0],
+    ...     "mae_high": [14.0, 25.0, 0], "bias": [5.0, 18.0, 0.0]})
+    >>> s = pd.DataFrame({"dataset": ["ludb"], "target": ["qrs_ms"], "mae_mean": [9.0], "mae_sd": [1.0]})
+    >>> delineator_table(sc, s).iloc[0].tolist()
+    ['qrs_ms', 'ms', '9 ± 1', '12 (10-14)', '20 (15-25)', 'n/a', '+5', '9 of 10']
+    """
+    from ecgstudy.studies.ecgradcam.baselines import COMBINES, PRIMARY_COMBINE
+    from ecgstudy.studies.ecgradcam.targets import target_units
+
+    net = _ludb_network(summary)
+    rows = []
+    for target, part in scores.groupby("target", sort=False):
+        part = part.set_index("combine")
+        p = part.loc[PRIMARY_COMBINE]
+        row = {"target": target, "units": target_units("ludb", target),
+               "network MAE": mean_sd_text(net.loc[target, "mae_mean"], net.loc[target, "mae_sd"])
+               if target in net.index else "not run"}
+        for c in COMBINES:
+            q = part.loc[c]
+            row[f"NeuroKit2 MAE ({c})"] = "n/a" if q["mae"] != q["mae"] else \
+                f"{q['mae']:.3g} ({q['mae_low']:.3g}-{q['mae_high']:.3g})"
+        row[f"bias ({PRIMARY_COMBINE})"] = f"{p['bias']:+.3g}"
+        row["measured"] = f"{int(p['n_measured'])} of {int(p['n_reference'])}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def network_closer(scores: pd.DataFrame, summary: pd.DataFrame) -> tuple[int, int]:
+    """``(closer, compared)``: of the interval targets with both a LUDB network and a delineator
+    MAE (primary combination), on how many the network's mean MAE is below the delineator's.
+
+    >>> sc = pd.DataFrame({"target": ["qrs_ms", "qt_ms", "pr_ms"], "combine": "median",
+    ...                    "mae": [12.0, 20.0, float("nan")]})
+    >>> s = pd.DataFrame({"dataset": ["ludb"] * 3, "target": ["qrs_ms", "qt_ms", "pr_ms"],
+    ...                   "mae_mean": [9.0, 30.0, 5.0]})
+    >>> network_closer(sc, s)
+    (1, 2)
+    """
+    from ecgstudy.studies.ecgradcam.baselines import PRIMARY_COMBINE
+
+    net = _ludb_network(summary)
+    closer = compared = 0
+    for target, part in scores.groupby("target", sort=False):
+        p = part.set_index("combine").loc[PRIMARY_COMBINE]
+        if target in net.index and p["mae"] == p["mae"]:
+            compared += 1
+            closer += int(net.loc[target, "mae_mean"] < p["mae"])
+    return closer, compared
+
+
+def delineator_caption(method: str, name: str) -> str:
+    """Caption of :func:`delineator_table` (``method``: the delineator's; ``name``: LUDB's on the page)."""
+    return (f"The network (held-out folds, mean ± sd) against NeuroKit2's classical delineator "
+            f"(method '{method}', no training; MAE over records with a 95 % bootstrap interval) on the same "
+            f"{name} records and reference. Lead combinations: median of the 12 leads' intervals (quoted), "
+            f"the reference's global rule (earliest onset, latest offset over leads), lead II alone. Bias = delineator "
+            f"- reference, mean over records")
+
+
+def delineator_metrics(scores: pd.DataFrame) -> dict[str, dict]:
+    """``metrics.json``'s ``delineator``: per ``"<target>.<combine>"`` the float entries of the
+    score row (:func:`float_fields`: ``mae``, ``mae_low``, ``mae_high``, ``bias``, ``median_ae``).
+
+    >>> delineator_metrics(pd.DataFrame({"target": ["qrs_ms"], "combine": ["II"], "n_measured": [3], "mae": [1.5]}))
+    {'qrs_ms.II': {'mae': 1.5}}
+    """
+    return {f"{r['target']}.{r['combine']}": float_fields(r) for _, r in scores.iterrows()}
+
+
+def transfer_caption(name: str, *, real: bool) -> str:
+    """Caption of the transfer table (:func:`transfer_table` with units), for real data or the
+    synthetic stand-in."""
+    how = ("trained on PTB-XL median beats with NeuroKit2's intervals, means over folds. source_*: the held-out "
+           "PTB-XL fold against NeuroKit2 (MAE, the training mean's MAE, Pearson r); then every LUDB record "
+           "against the cardiologists (MAE, the training mean's MAE, r, bias = network - reference), NeuroKit2's "
+           "own MAE on those records and the network's MAE against NeuroKit2" if real else
+           "trained on one synthetic draw with the generator's exact values, means over folds. source_*: its "
+           "held-out fold; then an independent draw (MAE, the training mean's MAE, r, bias); no delineator")
+    return f"{name}: {how}"
+
+
+def with_units(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """``table`` with a ``units`` column last: the units of each row's ``target`` in ``dataset``.
+
+    >>> with_units(pd.DataFrame({"target": ["qrs_ms", "hr_bpm"]}), "transfer")["units"].tolist()
+    ['ms', 'bpm']
+    """
+    from ecgstudy.studies.ecgradcam.targets import target_units
+
+    return table.assign(units=[target_units(dataset, t) for t in table["target"]])
+
+
+def transfer_metrics(table: pd.DataFrame) -> dict[str, dict]:
+    """``metrics.json``'s ``transfer``: per target every other column of :func:`transfer_table`
+    as a float (``n_runs`` too), NaN as ``None``.
+
+    >>> transfer_metrics(pd.DataFrame({"target": ["qrs_ms"], "n_runs": [5], "mae": [float("nan")]}))
+    {'qrs_ms': {'n_runs': 5.0, 'mae': None}}
+    """
+    return {r["target"]: {k: (None if v != v else float(v)) for k, v in r.items() if k != "target"}
+            for _, r in table.iterrows()}
+
+
+#: Caption of :func:`region_table`.
+REGION_CAPTION = ("Map mass in the target's defining region divided by the region's share of the beat (1 = no "
+                  "preference), last residual addition, held-out records; mean ± sd over folds")
+
+
+def region_table(summary: pd.DataFrame, *, names: Mapping[str, str]) -> pd.DataFrame:
+    """Where the maps look: per dataset and target, its ``defining region``
+    (:func:`~ecgstudy.studies.ecgradcam.targets.describe_region`) and per variant the region
+    ratio's mean ± sd over runs (``<variant> ratio``, :func:`mean_sd_text`).
+
+    >>> s = pd.DataFrame({"dataset": ["d"], "target": ["qrs_ms"], "ratio_gradcam_mean": [1.5],
+    ...     "ratio_gradcam_sd": [0.25], "ratio_ecgradcam_mean": [float("nan")], "ratio_ecgradcam_sd": [0.0]})
+    >>> region_table(s, names={"d": "D"}).iloc[0].tolist()
+    ['D', 'qrs_ms', '[qrs_on, qrs_off]', '1.5 ± 0.25', 'n/a']
+    """
+    from ecgstudy.studies.ecgradcam.targets import describe_region, target_region
+
+    rows = []
+    for _, r in summary.iterrows():
+        rows.append({"dataset": names[r["dataset"]], "target": r["target"],
+                     "defining region": describe_region(target_region(r["target"])),
+                     **{f"{v} ratio": mean_sd_text(r[f"ratio_{v}_mean"], r[f"ratio_{v}_sd"]) for v in VARIANTS}})
+    return pd.DataFrame(rows)
+
+
+#: Caption of :func:`layer_ratio_table`.
+LAYER_CAPTION = "The same ratio per variant and layer (the layer choice)"
+
+
+def layer_ratio_table(table: pd.DataFrame) -> pd.DataFrame | None:
+    """The region ratio per variant and layer: the mean over runs of every ``ratio.<variant>.<layer>``
+    column of :func:`run_table` (renamed ``<variant>.<layer>``, sorted), indexed by dataset and
+    target; ``None`` without such columns.
+
+    >>> t = pd.DataFrame({"dataset": ["d", "d"], "target": ["qrs_ms"] * 2, "ratio.gradcam.last_add": [1.0, 2.0]})
+    >>> layer_ratio_table(t).to_dict()
+    {'gradcam.last_add': {('d', 'qrs_ms'): 1.5}}
+    >>> layer_ratio_table(pd.DataFrame()) is None
+    True
+    """
+    layer_cols = sorted(c for c in table.columns if c.startswith("ratio.")) if len(table) else []
+    if not layer_cols:
+        return None
+    by_layer = table.groupby(["dataset", "target"])[layer_cols].mean()
+    by_layer.columns = [c.removeprefix("ratio.") for c in by_layer.columns]
+    return by_layer
+
+
+#: Caption of the cross-target similarity table (:func:`cross_target_similarity`).
+SIMILARITY_CAPTION = ("Correlation of one record's maps between models trained for different targets (same fold "
+                      "and seed): near 1 means the map does not depend on what is measured")
+
+
+def named(table: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """``table`` with its ``dataset`` keys replaced by their names on the page.
+
+    >>> named(pd.DataFrame({"dataset": ["ludb"], "x": [1]}), {"ludb": "LUDB"})["dataset"].tolist()
+    ['LUDB']
+    """
+    return table.assign(dataset=table["dataset"].map(names))
+
+
+#: Caption of :func:`blocking_table`.
+BLOCKING_CAPTION = ("Change of the held-out metric when a wave is replaced by a straight line (MAE: up is worse; "
+                    "accuracy: down is worse), mean over folds")
+
+
+def blocking_table(summary: pd.DataFrame, *, names: Mapping[str, str]) -> pd.DataFrame:
+    """Wave blocking: per dataset and target, its ``metric`` (``mae``; ``accuracy`` for sex) and
+    per wave the mean change of that metric with the wave blocked (``<WAVE> blocked``, signed, 3
+    significant digits; ``"n/a"`` when not measured).
+
+    >>> s = pd.DataFrame({"dataset": ["d"], "target": ["qrs_ms"], "task": ["regression"],
+    ...                   "block_qrs_delta_mae": [4.25], "block_t_delta_mae": [-0.5]})
+    >>> blocking_table(s, names={"d": "D"}).iloc[0].tolist()
+    ['D', 'qrs_ms', 'mae', 'n/a', '+4.25', '-0.5']
+    """
+    rows = []
+    for _, r in summary.iterrows():
+        metric = "accuracy" if r["task"] == "binary" else "mae"
+        row = {"dataset": names[r["dataset"]], "target": r["target"], "metric": metric}
+        for w in WAVES:
+            v = r.get(f"block_{w}_delta_{metric}", np.nan)
+            row[f"{w.upper()} blocked"] = "n/a" if v != v else f"{v:+.3g}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def sex_feature_table(result: dict) -> pd.DataFrame:
+    """The sex feature experiment (:func:`~ecgstudy.studies.ecgradcam.features.sex_feature_experiment`):
+    per feature set, its pooled out-of-fold ``accuracy`` and ``AUC`` as ``"estimate (low-high)"``.
+
+    >>> ci = {"estimate": 0.7, "low": 0.65, "high": 0.75}
+    >>> sex_feature_table({"sets": {"qrs": {"accuracy": ci, "auc": ci}}}).iloc[0].tolist()
+    ['qrs', '0.700 (0.650-0.750)', '0.700 (0.650-0.750)']
+    """
+    def text(s: dict) -> str:
+        return f"{s['estimate']:.3f} ({s['low']:.3f}-{s['high']:.3f})"
+
+    return pd.DataFrame([{"features": name, "accuracy": text(s["accuracy"]), "AUC": text(s["auc"])}
+                         for name, s in result["sets"].items()])
+
+
+def sex_feature_caption(result: dict) -> str:
+    """Caption of :func:`sex_feature_table`: how many records and folds."""
+    return (f"Logistic regression of sex, {result['n']} records, {result['folds']}-fold CV, pooled out-of-fold "
+            "estimates with 95 % bootstrap intervals")
+
+
+def sex_feature_metrics(result: dict) -> dict:
+    """``metrics.json``'s ``sex_features``: per feature set its ``accuracy`` and ``auc`` estimates,
+    and ``n`` (records), e.g. ``sex_features.qrs+downslope.auc`` (what the scorecard reads).
+
+    >>> ci = {"estimate": 0.7, "low": 0.6, "high": 0.8}
+    >>> sex_feature_metrics({"n": 198, "sets": {"qrs": {"accuracy": ci, "auc": ci}}})
+    {'qrs': {'accuracy': 0.7, 'auc': 0.7}, 'n': 198}
+    """
+    out: dict = {name: {"accuracy": s["accuracy"]["estimate"], "auc": s["auc"]["estimate"]}
+                 for name, s in result["sets"].items()}
+    out["n"] = result["n"]
+    return out
+
+
+@dataclass(frozen=True)
+class RunMaps:
+    """One run's maps of its first held-out record, as the page draws them.
+
+    Attributes:
+        target: the run's target. index: the record's row in the median beats the run read.
+        maps: per variant, the ``(T,)`` float32 map on the layer's time axis.
+    """
+
+    target: str
+    index: int
+    maps: dict[str, np.ndarray]
+
+
+def first_record_maps(records, *, layer: str = "last_add", variants: Sequence[str] = VARIANTS) -> list[RunMaps]:
+    """:class:`RunMaps` of each record of ``records`` (in order): from its ``maps.npz``, the row
+    index of its first held-out record and that record's ``<variant>.<layer>`` maps."""
+    out = []
+    for rec in records:
+        with np.load(rec.path / "maps.npz") as z:
+            out.append(RunMaps(rec.spec.params["target"], int(z["index"][0]),
+                               {v: z[f"{v}.{layer}"][0].astype(np.float32) for v in variants}))
+    return out

@@ -392,3 +392,96 @@ delineator itself for 1 of 2 (qrs_ms); correlation with the cardiologists' value
     if table["n_runs"].nunique() > 1:  # a grid stopped part-way: say what each mean rests on
         text += " Runs behind each mean: " + ", ".join(f"{r.target} {int(r.n_runs)}" for r in table.itertuples()) + "."
     return text
+
+
+def delineator_text(scores: pd.DataFrame, *, closer: int, compared: int) -> str:
+    """The page's sentence on NeuroKit2's delineator against LUDB's reference: its MAE and bias
+    per interval target (primary lead combination, units of the target), and on how many of the
+    ``compared`` interval targets the network is ``closer`` to the reference
+    (:func:`~ecgstudy.studies.ecgradcam.tables.network_closer`).
+
+    Args:
+        scores: :func:`~ecgstudy.studies.ecgradcam.baselines.delineator_scores` (``target,
+            combine, mae, bias``).
+
+    >>> s = pd.DataFrame({"target": ["qrs_ms", "qrs_ms", "pr_ms"], "combine": ["median", "II", "median"],
+    ...                   "mae": [12.0, 30.0, float("nan")], "bias": [10.5, 1.0, 0.0]})
+    >>> delineator_text(s, closer=1, compared=1)[:120]
+    "A classical, training-free delineator (NeuroKit2's peak-prominence method, median over the 12 leads) measures the same r"
+    >>> delineator_text(s, closer=1, compared=1).split("MAE ")[1][:28]
+    'qrs_ms 12 ms (bias +10.5); w'
+    """
+    from ecgstudy.studies.ecgradcam.baselines import PRIMARY_COMBINE
+    from ecgstudy.studies.ecgradcam.targets import target_units
+
+    prim = scores[scores["combine"] == PRIMARY_COMBINE].set_index("target")
+    parts = [f"{t} {prim.loc[t, 'mae']:.3g} {target_units('ludb', t)} (bias {prim.loc[t, 'bias']:+.3g})"
+             for t in prim.index if prim.loc[t, "mae"] == prim.loc[t, "mae"]]
+    return (f"A classical, training-free delineator (NeuroKit2's peak-prominence method, median over the 12 leads) "
+            f"measures the same records with MAE {', '.join(parts)}; where the bias is close to the MAE, its error is "
+            f"a systematic difference of definition (where a wave starts and ends) more than noise. The network, "
+            f"trained on the reference's own definition, is closer to it than the delineator on {closer} of "
+            f"{compared} interval targets it was trained for.")
+
+
+#: The delineator sentences when the build leaves LUDB out.
+NO_DELINEATOR_TEXT = "The classical-delineator baseline needs LUDB's delineation, which this build leaves out."
+NO_DELINEATOR_FAILURES = "no delineation in this build"
+
+
+def delineator_failures_text(n_failures: int, n_records: int) -> str:
+    """How many leads the delineator could not delineate.
+
+    >>> delineator_failures_text(9, 200)
+    '9 lead(s) of 200 records could not be delineated'
+    """
+    return f"{n_failures} lead(s) of {n_records} records could not be delineated"
+
+
+def transfer_summary_text(table: pd.DataFrame | None, *, real: bool,
+                          learned: Mapping[tuple[str, str], bool]) -> str:
+    """The page's paragraph on the transfer runs: :func:`transfer_text` with the transfer networks'
+    :func:`learned_targets`, or why there is none (``table`` None: the build leaves them out).
+
+    >>> transfer_summary_text(None, real=True, learned={})
+    'This build leaves the transfer runs out.'
+    >>> transfer_summary_text(pd.DataFrame(), real=True, learned={})
+    'No transfer run has finished in this build.'
+    """
+    if table is None:
+        return "This build leaves the transfer runs out."
+    return (transfer_text(table, real=real, learned={t: v for (d, t), v in learned.items() if d == "transfer"})
+            or "No transfer run has finished in this build.")
+
+
+def similarity_values_text(similarity: pd.DataFrame, *, names: Mapping[str, str]) -> str:
+    """The mean cross-target map correlation per dataset and variant, in one line (``"n/a"``
+    without pairs of runs).
+
+    >>> sim = pd.DataFrame({"dataset": ["a", "a"], "variant": ["gradcam", "ecgradcam"], "mean_corr": [0.021, 0.834]})
+    >>> similarity_values_text(sim, names={"a": "A"})
+    'A gradcam 0.02; A ecgradcam 0.83'
+    """
+    if not len(similarity):
+        return "n/a"
+    return "; ".join(f"{names[r.dataset]} {r.variant} {r.mean_corr:.2f}" for r in similarity.itertuples())
+
+
+def blocking_sentence(blocking: pd.DataFrame, *, names: Mapping[str, str]) -> str:
+    """The page's sentence on wave blocking (:func:`blocking_text` for :func:`blocking_verdicts`).
+
+    >>> b = pd.DataFrame({"dataset": ["d"], "target": ["qrs_ms"], "defining": ["qrs"], "worst": ["qrs"],
+    ...                   "harm": [4.0], "agrees": [True]})
+    >>> blocking_sentence(b, names={"d": "D"})
+    'Targets with a defining wave for which blocking a defining wave hurt most: on the D, 1 of 1 (qrs_ms: QRS).'
+    >>> blocking_sentence(b.iloc[:0], names={})
+    'No target with a defining wave was blocked in this build.'
+    """
+    if not len(blocking):
+        return "No target with a defining wave was blocked in this build."
+    return ("Targets with a defining wave for which blocking a defining wave hurt most: "
+            + blocking_text(blocking, names=names) + ".")
+
+
+#: The sex sentence when no dataset of the build has both a delineation and sex.
+NO_SEX_TEXT = "No dataset with delineation and sex in this build."
