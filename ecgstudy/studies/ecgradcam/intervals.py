@@ -140,7 +140,7 @@ def record_bootstrap(records: Iterable, *, n_boot: int = 2000, level: float = 0.
 
 
 def add_intervals(summary: "pd.DataFrame", intervals: "pd.DataFrame") -> "pd.DataFrame":
-    """``summary`` (:func:`~ecgstudy.studies.ecgradcam.target_summary`, means and sds over runs)
+    """``summary`` (:func:`~ecgstudy.studies.ecgradcam.tables.target_summary`, means and sds over runs)
     joined on dataset and target with :func:`record_bootstrap`'s intervals (``<score>_low``,
     ``<score>_high``), its paired differences (``mae_minus_baseline``,
     ``accuracy_minus_baseline``) and ``n_records`` (distinct records scored); targets without an

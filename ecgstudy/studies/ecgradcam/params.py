@@ -15,7 +15,7 @@ Dataset = Literal["ludb", "ptbxl", "transfer"]
 
 
 #: ``transfer``: trained on PTB-XL with NeuroKit2's intervals, tested on LUDB
-#: (:mod:`ecgstudy.studies.ecgradcam_transfer`).
+#: (:mod:`ecgstudy.studies.ecgradcam.transfer`).
 DATASET_NAMES = {"ludb": "LUDB", "ptbxl": "PTB-XL subset", "transfer": "PTB-XL-to-LUDB transfer"}
 
 

@@ -17,7 +17,7 @@ experiment does the nearest thing the public data allow:
   network's error against the delineator there. LUDB is never trained on, so every run tests
   on all of it.
 * **Maps and wave blocking** on LUDB, scored with the cardiologists' fiducials, as in the LUDB runs
-  (:func:`~ecgstudy.studies.ecgradcam.attention_in_region`, :func:`~ecgstudy.studies.ecgradcam.block_and_score`).
+  (:func:`~ecgstudy.studies.ecgradcam.maps.attention_in_region`, :func:`~ecgstudy.studies.ecgradcam.run.block_and_score`).
 
 Synthetic stand-in (no real data): train on :func:`~ecgstudy.studies.ecgradcam.data.synthetic_data`
 ``(n, seed 0)`` with its exact measurements, test on an independent draw ``(n // 2, seed 1)``.

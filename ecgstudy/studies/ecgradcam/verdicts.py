@@ -8,7 +8,7 @@ reference only when its whole 95 % bootstrap interval lies above (below) it. The
    (the ``ratio`` of :mod:`ecgstudy.explain.region_mass`; 1 = no preference), averaged over runs,
    with the bootstrap interval of that mean (:func:`region_verdicts`).
 2. *The maps show what the network measures*: the mean correlation of one record's maps
-   between models trained for different targets (:func:`~ecgstudy.studies.ecgradcam.cross_target_similarity`);
+   between models trained for different targets (:func:`~ecgstudy.studies.ecgradcam.tables.cross_target_similarity`);
    the authors' ECGradCAM is the min-max scaled channel-summed activation whatever the target,
    so a correlation near 1 says its maps show the network's activations, not the measurement.
    The rule, per dataset and variant: "target-independent" at a mean correlation of
@@ -38,7 +38,7 @@ _REGION_WORDS = {"higher": "looks at it", "lower": "avoids it", "no clear differ
 
 def defining_waves(target: str) -> tuple[str, ...]:
     """The waves (of ``"p"``, ``"qrs"``, ``"t"``) named by the fiducials of ``target``'s defining
-    region (:func:`~ecgstudy.studies.ecgradcam.target_region`); empty without a region.
+    region (:func:`~ecgstudy.studies.ecgradcam.targets.target_region`); empty without a region.
 
     >>> defining_waves("qrs_ms"), defining_waves("qt_ms"), defining_waves("t_amp_V5_mV"), defining_waves("age")
     (('qrs',), ('qrs', 't'), ('t',), ())
@@ -52,7 +52,7 @@ def region_verdicts(table: pd.DataFrame, *, layer: str = "last_add", n_boot: int
     """Claim 1 per dataset, target and variant.
 
     Args:
-        table: :func:`~ecgstudy.studies.ecgradcam.run_table` (columns ``ratio.<variant>.<layer>``).
+        table: :func:`~ecgstudy.studies.ecgradcam.tables.run_table` (columns ``ratio.<variant>.<layer>``).
 
     Returns:
         ``dataset, target, variant, n`` (runs), ``ratio`` (mean over runs), ``low``, ``high``
@@ -86,7 +86,7 @@ def blocking_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
     """Claim 3 per dataset and target with a defining wave.
 
     Args:
-        summary: :func:`~ecgstudy.studies.ecgradcam.target_summary` (``block_<wave>_delta_<metric>``).
+        summary: :func:`~ecgstudy.studies.ecgradcam.tables.target_summary` (``block_<wave>_delta_<metric>``).
 
     Returns:
         ``dataset, target, defining`` (waves, "+"-joined), ``worst`` (the wave whose blocking
@@ -235,7 +235,7 @@ def similarity_text(similarity: pd.DataFrame, *, names: Mapping[str, str],
     activations are rather than what it measures.
 
     Args:
-        similarity: :func:`~ecgstudy.studies.ecgradcam.cross_target_similarity` (``dataset,
+        similarity: :func:`~ecgstudy.studies.ecgradcam.tables.cross_target_similarity` (``dataset,
             variant, mean_corr``). learned: :func:`learned_targets`, to name the datasets whose
             networks learned at least one target.
 
@@ -297,7 +297,7 @@ def chapter_verdicts(regions: pd.DataFrame, blocking: pd.DataFrame, similarity: 
 
     Args:
         regions: :func:`region_verdicts`. blocking: :func:`blocking_verdicts`.
-        similarity: :func:`~ecgstudy.studies.ecgradcam.cross_target_similarity`.
+        similarity: :func:`~ecgstudy.studies.ecgradcam.tables.cross_target_similarity`.
         sex_auc_diff: the sex experiment's ``comparison["auc_diff"]`` (``estimate``, ``low``,
             ``high``), or None when it did not run. names: dataset key -> name on the page.
         learned: :func:`learned_targets`, to say which verdicts rest on networks that learned.
