@@ -58,5 +58,5 @@ def test_compare_pages_ignores_run_ids_and_styler_ids_but_nothing_else(tmp_path)
               metrics={"x": {"mean": 0.6, "n": 5}, "new": 1})
     diffs = compare_pages(a, c)
     assert "glue 'acc': '0.90' -> '0.91'" in diffs
-    assert any(d.startswith("shown block 0 differs") for d in diffs)
+    assert any(d.startswith("shown block 0 differs at character") for d in diffs)
     assert "metrics x.mean: 0.5 -> 0.6" in diffs and "metrics new: only in the new page" in diffs

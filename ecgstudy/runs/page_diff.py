@@ -142,7 +142,9 @@ def compare_pages(old: str | Path, new: str | Path, *, images: bool = True,
         diffs.append(f"shown blocks: {len(a.shown)} -> {len(b.shown)}")
     for i, (x, y) in enumerate(zip(a.shown, b.shown)):
         if x != y:
-            diffs.append(f"shown block {i} differs: {x[:120]!r} -> {y[:120]!r}")
+            at = next((j for j, (cx, cy) in enumerate(zip(x, y)) if cx != cy), min(len(x), len(y)))
+            lo = max(at - 40, 0)
+            diffs.append(f"shown block {i} differs at character {at}: {x[lo:at + 60]!r} -> {y[lo:at + 60]!r}")
     if (a.metrics is None) != (b.metrics is None):
         diffs.append("metrics.json: present on one side only")
     elif a.metrics is not None:
