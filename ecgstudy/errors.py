@@ -28,3 +28,16 @@ class DataNotFoundError(DataError):
 
 class ParameterError(EcgStudyError, ValueError):
     """Run parameters failed validation; the message lists every bad field."""
+
+
+class CorruptRunError(EcgStudyError):
+    """A run record on disk (``run.json``, ``metrics.json``) is unreadable or not what the store wrote.
+
+    The message names the file and the problem, e.g.
+    ``results/real/iclr/0a32.../run.json: not valid JSON (Expecting value: line 1 column 1)``.
+    """
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")

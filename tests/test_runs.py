@@ -170,3 +170,11 @@ def test_executor_means_where_training_runs_execute():
     assert jobs == [training] and isinstance(runner, RayExecutor)
     assert page_values(Page("iclr", "iclr"), profile="cpu", data="real", executor="ray")["executor"] == "ray"
     assert "executor" not in page_values(Page("data_mitdb", "data-mitdb"), profile="cpu", data="real", executor="ray")
+
+
+@pytest.mark.parametrize("values, field", [({"lr": float("nan")}, "lr"), ({"lr": float("inf")}, "lr"),
+                                           ({"seed": -1}, "seed"), ({"seed": 2**32}, "seed")])
+def test_parameters_refuse_nan_infinity_and_seeds_out_of_range(values, field):
+    with pytest.raises(ParameterError, match=f"{field}: Input should be"):
+        get_experiment("iclr-fold").params(values)
+    assert get_experiment("iclr-fold").params({"seed": 2**32 - 1}).seed == 2**32 - 1

@@ -9,13 +9,15 @@ fields and wrong types are rejected with one message listing every bad field, e.
     ...
     ecgstudy.errors.ParameterError: invalid parameters for RunParams:
       profile: Input should be 'smoke', 'demo', 'cpu' or 'full' (got 'fast')
+
+NaN and infinity are refused (a run record is strict JSON), and seeds lie in numpy's range.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ecgstudy.errors import ParameterError
 
@@ -55,14 +57,14 @@ class RunParams(BaseModel):
             generator; ``auto`` picks real when present.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     #: Fields added after runs were recorded. :meth:`record` leaves them out while they hold
     #: their default, so the earlier runs keep their ids; never change such a field's default.
     added_fields: ClassVar[tuple[str, ...]] = ()
 
     profile: Profile = "demo"
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="seeds numpy, torch and the generator (numpy takes 0 .. 2^32 - 1)")
     data: DataChoice = "auto"
 
     def record(self) -> dict[str, Any]:

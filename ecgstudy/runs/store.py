@@ -10,10 +10,20 @@ predictions, attention arrays, the executed ``notebook.ipynb``, ``log.txt``).
 Synthetic-data runs live under ``synthetic/`` (not committed); real-data runs under
 ``real/`` may be committed with their provenance.
 
-Writes are atomic: a run works in ``<run id>.tmp-<pid>`` and is renamed into place only
+Writes are atomic: a run works in ``<run id>.tmp-<pid>-<ns>`` and is renamed into place only
 when complete, so a crash never leaves a half-written run that looks finished. A failed
 run is recorded too (``status: failed`` with the error and traceback) and is retried
 the next time it is asked for.
+
+Concurrent writers: each run id has a lock file (``.<run id>.lock`` beside it, held with the
+`filelock` library), so several processes asking for one run either wait and reuse it or
+compute it exactly once; a forced recomputation swaps the new folder in while the lock is
+held. Temporary folders left by a killed writer are removed the next time the run executes
+(:meth:`RunStore.remove_stale` does it for a whole store).
+
+Reading: every ``run.json`` is validated (:func:`read_run_info`); a corrupt one is reported
+with its path and problem (:class:`~ecgstudy.errors.CorruptRunError`), never a raw traceback,
+and the run is recomputed when asked for.
 """
 
 from __future__ import annotations
@@ -31,11 +41,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal
 
+from filelock import FileLock
+
 import ecgstudy
+from ecgstudy.errors import CorruptRunError
 from ecgstudy.paths import PROJECT_ROOT, results_dir
 
 DataKind = Literal["real", "synthetic"]
-Status = Literal["done", "failed", "missing"]
+#: ``corrupt``: a ``run.json`` the store cannot read (the record's ``error`` says why).
+Status = Literal["done", "failed", "missing", "corrupt"]
+#: What every ``run.json`` holds, with its type.
+RUN_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "experiment": str, "params": dict, "data_kind": str, "data_checksum": str, "code_version": str, "status": str,
+}
 
 
 @dataclass(frozen=True)
@@ -98,9 +116,63 @@ class RunRecord:
         return self.info.get("error")
 
     def metrics(self) -> dict[str, Any]:
-        """The run's ``metrics.json`` (empty if it wrote none)."""
+        """The run's ``metrics.json`` (empty if it wrote none).
+
+        Raises:
+            CorruptRunError: the file is not valid JSON or not a JSON object (names the file).
+        """
         p = self.path / "metrics.json"
-        return json.loads(p.read_text()) if p.exists() else {}
+        if not p.exists():
+            return {}
+        value = _read_json(p)
+        if not isinstance(value, dict):
+            raise CorruptRunError(p, f"expected a JSON object, found {type(value).__name__}")
+        return value
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorruptRunError(path, f"unreadable ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise CorruptRunError(path, f"not valid JSON ({exc})") from None
+
+
+def read_run_info(path: str | Path) -> dict[str, Any]:
+    """A run's ``run.json``, validated: a JSON object with :data:`RUN_FIELDS` of their types, a known
+    status and data kind, and the run id of its folder (when the folder is named by a run id).
+
+    Raises:
+        CorruptRunError: naming the file and every problem found.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "run.json"
+    >>> _ = p.write_text("{}")
+    >>> read_run_info(p)
+    Traceback (most recent call last):
+    ...
+    ecgstudy.errors.CorruptRunError: .../run.json: missing experiment, params, data_kind, data_checksum, code_version, status
+    """
+    path = Path(path)
+    info = _read_json(path)
+    if not isinstance(info, dict):
+        raise CorruptRunError(path, f"expected a JSON object, found {type(info).__name__}")
+    missing = [k for k in RUN_FIELDS if k not in info]
+    if missing:
+        raise CorruptRunError(path, "missing " + ", ".join(missing))
+    wrong = [f"{k} is {type(info[k]).__name__}" for k, t in RUN_FIELDS.items() if not isinstance(info[k], t)]
+    if info["data_kind"] not in ("real", "synthetic"):
+        wrong.append(f"data_kind {info['data_kind']!r}")
+    if info["status"] not in ("done", "failed"):
+        wrong.append(f"status {info['status']!r}")
+    if wrong:
+        raise CorruptRunError(path, "wrong values: " + "; ".join(wrong))
+    spec = RunSpec(info["experiment"], info["params"], info["data_kind"], info["data_checksum"], info["code_version"])
+    folder = path.parent.name
+    if len(folder) == 16 and folder != spec.run_id:
+        raise CorruptRunError(path, f"its contents give run id {spec.run_id}, its folder is {folder}")
+    return info
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -175,13 +247,41 @@ class RunStore:
         return self.root / spec.data_kind / spec.experiment / spec.run_id
 
     def get(self, spec: RunSpec) -> RunRecord:
-        """The stored record of ``spec`` (``status="missing"`` if it never ran)."""
+        """The stored record of ``spec``: ``status="missing"`` if it never ran, ``"corrupt"`` (with the
+        file and problem as its ``error``) if its ``run.json`` cannot be read."""
         path = self.path(spec)
         info_path = path / "run.json"
         if not info_path.exists():
             return RunRecord(spec, path, "missing")
-        info = json.loads(info_path.read_text())
-        return RunRecord(spec, path, info.get("status", "failed"), info)
+        try:
+            info = read_run_info(info_path)
+        except CorruptRunError as exc:
+            return RunRecord(spec, path, "corrupt", {"error": str(exc)})
+        return RunRecord(spec, path, info["status"], info)
+
+    def lock(self, spec: RunSpec) -> FileLock:
+        """The lock of ``spec``'s run id (a file beside its folder; hold it to write the run)."""
+        final = self.path(spec)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        return FileLock(final.parent / f".{final.name}.lock")
+
+    def remove_stale(self) -> list[Path]:
+        """Remove the temporary folders of writers that died (their run's lock is free); return them."""
+        removed = []
+        for tmp in sorted(self.root.glob("*/*/*.tmp-*")):
+            if not tmp.is_dir():
+                continue
+            lock = FileLock(tmp.parent / f".{tmp.name.split('.tmp-')[0]}.lock")
+            try:
+                lock.acquire(timeout=0)
+            except TimeoutError:
+                continue  # a writer is at work on this run
+            try:
+                shutil.rmtree(tmp, ignore_errors=True)
+                removed.append(tmp)
+            finally:
+                lock.release()
+        return removed
 
     def execute(self, spec: RunSpec, work: Callable[[Path], None], *, force: bool = False) -> RunRecord:
         """Run ``work(run_dir)`` unless ``spec`` already finished; never raises for ``work``'s errors.
@@ -189,13 +289,24 @@ class RunStore:
         ``work`` writes its outputs into the folder it is given. On success the folder is
         renamed into place with ``status: done``; on an exception it is renamed into place
         with ``status: failed``, the error and the traceback, and returned (not raised) so
-        a grid goes on.
+        a grid goes on. A failed, corrupt or (with ``force``) finished run is recomputed.
+
+        The run id's lock is held from the check to the rename: another process asking for the
+        same run waits, then reuses what this one wrote.
         """
         existing = self.get(spec)
         if existing.ok and not force:
             return existing
-        final = self.path(spec)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        with self.lock(spec):
+            existing = self.get(spec)  # another process may have finished it while we waited
+            if existing.ok and not force:
+                return existing
+            final = self.path(spec)
+            for stale in final.parent.glob(f"{final.name}.tmp-*"):
+                shutil.rmtree(stale, ignore_errors=True)  # we hold the lock: their writers are gone
+            return self._compute(spec, work, final)
+
+    def _compute(self, spec: RunSpec, work: Callable[[Path], None], final: Path) -> RunRecord:
         tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
         tmp.mkdir()
         info: dict[str, Any] = {
@@ -222,13 +333,22 @@ class RunStore:
             (tmp / "traceback.txt").write_text(traceback.format_exc())
         info["seconds"] = round(time.perf_counter() - t0, 3)
         write_json(tmp / "run.json", info)
-        if final.exists():
-            shutil.rmtree(final)  # a failed or forced earlier attempt
-        os.replace(tmp, final)
+        if final.exists():  # a failed, corrupt or forced earlier attempt: swap, then delete it
+            old = final.with_name(f"{final.name}.tmp-old-{os.getpid()}-{time.monotonic_ns()}")
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
         return RunRecord(spec, final, info["status"], info, recomputed=True)
 
-    def find(self, experiment: str, *, data_kind: DataKind | None = None) -> list[RunRecord]:
-        """Every finished run of ``experiment`` (newest first), optionally of one data kind."""
+    def find(self, experiment: str, *, data_kind: DataKind | None = None,
+             problems: list[str] | None = None) -> list[RunRecord]:
+        """Every finished run of ``experiment`` (newest first), optionally of one data kind.
+
+        A run folder whose ``run.json`` is corrupt is skipped; its file and problem are appended to
+        ``problems`` when given.
+        """
         kinds = [data_kind] if data_kind else ["real", "synthetic"]
         found = []
         for kind in kinds:
@@ -237,13 +357,18 @@ class RunStore:
                 continue
             for child in folder.iterdir():
                 info_path = child / "run.json"
-                if ".tmp-" in child.name or not info_path.exists():
+                if ".tmp-" in child.name or child.name.startswith(".") or not info_path.exists():
                     continue
-                info = json.loads(info_path.read_text())
+                try:
+                    info = read_run_info(info_path)
+                except CorruptRunError as exc:
+                    if problems is not None:
+                        problems.append(str(exc))
+                    continue
                 spec = RunSpec(
                     experiment=info["experiment"], params=info["params"], data_kind=info["data_kind"],
                     data_checksum=info["data_checksum"], code_version=info["code_version"],
                 )
-                found.append(RunRecord(spec, child, info.get("status", "failed"), info))
+                found.append(RunRecord(spec, child, info["status"], info))
         found.sort(key=lambda r: r.info.get("started", ""), reverse=True)
         return [r for r in found if r.ok]
