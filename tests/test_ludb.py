@@ -254,3 +254,17 @@ def test_missing_and_empty_folders(tmp_path: Path) -> None:
         ludb_records(tmp_path / "ludb")
     with pytest.raises(DataNotFoundError, match=r"1\.hea: header file missing"):
         read_ludb_record(tmp_path / "ludb", 1)
+
+
+@pytest.mark.realdata
+def test_empty_lead_annotation_file_is_refused_naming_it(ludb_copy: Path) -> None:
+    (ludb_copy / "data" / "1.ii").write_bytes(b"")  # the case: a record with no waves in lead II
+    with pytest.raises(DataError, match=r"1\.ii: empty annotation file"):
+        read_ludb_record(ludb_copy, 1)
+
+
+@pytest.mark.realdata
+def test_lead_annotation_file_without_qrs_is_refused(ludb_copy: Path) -> None:
+    wfdb.wrann("1", "ii", np.array([10, 20, 30]), symbol=["(", "p", ")"], write_dir=str(ludb_copy / "data"))
+    with pytest.raises(DataError, match=r"1\.ii: no QRS annotation"):
+        read_ludb_record(ludb_copy, 1)

@@ -153,3 +153,21 @@ def test_missing_folder_and_records_file(tmp_path):
     with pytest.raises(DataNotFoundError) as err:
         mitdb_records(tmp_path)
     assert err.value.path == tmp_path / "RECORDS"
+
+
+def test_empty_real_annotation_file_is_refused_naming_it(tmp_path):
+    folder = _mitdb()
+    for ext in (".hea", ".dat", ".atr"):
+        shutil.copy(folder / f"100{ext}", tmp_path)
+    (tmp_path / "100.atr").write_bytes(b"")  # the case: a 0-byte .atr gave a run without record 100
+    with pytest.raises(DataError, match="empty annotation file") as err:
+        read_mitdb_record(tmp_path, "100")
+    assert err.value.path == tmp_path / "100.atr"
+
+
+def test_annotation_file_without_beats_is_refused(tmp_path):
+    base = write_record(tmp_path)
+    wfdb.wrann(base.name, "atr", np.array([5, 100]), symbol=["+", "~"], aux_note=["(N", ""], write_dir=str(tmp_path))
+    with pytest.raises(DataError, match="no beat annotation") as err:
+        read_mitdb_record(tmp_path, base.name)
+    assert err.value.path == tmp_path / "900.atr"

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import wfdb
 
 from ecgstudy.data.check import LUDB_ANNOTATION_EXTS
 from ecgstudy.data.types import FIDUCIAL_COLUMNS, EcgRecord
-from ecgstudy.data.wfdb_io import TWELVE_LEADS, read_wfdb, sex_code, wfdb_units
+from ecgstudy.data.wfdb_io import TWELVE_LEADS, read_annotations, read_wfdb, sex_code, wfdb_units
 from ecgstudy.errors import DataError, DataNotFoundError
 
 LUDB_FS = 500.0
@@ -121,16 +120,13 @@ def read_ludb_waves(folder: str | Path, record_id: str | int, lead: str, *,
         raise ValueError(f"unknown LUDB lead {lead!r}; one of {TWELVE_LEADS}")
     base = _data_dir(folder) / str(record_id)
     path = base.with_name(f"{base.name}.{ext}")
-    if not path.is_file():
-        raise DataNotFoundError(path, f"annotation file missing (LUDB has one per lead: "
-                                      f"{', '.join('.' + e for e in LUDB_ANNOTATION_EXTS)})")
-    try:
-        ann = wfdb.rdann(str(base), ext)
-    except Exception as exc:
-        raise DataError(path, f"unreadable annotation file: {exc}") from exc
+    ann = read_annotations(base, ext, missing=f"annotation file missing (LUDB has one per lead: "
+                                              f"{', '.join('.' + e for e in LUDB_ANNOTATION_EXTS)})")
     bad = sorted({s for s in ann.symbol if s not in "()" and s not in WAVE_OF_SYMBOL})
     if bad:
         raise DataError(path, f"unexpected annotation symbols {bad} (LUDB uses ( ) p N t)")
+    if "N" not in ann.symbol:
+        raise DataError(path, "no QRS annotation (every lead of LUDB annotates at least 4)")
     table, incomplete = parse_waves(ann.sample, ann.symbol, keep_partial=keep_partial)
     table.attrs["incomplete"] = incomplete
     return table

@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import wfdb
 
 from ecgstudy.data.types import BeatAnnotations, EcgRecord
-from ecgstudy.data.wfdb_io import read_wfdb
+from ecgstudy.data.wfdb_io import read_annotations, read_wfdb
 from ecgstudy.errors import DataError, DataNotFoundError
 
 FS_HZ = 360.0
@@ -46,7 +45,7 @@ def read_mitdb_record(folder: str | Path, record_id: str) -> tuple[EcgRecord, Be
     :func:`beats_only` to keep the beats. Raises :class:`DataError` (or its subclass
     :class:`DataNotFoundError`) naming the file for a missing/corrupt header, a wrong
     sampling rate or lead count, a missing or truncated ``.dat``, NaNs in the signal,
-    or a missing/corrupt ``.atr``.
+    or a missing, empty (0 bytes), corrupt or beat-less ``.atr``.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -54,14 +53,10 @@ def read_mitdb_record(folder: str | Path, record_id: str) -> tuple[EcgRecord, Be
     base = folder / str(record_id)
     atr = base.with_suffix(".atr")
     rec = read_wfdb(base, fs=FS_HZ, n_leads=N_LEADS)
-    if not atr.is_file():
-        raise DataNotFoundError(atr, "missing annotation file")
     signal = np.ascontiguousarray(rec.p_signal.T, dtype=np.float32)
-
-    try:
-        ann = wfdb.rdann(str(base), "atr")
-    except Exception as exc:
-        raise DataError(atr, f"corrupt annotation file ({type(exc).__name__}: {exc})") from None
+    ann = read_annotations(base, "atr", missing="missing annotation file")
+    if not any(s in BEAT_SYMBOLS for s in ann.symbol):
+        raise DataError(atr, "no beat annotation (every MIT-BIH record annotates its beats)")
     sample = np.asarray(ann.sample, dtype=np.int64)
     if sample.size and (sample.min() < 0 or sample.max() >= signal.shape[1]):
         raise DataError(atr, f"annotation samples outside the signal (0..{signal.shape[1] - 1})")

@@ -114,3 +114,23 @@ def sex_code(value: object) -> str | None:
     return None
 
 
+def read_annotations(record: str | Path, extension: str, *, missing: str = "annotation file missing"
+                     ) -> wfdb.Annotation:
+    """Read ``<record>.<extension>`` with checks, each raising :class:`DataError` naming the file:
+    present (``missing`` says what the reader expected), not empty (0 bytes), parseable by wfdb, and
+    holding at least one annotation. A 0-byte or empty annotation file is refused rather than read as
+    "no beats": a record silently without annotations would change every count computed from it.
+    """
+    record = Path(record)
+    path = record.with_name(f"{record.name}.{extension}")
+    if not path.is_file():
+        raise DataNotFoundError(path, missing)
+    if path.stat().st_size == 0:
+        raise DataError(path, "empty annotation file (0 bytes)")
+    try:
+        ann = wfdb.rdann(str(record), extension)
+    except Exception as exc:  # wfdb's errors name neither the file nor the cause
+        raise DataError(path, f"corrupt annotation file ({type(exc).__name__}: {exc})") from None
+    if len(ann.sample) == 0:
+        raise DataError(path, "annotation file holds no annotation")
+    return ann
