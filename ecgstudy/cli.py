@@ -96,14 +96,20 @@ def run(
                                                 "grid; the page itself runs here)"),
     address: Optional[str] = typer.Option(None, help="Ray cluster address (with --executor ray)"),
     force: bool = typer.Option(False, help="recompute even if the run finished"),
+    allow_modified: bool = typer.Option(False, help="run on dataset files that differ from their published sums "
+                                                    "(recorded as modified; never shown as the reproduction)"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="print the traceback of a failed run"),
 ) -> None:
     """Run an experiment (finished runs are reused); a failing run is recorded and the grid goes on."""
     from ecgstudy.experiments import get_experiment
+    from ecgstudy.runs.datasource import resolve_data
     from ecgstudy.runs.executors import plan
     from ecgstudy.runs.store import RunStore
 
+    _allow_modified(allow_modified)
     try:
         exp = get_experiment(experiment)
+        typer.echo(resolve_data(data, exp.datasets).describe(), err=True)
         values = {"profile": profile, "data": data}
         for item in param:
             key, sep, raw = item.partition("=")
@@ -119,8 +125,21 @@ def run(
     for rec in records:
         state = "reused" if rec.ok and not rec.recomputed else rec.status
         typer.echo(f"{rec.spec.run_id}  {state:8s} {rec.path}" + (f"\n    {rec.error}" if rec.error else ""))
+        trace = rec.path / "traceback.txt"
+        if not rec.ok and trace.exists():
+            typer.echo(trace.read_text() if verbose else f"    (traceback: {trace}; -v prints it)", err=True)
         failed += not rec.ok
     raise typer.Exit(1 if failed else 0)
+
+
+def _allow_modified(allow: bool) -> None:
+    """``--allow-modified``: set for this process and what it starts (notebook kernels, Ray workers)."""
+    import os
+
+    from ecgstudy.runs.datasource import ALLOW_MODIFIED_ENV
+
+    if allow:
+        os.environ[ALLOW_MODIFIED_ENV] = "1"
 
 
 @app.command("book")
@@ -133,10 +152,12 @@ def book(
     html: bool = typer.Option(True, help="also run jupyter-book build"),
     train: bool = typer.Option(True, "--train/--no-train",
                                help="--no-train: chapters summarise the finished runs of their grids and train none"),
+    allow_modified: bool = typer.Option(False, help="run on dataset files that differ from their published sums"),
 ) -> None:
     """Run every page (reusing finished runs) and build the HTML book into _build/html."""
     from ecgstudy.bookbuild import build_book
 
+    _allow_modified(allow_modified)
     try:
         out = build_book(profile=profile, data=data, executor=executor, address=address, html=html, train=train)
     except EcgStudyError as exc:
@@ -162,3 +183,7 @@ def scorecard_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON
 
 def main() -> None:  # pragma: no cover
     sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m ecgstudy.cli
+    main()

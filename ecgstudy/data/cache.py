@@ -46,33 +46,51 @@ def _atomic_write(path: Path, write: Callable[[object], None], suffix: str) -> N
         raise
 
 
-def data_checksum(folder: str | Path, files: Iterable[str | Path]) -> str:
-    """SHA256 hex of ``files`` (names relative to ``folder``); raises if one is missing."""
+def printable_name(name: str | Path) -> str:
+    """A file name as text that can always be encoded: bytes that are not UTF-8 (a name read from
+    the disk as ``\\udcff``-style surrogates) are written as ``\\xff`` escapes.
+
+    >>> printable_name("100.atr"), printable_name(os.fsdecode(b"bad\\xff.txt"))
+    ('100.atr', 'bad\\\\xff.txt')
+    """
+    return os.fsencode(Path(name).as_posix()).decode("utf-8", "backslashreplace")
+
+
+def file_hashes(folder: str | Path, files: Iterable[str | Path]) -> dict[str, str]:
+    """SHA256 hex of each of ``files`` (names relative to ``folder``), keyed by :func:`printable_name`;
+    memoised by (size, mtime_ns) in the cache; raises :class:`DataNotFoundError` naming a missing file."""
     folder = Path(folder).resolve()
-    names = sorted({Path(f).as_posix() for f in files})
+    names = sorted({Path(f).as_posix() for f in files}, key=printable_name)
     memo_path = cache_dir() / "checksums" / (
-        hashlib.sha256(str(folder).encode()).hexdigest()[:20] + ".json")
+        hashlib.sha256(printable_name(folder).encode()).hexdigest()[:20] + ".json")
     try:
         memo = json.loads(memo_path.read_text())["files"]
         memo = memo if isinstance(memo, dict) else {}
     except (OSError, ValueError, KeyError, TypeError):
         memo = {}
-    lines, changed = [], False
+    out, changed = {}, False
     for name in names:
+        key = printable_name(name)
         path = folder / name
         try:
             st = path.stat()
         except FileNotFoundError:
             raise DataNotFoundError(path, "missing file (needed for the data checksum)") from None
-        entry = memo.get(name)
+        entry = memo.get(key)
         if not (isinstance(entry, list) and entry[:2] == [st.st_size, st.st_mtime_ns]):
             entry = [st.st_size, st.st_mtime_ns, sha256_file(path)]
-            memo[name], changed = entry, True
-        lines.append(f"{name}\t{entry[2]}\n")
+            memo[key], changed = entry, True
+        out[key] = entry[2]
     if changed:
-        text = json.dumps({"folder": str(folder), "files": memo}, indent=0, sort_keys=True)
+        text = json.dumps({"folder": printable_name(folder), "files": memo}, indent=0, sort_keys=True)
         _atomic_write(memo_path, lambda f: f.write(text.encode()), ".tmp")
-    return hashlib.sha256("".join(lines).encode()).hexdigest()
+    return out
+
+
+def data_checksum(folder: str | Path, files: Iterable[str | Path]) -> str:
+    """SHA256 hex of ``files`` (names relative to ``folder``); raises if one is missing."""
+    hashes = file_hashes(folder, files)
+    return hashlib.sha256("".join(f"{name}\t{digest}\n" for name, digest in hashes.items()).encode()).hexdigest()
 
 
 def cache_key(kind: str, key_params: dict, checksum: str, algorithm: int) -> tuple[str, dict]:

@@ -28,7 +28,12 @@ def execute(job: Job, store_root: str, force: bool = False) -> RunRecord:
     experiment, spec = job
     store = RunStore(store_root)
     force = force or experiment.always_rerun
-    return store.execute(spec, lambda run_dir: experiment.work(spec, Path(run_dir)), force=force)
+    existing = store.get(spec)
+    if existing.ok and not force:
+        return existing
+    source = experiment.source(spec)
+    return store.execute(spec, lambda run_dir: experiment.work(spec, Path(run_dir), source), force=force,
+                         record={"data_source": {"reason": source.reason, "modified": list(source.modified)}})
 
 
 class Executor(Protocol):

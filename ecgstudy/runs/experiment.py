@@ -86,14 +86,21 @@ class Experiment:
         return RunSpec(self.name, params.record(), source.kind, source.checksum,
                        code_version=self.code_version())
 
-    def work(self, spec: RunSpec, run_dir: Path) -> None:
-        """Produce the run's files in ``run_dir`` (called by the store)."""
+    def source(self, spec: RunSpec) -> DataSource:
+        """The data ``spec`` reads, resolved now; raises if it is no longer the data the run was planned on."""
         params = validate(self.params_model, spec.params)
         source = resolve_data(params.data, self.datasets)
         if source.checksum != spec.data_checksum:
             raise RuntimeError(
                 f"data changed since the run was planned ({spec.data_checksum[:12]} -> {source.checksum[:12]})"
             )
+        return source
+
+    def work(self, spec: RunSpec, run_dir: Path, source: DataSource | None = None) -> None:
+        """Produce the run's files in ``run_dir`` (called by the store) from ``source`` (default:
+        :meth:`source`)."""
+        params = validate(self.params_model, spec.params)
+        source = source or self.source(spec)
         if self.notebook is not None:
             from ecgstudy.runs.notebook import execute_notebook
 

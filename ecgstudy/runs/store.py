@@ -33,6 +33,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import time
@@ -175,6 +176,27 @@ def read_run_info(path: str | Path) -> dict[str, Any]:
     return info
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def error_text(exc: BaseException) -> str:
+    """One line saying what went wrong: for a notebook that failed (papermill), the error raised in
+    its cell (e.g. ``DataError: mitdb/100.atr: empty annotation file``), not papermill's traceback.
+
+    >>> error_text(ValueError("bad"))
+    'ValueError: bad'
+    >>> class Failed(Exception):  # what papermill raises, in short
+    ...     ename, evalue, exec_count = "DataError", "100.atr: empty annotation file", 3
+    >>> error_text(Failed("150 lines of traceback"))
+    'DataError: 100.atr: empty annotation file (in notebook cell [3])'
+    """
+    if hasattr(exc, "ename") and hasattr(exc, "evalue"):
+        cell = getattr(exc, "exec_count", None)
+        where = f" (in notebook cell [{cell}])" if cell is not None else ""
+        return _ANSI.sub("", f"{exc.ename}: {exc.evalue}") + where
+    return f"{type(exc).__name__}: {exc}"
+
+
 def write_json(path: Path, value: Any) -> None:
     """Write JSON atomically (temp file in the same folder, then rename)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -283,10 +305,12 @@ class RunStore:
                 lock.release()
         return removed
 
-    def execute(self, spec: RunSpec, work: Callable[[Path], None], *, force: bool = False) -> RunRecord:
+    def execute(self, spec: RunSpec, work: Callable[[Path], None], *, force: bool = False,
+                record: dict[str, Any] | None = None) -> RunRecord:
         """Run ``work(run_dir)`` unless ``spec`` already finished; never raises for ``work``'s errors.
 
-        ``work`` writes its outputs into the folder it is given. On success the folder is
+        ``work`` writes its outputs into the folder it is given; ``record`` adds fields to ``run.json``
+        (e.g. which data the run read and why), written whether the run succeeds or not. On success the folder is
         renamed into place with ``status: done``; on an exception it is renamed into place
         with ``status: failed``, the error and the traceback, and returned (not raised) so
         a grid goes on. A failed, corrupt or (with ``force``) finished run is recomputed.
@@ -304,9 +328,10 @@ class RunStore:
             final = self.path(spec)
             for stale in final.parent.glob(f"{final.name}.tmp-*"):
                 shutil.rmtree(stale, ignore_errors=True)  # we hold the lock: their writers are gone
-            return self._compute(spec, work, final)
+            return self._compute(spec, work, final, record or {})
 
-    def _compute(self, spec: RunSpec, work: Callable[[Path], None], final: Path) -> RunRecord:
+    def _compute(self, spec: RunSpec, work: Callable[[Path], None], final: Path, record: dict[str, Any]
+                 ) -> RunRecord:
         tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
         tmp.mkdir()
         info: dict[str, Any] = {
@@ -322,6 +347,7 @@ class RunStore:
             "libraries": library_versions(),
             "cpu": cpu_info(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **record,
         }
         t0 = time.perf_counter()
         try:
@@ -329,7 +355,7 @@ class RunStore:
             info["status"] = "done"
         except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash
             info["status"] = "failed"
-            info["error"] = f"{type(exc).__name__}: {exc}"
+            info["error"] = error_text(exc)
             (tmp / "traceback.txt").write_text(traceback.format_exc())
         info["seconds"] = round(time.perf_counter() - t0, 3)
         write_json(tmp / "run.json", info)
