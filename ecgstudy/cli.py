@@ -170,7 +170,10 @@ def scorecard_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON
     """Paper value vs reproduced value for every number the chapters cover."""
     from ecgstudy.scorecard import scorecard
 
-    table = scorecard()
+    ignored: list = []
+    table = scorecard(ignored=ignored)
+    for i in ignored:
+        typer.echo(f"ignored {i.experiment} {i.run_id or i.path}: {i.reason}", err=True)
     if as_json:
         typer.echo(table.to_json(orient="records", indent=2))
         return

@@ -1,7 +1,8 @@
 """Paper value vs reproduced value, for every reported number the chapters cover.
 
-Rows are data (:data:`PAPER_NUMBERS`); a row is filled from the newest finished
-*real-data* run of its experiment in the store. Synthetic runs never fill a row: the
+Rows are data (:data:`ecgstudy.paper_numbers.PAPER_NUMBERS`); a row is filled from the newest
+finished *real-data* run of its experiment in the store that may stand for the reproduction
+(:func:`ecgstudy.runs.reference.eligible_runs`). Synthetic runs never fill a row: the
 synthetic generator is a test bed, not a reproduction. Rows nobody can reproduce here
 (private data) say so.
 
@@ -12,158 +13,14 @@ synthetic generator is a test bed, not a reproduction. Rows nobody can reproduce
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 import pandas as pd
 
+from ecgstudy.paper_numbers import PAPER_NUMBERS
 from ecgstudy.runs.params import profile_rank
 from ecgstudy.runs.store import RunStore
-
-PRIVATE = "not reproducible: private data"
-NEEDS_CPSC = "needs CPSC 2018 data"
-UNVERIFIED = "paper value unverified (third-party notes)"
-
-
-@dataclass(frozen=True)
-class PaperNumber:
-    """One number a paper reports.
-
-    Attributes:
-        key: stable id, e.g. ``"iclr.mitdb.l2.acc"``.
-        paper: ``"iclr"``, ``"xecgnet"`` or ``"ecgradcam"``.
-        item: what is measured, in words.
-        condition: model / setting / data.
-        paper_value: the value as reported.
-        source: where the value comes from (paper-specs row and tag).
-        experiment: store experiment whose real-data run reproduces it (``None``: no chapter yet).
-        metric: key in that run's ``metrics.json`` (dots walk nested dicts).
-        blocker: why it cannot be reproduced here, if it cannot.
-        beside: ``(label, metric)`` pairs of our values on substitute data shown beside the
-            paper's (same run as ``metric``), e.g. PTB-XL for a CPSC 2018 row.
-    """
-
-    key: str
-    paper: str
-    item: str
-    condition: str
-    paper_value: float
-    source: str
-    experiment: str | None = None
-    metric: str | None = None
-    blocker: str | None = None
-    beside: tuple[tuple[str, str], ...] = ()
-
-
-def _iclr() -> list[PaperNumber]:
-    rows = [
-        PaperNumber("iclr.mitdb.segments.AN", "iclr", "MIT-BIH segments, normal + APB only",
-                    "2,000-sample segments, 2/3-RR boundaries", 356, "paper-specs 2.2 [P/C]",
-                    "data-mitdb", "segments.AN"),
-        PaperNumber("iclr.mitdb.segments.NV", "iclr", "MIT-BIH segments, normal + PVC only",
-                    "2,000-sample segments, 2/3-RR boundaries", 2627, "paper-specs 2.2 [P/C]",
-                    "data-mitdb", "segments.NV"),
-    ]
-    mit = {"classifier": ("Classifier only", 0.981, 0.989, 0.949, 0.988),
-           "l2": ("L2-norm pooling (kernel 151-201)", 0.988, 0.996, 0.934, 0.993)}
-    for method, (cond, acc, sens, spec, auc) in mit.items():
-        for metric, value, item in [("acc", acc, "PVC vs APB accuracy"), ("sens", sens, "PVC recall (sensitivity)"),
-                                    ("spec", spec, "APB recall (specificity)"), ("auc", auc, "PVC vs APB ROC AUC")]:
-            rows.append(PaperNumber(f"iclr.mitdb.{method}.{metric}", "iclr", item, f"{cond}, 5-fold CV, MIT-BIH",
-                                    value, "paper-specs 2.6 rows 9-10 [S spreadsheet]",
-                                    "iclr", f"segmentwise.{method}.{metric}.mean"))
-    private = [("RV vs LV", "Classifier only", 0.886, 0.912), ("RV vs LV", "ReLU + max pooling", 0.899, 0.918),
-               ("RV vs LV", "L2-norm pooling", 0.902, 0.922), ("RV vs LV", "baseline3", 0.705, 0.728),
-               ("RVOT vs LVOT", "Classifier only", 0.893, 0.878), ("RVOT vs LVOT", "ReLU + max pooling", 0.896, 0.884),
-               ("RVOT vs LVOT", "L2-norm pooling", 0.913, 0.913), ("RVOT vs LVOT", "baseline3", 0.702, 0.618)]
-    for task, method, acc, auc in private:
-        slug = f"{task.split()[0].lower()}.{method.split()[0].lower()}"
-        for metric, value in [("acc", acc), ("auc", auc)]:
-            rows.append(PaperNumber(f"iclr.pvc.{slug}.{metric}", "iclr", f"{task} {metric.upper()}", method, value,
-                                    "paper-specs 2.6 rows 1-8 [S spreadsheet]", blocker=PRIVATE))
-    for grade, value in [("I", 50), ("II", 27), ("III", 23)]:
-        rows.append(PaperNumber(f"iclr.grade.{grade}", "iclr", f"grade study, class {grade} (of 100)",
-                                "RVOT vs LVOT, L2, k=200, one cardiologist", value, "paper-specs 2.6 row 11 [P]",
-                                blocker=PRIVATE + " (the chapter reports an objective MIT-BIH analogue)"))
-    return rows
-
-
-XECG_CLASSES = ("AF", "I-AVB", "LBBB", "Normal", "PAC", "PVC", "RBBB", "STD", "STE")
-#: Substitute data of the xECGNet chapter: label and key prefix in the chapter's metrics.
-XECG_SUBSTITUTES = (("PTB-XL subset", "ptbxl"), ("MIT-BIH windows", "mitdb"))
-
-
-def _with_substitutes(n: PaperNumber) -> PaperNumber:
-    """The CPSC row ``n`` with our values on the substitute data beside it (same metric key)."""
-    from dataclasses import replace
-
-    rest = n.metric.partition(".")[2]
-    return replace(n, beside=tuple((label, f"{key}.{rest}") for label, key in XECG_SUBSTITUTES))
-
-
-def _xecgnet() -> list[PaperNumber]:
-    src = "paper-specs 1.8"
-    rows = [
-        PaperNumber("xecgnet.cpsc.g0.multi_acc", "xecgnet", "multi-label subset accuracy (91 records)",
-                    "ABN baseline, gamma = 0", 0.758, f"{src} row 1 [P]", "xecgnet", "cpsc2018.gamma_0.multi_acc",
-                    NEEDS_CPSC),
-        PaperNumber("xecgnet.cpsc.g0.01.multi_acc", "xecgnet", "multi-label subset accuracy (91 records)",
-                    "xECGNet, gamma = 0.01", 0.845, f"{src} row 2 [P]", "xecgnet", "cpsc2018.gamma_0.01.multi_acc",
-                    NEEDS_CPSC),
-    ]
-    sweep = {0: (0.802, 0.719), 0.001: (0.810, 0.734), 0.01: (0.812, 0.726), 0.1: (0.778, 0.665),
-             1: (0.799, 0.718), 10: (0.796, 0.694)}
-    for gamma, (f1, acc) in sweep.items():
-        rows.append(PaperNumber(f"xecgnet.cpsc.g{gamma}.micro_f1", "xecgnet", "micro-F1 (1,376 test records)",
-                                f"gamma = {gamma}", f1, f"{src} rows 3, 4, 9 [P/C]", "xecgnet",
-                                f"cpsc2018.gamma_{gamma}.micro_f1", NEEDS_CPSC))
-        rows.append(PaperNumber(f"xecgnet.cpsc.g{gamma}.acc", "xecgnet", "subset accuracy, all records",
-                                f"gamma = {gamma}", acc, f"{src} rows 5, 9 [C]", "xecgnet",
-                                f"cpsc2018.gamma_{gamma}.acc", NEEDS_CPSC))
-    for gamma, value in [(0.01, 0.718), (0, 0.717)]:
-        rows.append(PaperNumber(f"xecgnet.cpsc.g{gamma}.single_acc", "xecgnet", "subset accuracy, single-label records",
-                                f"gamma = {gamma}", value, f"{src} row 6 [C]", "xecgnet",
-                                f"cpsc2018.gamma_{gamma}.single_acc", NEEDS_CPSC))
-    per_class = {0.01: (0.920, 0.892, 0.896, 0.749, 0.421, 0.672, 0.916, 0.751, 0.517),
-                 0: (0.911, 0.885, 0.870, 0.749, 0.357, 0.662, 0.921, 0.734, 0.453)}
-    for gamma, values in per_class.items():
-        for cls, value in zip(XECG_CLASSES, values):
-            rows.append(PaperNumber(f"xecgnet.cpsc.g{gamma}.f1.{cls}", "xecgnet", f"F1 {cls}", f"gamma = {gamma}",
-                                    value, f"{src} rows 7-8 [C]", "xecgnet", f"cpsc2018.gamma_{gamma}.f1.{cls}",
-                                    NEEDS_CPSC))
-    return [r if ".f1." in r.metric else _with_substitutes(r) for r in rows]
-
-
-def _ecgradcam() -> list[PaperNumber]:
-    src = "paper-specs 3.7"
-    blocked = PRIVATE + "; " + UNVERIFIED
-
-    def ours(*pairs: tuple[str, str]) -> dict:
-        return {"experiment": "ecgradcam", "beside": pairs}
-
-    return [
-        PaperNumber("ecgradcam.sex.acc", "ecgradcam", "sex classification accuracy",
-                    "CNN on median beats (private cohort)",
-                    0.89, f"{src} row 1 [S-notes]", blocker=blocked,
-                    **ours(("LUDB", "targets.ludb.sex.accuracy_mean"),
-                           ("PTB-XL subset", "targets.ptbxl.sex.accuracy_mean"))),
-        PaperNumber("ecgradcam.sex.auc", "ecgradcam", "sex classification AUC", "CNN on median beats (private cohort)",
-                    0.96, f"{src} row 1 [S-notes]", blocker=blocked,
-                    **ours(("LUDB", "targets.ludb.sex.auc_mean"), ("PTB-XL subset", "targets.ptbxl.sex.auc_mean"))),
-        PaperNumber("ecgradcam.sex_lr_attn.acc", "ecgradcam", "sex, logistic regression accuracy",
-                    "QRS duration + attention-derived features", 0.73, f"{src} row 2 [S-notes]", blocker=blocked,
-                    **ours(("LUDB", "sex_features.qrs+downslope.accuracy"),)),
-        PaperNumber("ecgradcam.sex_lr_attn.auc", "ecgradcam", "sex, logistic regression AUC",
-                    "QRS duration + attention-derived features", 0.80, f"{src} row 2 [S-notes]", blocker=blocked,
-                    **ours(("LUDB", "sex_features.qrs+downslope.auc"),)),
-        PaperNumber("ecgradcam.sex_lr_qrs.acc", "ecgradcam", "sex, logistic regression accuracy", "QRS duration alone",
-                    0.69, f"{src} row 3 [S-notes]", blocker=blocked, **ours(("LUDB", "sex_features.qrs.accuracy"),)),
-        PaperNumber("ecgradcam.sex_lr_qrs.auc", "ecgradcam", "sex, logistic regression AUC", "QRS duration alone",
-                    0.72, f"{src} row 3 [S-notes]", blocker=blocked, **ours(("LUDB", "sex_features.qrs.auc"),)),
-    ]
-
-
-PAPER_NUMBERS: tuple[PaperNumber, ...] = tuple(_iclr() + _xecgnet() + _ecgradcam())
 
 
 def _lookup(metrics: dict[str, Any], dotted: str) -> Any:
@@ -195,16 +52,22 @@ def _measured(profile: str | None, metrics: dict[str, Any]) -> str:
     return f"measured ({profile})"
 
 
-def scorecard(store: RunStore | None = None) -> pd.DataFrame:
+def scorecard(store: RunStore | None = None, *, ignored: list | None = None) -> pd.DataFrame:
     """One row per :data:`PAPER_NUMBERS` entry with the reproduced value where a real-data run has it.
 
     Columns: ``key, paper, item, condition, paper_value, reproduced, profile, run_id, status, beside,
     source`` (``beside``: our values on substitute data, e.g. ``"PTB-XL subset 0.801; ..."``).
     ``status`` is ``measured (<profile>)`` (a value exists; whether it agrees is for the chapter to
     judge; a page built over part of its grid adds ``; <done> of <planned> planned runs``),
-    ``pending`` (a chapter will fill it) or the blocker. Among real-data runs the one of the largest
-    profile (full, cpu, demo, smoke) wins, then the newest.
+    ``pending`` (a chapter will fill it) or the blocker. Only runs that may stand for the
+    reproduction are read (:func:`ecgstudy.runs.reference.eligible_runs`: current code, the
+    reference data or verified data present, no modified files, readable records); among them the
+    one of the largest profile (full, cpu, demo, smoke) wins, then the newest. The others are
+    appended to ``ignored`` (:class:`~ecgstudy.runs.reference.IgnoredRun`, with the reason) when given.
     """
+    from ecgstudy.experiments import get_experiment
+    from ecgstudy.runs.reference import eligible_runs
+
     store = store or RunStore()
     cache: dict[str, list] = {}
     rows = []
@@ -212,9 +75,10 @@ def scorecard(store: RunStore | None = None) -> pd.DataFrame:
         value, run, profile, status, beside = None, None, None, n.blocker or "pending", []
         if n.experiment:
             if n.experiment not in cache:
-                found_runs = store.find(n.experiment, data_kind="real")  # newest first
-                cache[n.experiment] = sorted(found_runs,
-                                             key=lambda r: profile_rank(r.spec.params.get("profile")))
+                found_runs, skipped = eligible_runs(get_experiment(n.experiment), store)  # newest first
+                if ignored is not None:
+                    ignored.extend(skipped)
+                cache[n.experiment] = sorted(found_runs, key=lambda r: profile_rank(r.spec.params.get("profile")))
             for record in cache[n.experiment] if n.metric else []:
                 found = _lookup(record.metrics(), n.metric)
                 if _is_number(found):
@@ -234,3 +98,10 @@ def scorecard(store: RunStore | None = None) -> pd.DataFrame:
     cols = ["key", "paper", "item", "condition", "paper_value", "reproduced", "profile", "run_id", "status", "beside",
             "source"]
     return pd.DataFrame(rows)[cols]
+
+
+def ignored_table(ignored: list) -> pd.DataFrame:
+    """The runs the scorecard did not read, one row each: ``experiment, run, reason`` (``run``: the run
+    id, or the file for a record that could not be read)."""
+    rows = [{"experiment": i.experiment, "run": i.run_id or i.path, "reason": i.reason} for i in ignored]
+    return pd.DataFrame(rows, columns=["experiment", "run", "reason"])

@@ -446,7 +446,8 @@ def test_page_tables_on_a_hand_made_summary():
 
 def test_the_scorecards_keys_are_built_by_the_package():
     """Every metric the scorecard reads from the ECGradCAM page resolves in the page's metrics."""
-    from ecgstudy.scorecard import PAPER_NUMBERS, _lookup
+    from ecgstudy.paper_numbers import PAPER_NUMBERS
+    from ecgstudy.scorecard import _lookup
     from ecgstudy.studies.ecgradcam.tables import sex_feature_metrics, target_metrics
 
     def ci(v):

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import json
 
+
+from ecgstudy.experiments import get_experiment
+from ecgstudy.paper_numbers import PAPER_NUMBERS
+from ecgstudy.runs.datasource import combine_checksums
+from ecgstudy.runs.reference import reference_checksums
 from ecgstudy.runs.store import RunSpec, RunStore
-from ecgstudy.scorecard import PAPER_NUMBERS, _lookup, scorecard
+from ecgstudy.scorecard import _lookup, scorecard
+
+
+def _spec(experiment: str, params: dict, kind: str, checksum: str, **kw) -> RunSpec:
+    """A spec the scorecard may read: the experiment's current code version and, for real data, the
+    reference data's checksum (``checksum`` only tells runs apart, through the parameters)."""
+    exp = get_experiment(experiment)
+    if kind == "real":
+        ref = reference_checksums()
+        params = {**params, "_tag": checksum}
+        checksum = combine_checksums({k: ref[k] for k in exp.datasets})
+    return RunSpec(experiment, params, kind, checksum, code_version=kw.get("code_version", exp.code_version()))
 
 
 def _fake_run(store: RunStore, kind: str, metrics: dict) -> RunSpec:
-    spec = RunSpec("data-mitdb", {"profile": "cpu"}, kind, f"{kind}-checksum")
+    spec = _spec("data-mitdb", {"profile": "cpu"}, kind, f"{kind}-checksum")
     store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
     return spec
 
@@ -45,7 +61,7 @@ def test_lookup_walks_nested_keys_that_contain_dots():
 
 def test_larger_profile_wins_over_newer_smaller_one(store: RunStore):
     for profile, an in [("cpu", 356), ("demo", 1)]:  # the demo run is newer
-        spec = RunSpec("data-mitdb", {"profile": profile}, "real", "real-checksum")
+        spec = _spec("data-mitdb", {"profile": profile}, "real", "real-checksum")
         store.execute(spec, lambda d, an=an: (d / "metrics.json").write_text(json.dumps({"segments": {"AN": an}})))
     row = scorecard(store).set_index("key").loc["iclr.mitdb.segments.AN"]
     assert row["reproduced"] == 356 and row["profile"] == "cpu"
@@ -54,7 +70,7 @@ def test_larger_profile_wins_over_newer_smaller_one(store: RunStore):
 def test_cpsc_rows_wait_for_cpsc_and_show_substitute_data_beside(store: RunStore):
     metrics = {"ptbxl": {"gamma_0.01": {"multi_acc": 0.7, "micro_f1": 0.81}},
                "mitdb": {"gamma_0.01": {"multi_acc": 0.55}}}
-    spec = RunSpec("xecgnet", {"profile": "cpu"}, "real", "real-checksum")
+    spec = _spec("xecgnet", {"profile": "cpu"}, "real", "real-checksum")
     store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
     table = scorecard(store).set_index("key")
     row = table.loc["xecgnet.cpsc.g0.01.multi_acc"]
@@ -63,7 +79,7 @@ def test_cpsc_rows_wait_for_cpsc_and_show_substitute_data_beside(store: RunStore
     assert table.loc["xecgnet.cpsc.g0.01.micro_f1", "beside"] == "PTB-XL subset 0.810 (cpu)"
     assert table.loc["xecgnet.cpsc.g0.01.f1.PVC", "beside"] == ""  # classes differ: nothing beside
     metrics["cpsc2018"] = {"gamma_0.01": {"multi_acc": 0.8}}
-    spec = RunSpec("xecgnet", {"profile": "full"}, "real", "real-checksum-2")
+    spec = _spec("xecgnet", {"profile": "full"}, "real", "real-checksum-2")
     store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
     row = scorecard(store).set_index("key").loc["xecgnet.cpsc.g0.01.multi_acc"]
     assert row["reproduced"] == 0.8 and row["status"] == "measured (full)"
@@ -72,7 +88,7 @@ def test_cpsc_rows_wait_for_cpsc_and_show_substitute_data_beside(store: RunStore
 def test_private_ecgradcam_rows_show_our_public_data_values_beside(store: RunStore):
     metrics = {"targets": {"ludb.sex": {"accuracy_mean": 0.61, "auc_mean": 0.66}},
                "sex_features": {"qrs": {"auc": 0.63}, "qrs+downslope": {"auc": 0.64}}}
-    spec = RunSpec("ecgradcam", {"profile": "cpu"}, "real", "real-checksum")
+    spec = _spec("ecgradcam", {"profile": "cpu"}, "real", "real-checksum")
     store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
     table = scorecard(store).set_index("key")
     row = table.loc["ecgradcam.sex.auc"]
@@ -84,12 +100,64 @@ def test_private_ecgradcam_rows_show_our_public_data_values_beside(store: RunSto
 
 def test_a_page_over_part_of_its_grid_says_how_much(store: RunStore):
     metrics = {"segmentwise": {"l2": {"acc": {"mean": 0.96}}}, "n_runs": 67, "n_failed": 0, "n_missing": 98}
-    spec = RunSpec("iclr", {"profile": "cpu"}, "real", "real-checksum")
+    spec = _spec("iclr", {"profile": "cpu"}, "real", "real-checksum")
     store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
     row = scorecard(store).set_index("key").loc["iclr.mitdb.l2.acc"]
     assert row["reproduced"] == 0.96
     assert row["status"] == "measured (cpu; 67 of 165 planned runs)"
     metrics["n_missing"] = 0
-    spec = RunSpec("iclr", {"profile": "cpu", "other": 1}, "real", "real-checksum")
+    spec = _spec("iclr", {"profile": "cpu", "other": 1}, "real", "real-checksum")
     store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
     assert scorecard(store).set_index("key").loc["iclr.mitdb.l2.acc", "status"] == "measured (cpu)"
+
+
+def _write(metrics):
+    return lambda d: (d / "metrics.json").write_text(json.dumps(metrics))
+
+
+def test_runs_that_may_not_stand_for_the_reproduction_are_ignored_with_the_reason(store: RunStore):
+    good = _spec("data-mitdb", {"profile": "cpu"}, "real", "good")
+    store.execute(good, _write({"segments": {"AN": 356}}))
+    # the issue's failure 2: a newer run on damaged data (another checksum) must not replace it
+    damaged = RunSpec("data-mitdb", {"profile": "full"}, "real", "f" * 64,
+                      code_version=get_experiment("data-mitdb").code_version())
+    store.execute(damaged, _write({"segments": {"AN": 324}}))
+    old_code = _spec("data-mitdb", {"profile": "full"}, "real", "old", code_version="0.0.1+nb.0")
+    store.execute(old_code, _write({"segments": {"AN": 1}}))
+    modified = _spec("data-mitdb", {"profile": "full"}, "real", "modified")
+    store.execute(modified, _write({"segments": {"AN": 2}}), record={"data_source": {"modified": ["mitdb/100.atr"]}})
+    no_metrics = _spec("data-mitdb", {"profile": "full"}, "real", "no-metrics")
+    store.execute(no_metrics, lambda d: None)
+    bad_metrics = _spec("data-mitdb", {"profile": "full"}, "real", "bad-metrics")
+    store.execute(bad_metrics, lambda d: (d / "metrics.json").write_text("{truncated"))
+    corrupt = _spec("data-mitdb", {"profile": "full"}, "real", "corrupt")
+    (store.execute(corrupt, _write({"segments": {"AN": 3}})).path / "run.json").write_text("{}")
+    ignored: list = []
+    row = scorecard(store, ignored=ignored).set_index("key").loc["iclr.mitdb.segments.AN"]
+    assert row["reproduced"] == 356 and row["run_id"] == good.run_id
+    reasons = {i.run_id: i.reason for i in ignored}
+    assert "neither the reference data's" in reasons[damaged.run_id]
+    assert reasons[old_code.run_id].startswith("code version 0.0.1+nb.0, current")
+    assert reasons[modified.run_id] == "ran on modified files (mitdb/100.atr)"
+    assert reasons[no_metrics.run_id] == "metrics.json missing"
+    assert reasons[bad_metrics.run_id].startswith("not valid JSON")
+    corrupt_entry = [i for i in ignored if i.run_id == ""]
+    assert len(corrupt_entry) == 1 and corrupt_entry[0].path.endswith("run.json")
+    assert "missing experiment" in corrupt_entry[0].reason
+
+
+def test_every_committed_real_run_was_computed_on_the_reference_data():
+    """The committed runs and results/real/reference-data.json agree (a run on other data would be ignored)."""
+    from pathlib import Path
+
+    from ecgstudy.paths import PROJECT_ROOT
+    from ecgstudy.runs.store import read_run_info
+
+    ref = reference_checksums()
+    assert set(ref) == {"mitdb", "ludb", "ptbxl"}
+    runs = list(Path(PROJECT_ROOT, "results", "real").glob("*/*/run.json"))
+    assert len(runs) > 300
+    for path in runs:
+        info = read_run_info(path)
+        datasets = get_experiment(info["experiment"]).datasets
+        assert info["data_checksum"] == combine_checksums({k: ref[k] for k in datasets}), path

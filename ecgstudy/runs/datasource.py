@@ -72,6 +72,15 @@ def dataset_files(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
+def combine_checksums(per_dataset: dict[str, str]) -> str:
+    """The data checksum of a run reading several datasets, from each dataset's checksum (a run id's part).
+
+    >>> combine_checksums({"mitdb": "a"}) == combine_checksums({"mitdb": "a"}) != combine_checksums({"mitdb": "b"})
+    True
+    """
+    return hashlib.sha256("".join(f"{k}:{c};" for k, c in sorted(per_dataset.items())).encode()).hexdigest()
+
+
 def dataset_checksum(folder: Path) -> str:
     """SHA256 over every data file of a dataset folder (memoised by file stats)."""
     from ecgstudy.data.cache import data_checksum
@@ -142,9 +151,7 @@ def resolve_data(choice: str, datasets: tuple[str, ...], data_dir: str | Path | 
         raise DataModifiedError(first, f"differs from its published SHA256 sum{more}; restore the original "
                                        f"files, or pass --allow-modified to run on them anyway (such a run is "
                                        f"recorded as on modified data and never shown as the reproduction)")
-    combined = hashlib.sha256(
-        "".join(f"{k}:{dataset_checksum(f)};" for k, f in sorted(folders.items())).encode()
-    ).hexdigest()
+    combined = combine_checksums({k: dataset_checksum(f) for k, f in folders.items()})
     reason = "every dataset verified against its published sums" if not modified else "modified files allowed"
     unverified = [k for k, f in folders.items() if not (f / "SHA256SUMS.txt").is_file()]
     if unverified:

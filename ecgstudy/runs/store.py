@@ -39,6 +39,7 @@ import subprocess
 import time
 import traceback
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Literal
 
@@ -346,7 +347,7 @@ class RunStore:
             "machine": platform.platform(),
             "libraries": library_versions(),
             "cpu": cpu_info(),
-            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "started": datetime.now().astimezone().isoformat(timespec="microseconds"),  # newest-first order
             **record,
         }
         t0 = time.perf_counter()

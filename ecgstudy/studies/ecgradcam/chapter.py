@@ -173,7 +173,7 @@ def _sex(page: Page, params: EcgradcamChapterParams, beats: _Beats) -> dict | No
     """The attention-derived feature for sex: the logistic regressions' table, sentence and
     metrics; returns the AUC difference (None when no dataset has a delineation and sex)."""
     from ecgstudy.report import Table
-    from ecgstudy.scorecard import PAPER_NUMBERS
+    from ecgstudy.paper_numbers import PAPER_NUMBERS
     from ecgstudy.studies.ecgradcam import tables as t
     from ecgstudy.studies.ecgradcam.features import downslope_features, sex_feature_experiment, sex_feature_text
     from ecgstudy.studies.ecgradcam.verdicts import NO_SEX_TEXT

@@ -75,7 +75,7 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     hands them to the notebook."""
     from ecgstudy.report import Table, empty_figure
     from ecgstudy.runs.grid_status import GridStatus
-    from ecgstudy.scorecard import PAPER_NUMBERS
+    from ecgstudy.paper_numbers import PAPER_NUMBERS
     from ecgstudy.studies.iclr import tables as t
     from ecgstudy.studies.iclr.verdicts import chapter_verdicts
     from ecgstudy.viz.iclr import curves_figure, plot_kernel_ablation

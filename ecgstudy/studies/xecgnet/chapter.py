@@ -87,7 +87,7 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
     each figure's records are read from the data its run used."""
     from ecgstudy.report import Table, empty_figure
     from ecgstudy.runs.grid_status import GridStatus
-    from ecgstudy.scorecard import PAPER_NUMBERS
+    from ecgstudy.paper_numbers import PAPER_NUMBERS
     from ecgstudy.studies.xecgnet import tables as t
     from ecgstudy.studies.xecgnet import verdicts as v
     from ecgstudy.viz.xecgnet import sweep_figure
