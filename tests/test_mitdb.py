@@ -171,3 +171,24 @@ def test_annotation_file_without_beats_is_refused(tmp_path):
     with pytest.raises(DataError, match="no beat annotation") as err:
         read_mitdb_record(tmp_path, base.name)
     assert err.value.path == tmp_path / "900.atr"
+
+
+@pytest.mark.parametrize("declared", [1, 3])
+def test_a_header_declaring_the_wrong_lead_count_is_named_as_such(tmp_path, declared):
+    """The issue's cases: 1 lead declared for a 2-lead file gave a numpy TypeError, 3 gave 'truncated'."""
+    base = write_record(tmp_path)
+    hea = base.with_name("900.hea")
+    lines = hea.read_text().splitlines()
+    fields = lines[0].split()
+    fields[1] = str(declared)
+    signal_lines = lines[1:3]
+    body = (signal_lines * 2)[:declared]
+    hea.write_text("\n".join([" ".join(fields), *body]) + "\n")
+    with pytest.raises(DataError, match=f"{declared} signals, expected 2 leads") as err:
+        read_mitdb_record(tmp_path, "900")
+    assert err.value.path == hea
+
+
+def test_a_record_name_too_long_for_the_file_system_is_a_data_error(tmp_path):
+    with pytest.raises(DataError, match="cannot open"):
+        read_mitdb_record(tmp_path, "9" * 300)

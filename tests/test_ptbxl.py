@@ -134,6 +134,16 @@ def test_bad_scp_codes(small_copy: Path) -> None:
         read_ptbxl_database(small_copy)
 
 
+@pytest.mark.realdata
+def test_an_scp_code_missing_from_the_statements_is_named(small_copy: Path) -> None:
+    path = small_copy / "ptbxl_database.csv"
+    db = pd.read_csv(path)
+    db.loc[2, "scp_codes"] = "{'NORM': 100.0, 'XYZ': 50.0}"  # would have been dropped silently
+    db.to_csv(path, index=False)
+    with pytest.raises(DataError, match=rf"ecg_id {db.loc[2, 'ecg_id']}: SCP code\(s\) \['XYZ'\] not in scp_statements"):
+        read_ptbxl_database(small_copy)
+
+
 def test_missing_files(tmp_path: Path) -> None:
     with pytest.raises(DataNotFoundError, match="PTB-XL folder does not exist"):
         read_ptbxl_database(tmp_path / "nowhere")

@@ -72,6 +72,10 @@ def read_ptbxl_database(folder: str | Path) -> pd.DataFrame:
     statements = read_scp_statements(folder)
     if not {"diagnostic", "diagnostic_class"} <= set(statements.columns):
         raise DataError(Path(folder) / "scp_statements.csv", "columns 'diagnostic'/'diagnostic_class' missing")
+    for ecg_id, codes in zip(db.index, db["scp_codes"]):
+        unknown = sorted(k for k in codes if k not in statements.index)
+        if unknown:  # dropping it would give the record a silently incomplete (perhaps all-zero) label row
+            raise DataError(path, f"ecg_id {ecg_id}: SCP code(s) {unknown} not in scp_statements.csv")
     diag = statements.loc[statements["diagnostic"] == 1, "diagnostic_class"].to_dict()
     db["diagnostic_superclass"] = [
         [c for c in PTBXL_SUPERCLASSES if c in {diag[k] for k in codes if k in diag}]

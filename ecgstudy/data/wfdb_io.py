@@ -67,24 +67,28 @@ def read_wfdb(record: str | Path, *, fs: float | None = None, n_leads: int | Non
     """
     record = Path(record)
     hea = record.with_name(record.name + ".hea")
-    if not hea.is_file():
-        raise DataNotFoundError(hea, "header file missing")
+    try:
+        if not hea.is_file():
+            raise DataNotFoundError(hea, "header file missing")
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise DataError(hea, f"cannot open ({exc.strerror or exc})") from None
+    try:
+        header = wfdb.rdheader(str(record))
+    except Exception as hexc:
+        raise DataError(hea, f"corrupt header ({type(hexc).__name__}: {hexc})") from None
+    if fs is not None and header.fs is not None and not math.isclose(float(header.fs), fs):
+        raise DataError(hea, f"sampling rate {header.fs:g} Hz, expected {fs:g} Hz")
+    if n_leads is not None and header.n_sig != n_leads:
+        raise DataError(hea, f"{header.n_sig} signals, expected {n_leads} leads (as the header declares)")
+    _check_files(header, hea)  # before decoding: a short file is named as truncated, not as a numpy error
     try:
         rec = wfdb.rdrecord(str(record), physical=True)
-    except Exception as exc:  # wfdb's messages name neither file nor cause: diagnose
-        try:
-            header = wfdb.rdheader(str(record))
-        except Exception as hexc:
-            raise DataError(hea, f"corrupt header ({type(hexc).__name__}: {hexc})") from hexc
-        _check_files(header, hea)
+    except Exception as exc:  # wfdb's messages name neither file nor cause
         raise DataError(hea.parent / header.file_name[0], f"unreadable signal: {exc}") from exc
     if fs is not None and not math.isclose(float(rec.fs), fs):
         raise DataError(hea, f"sampling rate {rec.fs:g} Hz, expected {fs:g} Hz")
-    if n_leads is not None and rec.n_sig != n_leads:
-        raise DataError(hea, f"{rec.n_sig} signals, expected {n_leads} leads")
     if leads is not None and [s.lower() for s in rec.sig_name] != [s.lower() for s in leads]:
         raise DataError(hea, f"leads {rec.sig_name}, expected {list(leads)}")
-    _check_files(rec, hea)
     nan = np.isnan(rec.p_signal)
     bad = nan.sum(axis=0)
     if bad.any():
