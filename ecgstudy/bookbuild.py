@@ -101,6 +101,7 @@ def run_pages(*, profile: str = "demo", data: str = "auto", executor: str = "loc
     already in the store and train none.
     """
     store = store or RunStore()
+    store.remove_stale()  # folders of runs interrupted earlier
     target = generated_dir(root)
     target.mkdir(parents=True, exist_ok=True)
     if address:

@@ -107,6 +107,8 @@ def run(
     from ecgstudy.runs.store import RunStore
 
     _allow_modified(allow_modified)
+    for stale in RunStore().remove_stale():
+        typer.echo(f"removed the leftovers of an interrupted run: {stale}", err=True)
     try:
         exp = get_experiment(experiment)
         typer.echo(resolve_data(data, exp.datasets).describe(), err=True)

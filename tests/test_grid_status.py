@@ -54,3 +54,15 @@ def test_docstring_example_runs():
 
     result = doctest.testmod(module)
     assert result.attempted == 6 and result.failed == 0
+
+
+def test_a_corrupt_record_counts_as_failed_and_names_its_file(tmp_path):
+    from ecgstudy.runs.store import RunSpec, RunStore
+
+    store = RunStore(tmp_path)
+    spec = RunSpec(experiment="demo", params={}, data_kind="synthetic", data_checksum="0")
+    rec = store.execute(spec, lambda d: None)
+    (rec.path / "run.json").write_text('{"trunc')
+    grid = GridStatus.of([store.get(spec)])
+    assert grid.counts() == {"n_runs": 1, "n_failed": 1, "n_missing": 0}
+    assert "run.json: not valid JSON" in grid.failures()

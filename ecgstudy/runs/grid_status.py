@@ -29,7 +29,8 @@ class GridStatus:
     summarised: list[RunRecord]
     """Runs that finished: ``done`` or ``failed`` (a failed run stays in every table)."""
     failed: list[RunRecord]
-    """The failed subset of ``summarised``."""
+    """The failed subset of ``summarised`` (a run whose record is corrupt counts as failed, its error
+    naming the file)."""
     missing: list[RunRecord]
     """Runs not trained yet (status ``missing``)."""
 
@@ -37,7 +38,7 @@ class GridStatus:
     def of(cls, records: Sequence[RunRecord]) -> GridStatus:
         """Split ``records`` (as returned by a chapter's ``run_grid``) by status."""
         return cls(summarised=[r for r in records if r.status != "missing"],
-                   failed=[r for r in records if r.status == "failed"],
+                   failed=[r for r in records if r.status in ("failed", "corrupt")],
                    missing=[r for r in records if r.status == "missing"])
 
     @property
