@@ -21,6 +21,7 @@ from pathlib import Path
 from ecgstudy import paths
 from ecgstudy.errors import EcgStudyError
 from ecgstudy.experiments import get_experiment
+from ecgstudy.runs.datasource import resolve_data
 from ecgstudy.runs.executors import LocalExecutor
 from ecgstudy.runs.store import RunRecord, RunStore
 
@@ -111,6 +112,10 @@ def run_pages(*, profile: str = "demo", data: str = "auto", executor: str = "loc
     content_jobs = [get_experiment(p.experiment).job(page_values(p, profile=profile, data=data, train=train,
                                                                  executor=executor))
                     for p in CONTENT_PAGES]
+    if progress:
+        for page, (experiment, _) in zip(CONTENT_PAGES, content_jobs):
+            if experiment.datasets:  # which data each page reads, and why (real data is verified here)
+                print(f"{page.name}: {resolve_data(data, experiment.datasets).describe()}", file=sys.stderr)
     content = runner.run(content_jobs, store)
     failures = _publish(CONTENT_PAGES, content, target)
     manifest = target / "manifest.json"
