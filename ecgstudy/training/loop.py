@@ -1,0 +1,196 @@
+"""The one training loop of the package: :func:`fit`.
+
+Every chapter trains with it and states its differences as arguments: the batch loss
+(:mod:`~ecgstudy.training.objectives`), the optimiser factory (:mod:`~ecgstudy.training.optimisers`),
+the learning-rate schedule, a per-epoch ``evaluate`` callable and the epoch ``select``\\ ion rule
+(:class:`LastEpoch`, or :class:`BestEpoch` by a validation score, with patience).
+
+Order of work, which the bit-identical reproduction of committed runs depends on:
+:func:`~ecgstudy.training.seed_everything` (Python, NumPy, torch, thread count; it returns the
+generator of the batch order), ``x`` to float32 and ``y`` to ``y_dtype``, the optimiser, the
+scheduler; then per epoch ``model.train()``, one ``torch.randperm(n, generator=gen)``, and per
+batch of the permutation (slices of ``batch_size``): forward, loss, ``zero_grad(set_to_none=True)``,
+``backward``, ``step``, scheduler step, then the logged terms are added as
+``float(term) * weight``. After the batches ``evaluate(model, epoch)`` runs, then the selection
+rule (a ``copy.deepcopy`` of the ``state_dict`` when an epoch becomes the best); the best
+epoch's weights are loaded back at the end. On CPU the same seed, data and thread count give
+bit-identical weights, curves and predictions.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from ecgstudy.training.objectives import LossFn
+from ecgstudy.training.optimisers import OptimiserFactory
+from ecgstudy.training.schedule import SCHEDULES, lr_factor, lr_scheduler
+from ecgstudy.training.seeding import seed_everything
+
+#: ``evaluate(model, epoch) -> {score name: value}``, called after each epoch's training batches.
+Evaluate = Callable[[nn.Module, int], Mapping[str, "float | None"]]
+
+
+@dataclass(frozen=True)
+class LastEpoch:
+    """Train every epoch and keep the final weights. ``score``: the evaluation score reported as
+    :attr:`FitResult.best_score` (the last epoch's), if any."""
+
+    score: str | None = None
+
+
+@dataclass(frozen=True)
+class BestEpoch:
+    """Keep the weights of the epoch with the highest evaluation ``score`` (the first one on ties);
+    stop after ``patience`` epochs in a row without a higher one (``None``: never stop early)."""
+
+    score: str
+    patience: int | None = None
+
+
+Selection = LastEpoch | BestEpoch
+
+
+@dataclass
+class Epoch:
+    """One epoch of the curve.
+
+    Attributes:
+        epoch: 1-based. train: mean of each logged loss term over the epoch's batches (weighted
+        by the batches' weights). scores: what ``evaluate`` returned. seconds: wall time of
+        the epoch (training and evaluation).
+    """
+
+    epoch: int
+    train: dict[str, float]
+    scores: dict[str, float | None] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def row(self) -> dict[str, Any]:
+        """JSON-able: ``epoch``, ``train_<term>``..., the scores, ``seconds`` (in this order)."""
+        return {"epoch": self.epoch, **{f"train_{k}": v for k, v in self.train.items()}, **self.scores,
+                "seconds": self.seconds}
+
+
+@dataclass
+class FitResult:
+    """The curve and the selected epoch, whose weights the model holds after :func:`fit`.
+
+    Attributes:
+        epochs: one :class:`Epoch` per epoch run. best_epoch: the selected epoch (1-based).
+        best_score: its selection score (``None`` without one). stopped_early: fewer epochs ran
+        than asked for (patience ran out).
+    """
+
+    epochs: list[Epoch]
+    best_epoch: int
+    best_score: float | None
+    stopped_early: bool
+
+    def rows(self) -> list[dict[str, Any]]:
+        """:meth:`Epoch.row` of every epoch (a run's ``curves.json``)."""
+        return [e.row() for e in self.epochs]
+
+
+def fit(
+    model: nn.Module,
+    x: np.ndarray | torch.Tensor,
+    y: np.ndarray | torch.Tensor,
+    *,
+    loss: LossFn,
+    optimizer: OptimiserFactory,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    threads: int = 2,
+    lr_schedule: str = "constant",
+    y_dtype: torch.dtype = torch.float32,
+    evaluate: Evaluate | None = None,
+    select: Selection = LastEpoch(),
+    progress: bool = False,
+    on_epoch: Callable[[Epoch], None] | None = None,
+) -> FitResult:
+    """Train ``model`` on ``(x, y)`` for up to ``epochs`` epochs; leave the selected epoch's weights in it.
+
+    Args:
+        x: ``(n, leads, samples)``, converted to float32. y: ``(n, ...)`` targets, converted to ``y_dtype``
+            (``torch.long`` for class indices).
+        loss: ``loss(model(x_batch), y_batch) -> BatchLoss`` (:mod:`~ecgstudy.training.objectives`).
+        optimizer: ``optimizer(model.parameters())`` (:mod:`~ecgstudy.training.optimisers`).
+        epochs: passes over ``(x, y)`` at most. batch_size: rows per optimiser step.
+        seed: seeds everything (:func:`~ecgstudy.training.seed_everything`) and the batch order.
+        threads: torch intra-op threads.
+        lr_schedule: ``"constant"`` or ``"cosine"`` (:func:`~ecgstudy.training.lr_factor`, over all steps
+            of ``epochs``).
+        evaluate: ``evaluate(model, epoch) -> scores``, after each epoch's batches (it may switch the
+            model to eval mode; the next epoch switches it back to training mode).
+        select: :class:`LastEpoch` or :class:`BestEpoch` (its ``score`` must be one of ``evaluate``'s).
+        progress: a tqdm bar over epochs. on_epoch: called with each finished :class:`Epoch`.
+
+    Returns:
+        The :class:`FitResult`.
+
+    Raises:
+        ValueError: an unknown ``lr_schedule``, or ``BestEpoch`` without ``evaluate``.
+    """
+    if lr_schedule not in SCHEDULES:
+        lr_factor(0, 1, lr_schedule)  # raises the ValueError that names the schedules
+    if isinstance(select, BestEpoch) and evaluate is None:
+        raise ValueError(f"fit: select=BestEpoch({select.score!r}) needs an evaluate callable")
+    gen = seed_everything(seed, threads=threads)
+    x = torch.as_tensor(x, dtype=torch.float32)
+    y = torch.as_tensor(y, dtype=y_dtype)
+    opt = optimizer(model.parameters())
+    schedule = lr_scheduler(opt, total_steps=epochs * math.ceil(len(x) / batch_size), schedule=lr_schedule)
+    history: list[Epoch] = []
+    best_score: float | None = -math.inf if isinstance(select, BestEpoch) else None
+    best_epoch, best_state, waited = 0, None, 0
+    bar = tqdm(range(1, epochs + 1), desc="epochs", unit="epoch", disable=not progress)
+    for epoch in bar:
+        t0 = time.perf_counter()
+        model.train()
+        order = torch.randperm(len(x), generator=gen)
+        sums: dict[str, float] = {}
+        weight_sum = 0.0
+        for lo in range(0, len(x), batch_size):
+            idx = order[lo:lo + batch_size]
+            batch = loss(model(x[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            batch.value.backward()
+            opt.step()
+            schedule.step()
+            for k, v in batch.terms.items():
+                sums[k] = sums.get(k, 0.0) + float(v.detach()) * batch.weight
+            weight_sum += batch.weight
+        rec = Epoch(epoch, {k: v / max(weight_sum, 1e-12) for k, v in sums.items()})
+        if evaluate is not None:
+            rec.scores = dict(evaluate(model, epoch))
+        rec.seconds = time.perf_counter() - t0
+        history.append(rec)
+        bar.set_postfix({f"train_{k}": f"{v:.4f}" for k, v in list(rec.train.items())[:1]})
+        if on_epoch is not None:
+            on_epoch(rec)
+        if isinstance(select, LastEpoch):
+            best_epoch = epoch
+            best_score = None if select.score is None else rec.scores[select.score]
+            continue
+        score = rec.scores[select.score]
+        if score > best_score:
+            best_score, best_epoch, waited = score, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            waited += 1
+            if select.patience is not None and waited >= select.patience:
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return FitResult(history, best_epoch, best_score, stopped_early=len(history) < epochs)
