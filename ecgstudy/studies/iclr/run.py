@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ecgstudy.runs.datasource import DataSource
-from ecgstudy.studies.iclr.data import fold_indices, labels, load_segments
+from ecgstudy.studies.iclr.data import labels, load_segments
 from ecgstudy.studies.iclr.params import IclrFoldParams
 
 
@@ -39,7 +39,7 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
     indices, PVC probability, label), ``curves.json`` (per-epoch losses and accuracy),
     ``attention.npz`` (attention of ``n_examples`` held-out segments, float16, and their indices).
     """
-    from ecgstudy.evaluation.folds import pick_fold
+    from ecgstudy.evaluation.folds import pick_fold, split_folds
     from ecgstudy.metrics.binary import binary_metrics
     from ecgstudy.models import build_iclr_model
     from ecgstudy.runs.store import write_json
@@ -47,8 +47,8 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
 
     segments = load_segments(source.kind, n_synthetic=params.n_synthetic_segments)
     y = labels(segments)
-    folds = fold_indices(segments.labels, segments.record_ids, split=params.split,
-                         n_folds=params.n_folds, seed=params.seed)
+    folds = split_folds(segments.labels, segments.record_ids, split=params.split,
+                        n_folds=params.n_folds, seed=params.seed)
     train_idx, test_idx = pick_fold(folds, params.fold)
     seed_everything(params.seed)
     model = build_iclr_model(params.method, in_leads=segments.signals.shape[1], kernel_size=params.kernel_size,
