@@ -8,7 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ecgstudy.training import TrainConfig, predict, train_classifier
+from ecgstudy.training import TrainConfig, train_classifier
+from ecgstudy.training import predict_proba as predict
 
 
 class TinyLinear(nn.Module):

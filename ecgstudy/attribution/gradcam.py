@@ -33,16 +33,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ecgstudy.attribution.maps import INTERPOLATE_MODES, InterpolateMode, minmax, upsample
 from ecgstudy.errors import ParameterError
 
-InterpolateMode = Literal["linear", "nearest"]
-INTERPOLATE_MODES: tuple[str, ...] = ("linear", "nearest")
 
 
 # --- shared machinery ---------------------------------------------------------------------------
@@ -122,20 +120,6 @@ def _activations_and_gradients(
     return a.detach(), grad
 
 
-def _minmax(h: Tensor) -> Tensor:
-    """Min-max normalise each row of ``(batch, n)`` to [0, 1]; a constant row becomes zeros."""
-    lo = h.amin(dim=-1, keepdim=True)
-    span = h.amax(dim=-1, keepdim=True) - lo
-    ok = span > 0
-    return torch.where(ok, (h - lo) / torch.where(ok, span, torch.ones_like(span)), torch.zeros_like(h))
-
-
-def _upsample(h: Tensor, n_samples: int, mode: str) -> Tensor:
-    """``(batch, T) -> (batch, n_samples)``; 'linear' with ``align_corners=False``."""
-    kwargs = {"align_corners": False} if mode == "linear" else {}
-    return F.interpolate(h.unsqueeze(1), size=n_samples, mode=mode, **kwargs).squeeze(1)
-
-
 def _on_every_lead(h: Tensor, inputs: Tensor) -> Tensor:
     """``(batch, samples) -> (batch, leads, samples)``: the same map on every lead (a new tensor)."""
     return h.unsqueeze(1).expand(-1, inputs.shape[1], -1).contiguous()
@@ -191,7 +175,7 @@ class GradCAM:
 
     def attribute(self, inputs: Tensor, target: int = 0) -> Tensor:
         """The map upsampled to the input and repeated on every lead, ``(batch, leads, samples)``."""
-        h = _upsample(self.layer_attribution(inputs, target), inputs.shape[-1], self.interpolate)
+        h = upsample(self.layer_attribution(inputs, target), inputs.shape[-1], mode=self.interpolate)
         return _on_every_lead(h, inputs)
 
 
@@ -243,7 +227,7 @@ class ECGradCAM:
         it is the raw ``h(t) = w * sum_c A_c(t)``.
         """
         h = self._scalar_weight_and_map(inputs, target)[1]
-        return _minmax(h) if normalize else h
+        return minmax(h) if normalize else h
 
     def attribute(self, inputs: Tensor, target: int = 0) -> Tensor:
         """The authors' map ``(batch, leads, samples)``: ``h`` upsampled linearly, then min-max normalised.
@@ -252,8 +236,8 @@ class ECGradCAM:
         upsampled :meth:`layer_attribution`, because the upsampled samples need not hit the
         layer map's extremes.
         """
-        h = _upsample(self._scalar_weight_and_map(inputs, target)[1], inputs.shape[-1], "linear")
-        return _on_every_lead(_minmax(h), inputs)
+        h = upsample(self._scalar_weight_and_map(inputs, target)[1], inputs.shape[-1])
+        return _on_every_lead(minmax(h), inputs)
 
 
 def channel_sum_map(model: nn.Module, layer: nn.Module, inputs: Tensor) -> Tensor:
@@ -262,4 +246,4 @@ def channel_sum_map(model: nn.Module, layer: nn.Module, inputs: Tensor) -> Tenso
     No gradients are used. It equals ``ECGradCAM(model, layer).layer_attribution(inputs, t)`` for
     every target ``t`` with ``w > 0``. The model runs in eval mode and is left as it was.
     """
-    return _minmax(_run_hooked(model, layer, inputs, track=False)[1].sum(dim=1))
+    return minmax(_run_hooked(model, layer, inputs, track=False)[1].sum(dim=1))

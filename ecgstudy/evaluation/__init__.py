@@ -5,8 +5,12 @@ from ecgstudy.evaluation.folds import (
     fold_leakage,
     fold_table,
     missing_classes,
+    pick_fold,
     record_folds,
     segment_folds,
+    shuffled_folds,
+    split_folds,
 )
 
-__all__ = ["FoldWarning", "fold_leakage", "fold_table", "missing_classes", "record_folds", "segment_folds"]
+__all__ = ["FoldWarning", "fold_leakage", "fold_table", "missing_classes", "pick_fold", "record_folds",
+           "segment_folds", "shuffled_folds", "split_folds"]

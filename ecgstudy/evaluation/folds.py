@@ -7,6 +7,10 @@
 * :func:`record_folds`: stratified *group* k-fold (``StratifiedGroupKFold``, shuffled,
   seeded): every record's segments are in one test fold only; class proportions are
   balanced as well as whole records allow.
+* :func:`shuffled_folds`: plain k-fold over ``n`` items (``KFold``, shuffled, seeded), for
+  targets that are not classes (the ECGradCAM regressions).
+* :func:`split_folds`: the folds of a split kind by name (``"segment"`` or ``"record"``).
+* :func:`pick_fold`: one fold's sorted ``(train_idx, test_idx)``, with a range check.
 * :func:`fold_leakage`: how many records appear on both sides of some fold.
 * :func:`fold_table`: per-fold test counts per class (and records), for the book.
 
@@ -33,11 +37,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
 
 from ecgstudy.errors import ParameterError
 
@@ -146,6 +150,54 @@ def record_folds(labels: Sequence[Any] | np.ndarray, groups: Sequence[Any] | np.
         warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
         folds = [(tr.astype(np.int64), te.astype(np.int64)) for tr, te in cv.split(np.zeros(len(y)), y, g)]
     return _warn_missing(y, folds)
+
+
+def shuffled_folds(n_items: int, *, n_folds: int = 5, seed: int) -> list[Fold]:
+    """Plain k-fold over ``n_items`` items: ``KFold(n_folds, shuffle=True, random_state=seed)``.
+
+    Returns:
+        ``n_folds`` pairs ``(train_idx, test_idx)`` of sorted int64 indices; the test sets
+        partition ``range(n_items)`` and their sizes differ by at most one.
+
+    >>> [te.tolist() for _, te in shuffled_folds(6, n_folds=2, seed=0)]
+    [[1, 2, 5], [0, 3, 4]]
+    """
+    _check(np.zeros(int(n_items)), n_folds)
+    cv = KFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    return [(tr.astype(np.int64), te.astype(np.int64)) for tr, te in cv.split(np.zeros(int(n_items)))]
+
+
+def split_folds(labels: Sequence[Any] | np.ndarray, groups: Sequence[Any] | np.ndarray | None, *,
+                split: Literal["segment", "record"], n_folds: int = 5, seed: int) -> list[Fold]:
+    """:func:`segment_folds` (``split="segment"``) or :func:`record_folds` (``"record"``, by ``groups``).
+
+    >>> a = split_folds(["a", "b"] * 5, None, split="segment", n_folds=2, seed=0)
+    >>> b = segment_folds(["a", "b"] * 5, n_folds=2, seed=0)
+    >>> all((x == y).all() for fa, fb in zip(a, b) for x, y in zip(fa, fb))
+    True
+    """
+    if split == "segment":
+        return segment_folds(labels, n_folds=n_folds, seed=seed)
+    if split == "record":
+        if groups is None:
+            raise ParameterError("split='record' needs the groups (record of each segment)")
+        return record_folds(labels, groups, n_folds=n_folds, seed=seed)
+    raise ParameterError(f"split={split!r}: expected 'segment' or 'record'")
+
+
+def pick_fold(folds: Sequence[Fold], fold: int) -> Fold:
+    """Fold ``fold``'s ``(train_idx, test_idx)``, each sorted.
+
+    Raises:
+        ParameterError: ``fold`` is not in ``0..len(folds) - 1``.
+
+    >>> pick_fold([(np.array([2, 0]), np.array([1]))], 0)
+    (array([0, 2]), array([1]))
+    """
+    if not 0 <= fold < len(folds):
+        raise ParameterError(f"fold={fold}: must be in 0..{len(folds) - 1}")
+    train, test = folds[fold]
+    return np.sort(train), np.sort(test)
 
 
 def fold_leakage(groups: Sequence[Any] | np.ndarray, folds: Sequence[Fold]) -> int:

@@ -4,12 +4,14 @@
 * :mod:`~ecgstudy.metrics.intervals`: bootstrap intervals, mean ± sd over runs, paired tests.
 * :mod:`~ecgstudy.metrics.multilabel`: micro / macro / per-class F1, exact-match accuracies,
   Hamming loss (xECGNet chapter).
+* :mod:`~ecgstudy.metrics.regression`: MAE, RMSE, R² and the training-mean baseline (ECGradCAM chapter).
 """
 
 from ecgstudy.metrics.binary import (
     METRIC_KEYS,
     binary_metrics,
     predict_labels,
+    roc_auc,
     to_binary,
 )
 from ecgstudy.metrics.intervals import (
@@ -29,6 +31,7 @@ from ecgstudy.metrics.multilabel import (
     multilabel_metrics,
     predict_multilabel,
 )
+from ecgstudy.metrics.regression import regression_scores
 
 __all__ = [
     "CLAIM_WORDS",
@@ -44,7 +47,9 @@ __all__ = [
     "percentile_interval",
     "predict_labels",
     "predict_multilabel",
+    "regression_scores",
     "resample_indices",
+    "roc_auc",
     "summarise",
     "unpaired_diff",
     "to_binary",

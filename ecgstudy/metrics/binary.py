@@ -71,9 +71,14 @@ def predict_labels(score: Sequence[float] | np.ndarray, threshold: float = 0.5) 
     return (s >= threshold).astype(np.int64)
 
 
-def _auc(y: np.ndarray, s: np.ndarray) -> float:
-    """ROC AUC, NaN when ``y`` holds a single class (AUC undefined)."""
-    return float(roc_auc_score(y, s)) if len(np.unique(y)) == 2 else math.nan
+def roc_auc(y: Sequence[Any] | np.ndarray, score: Sequence[float] | np.ndarray) -> float:
+    """ROC AUC (scikit-learn's ``roc_auc_score``) of ``score`` for 0/1 labels ``y``; NaN when ``y``
+    holds a single class (AUC undefined).
+
+    >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), roc_auc([1, 1], [0.2, 0.9])
+    (0.75, nan)
+    """
+    return float(roc_auc_score(y, score)) if len(np.unique(y)) == 2 else math.nan
 
 
 def binary_metrics(
@@ -122,6 +127,6 @@ def binary_metrics(
         "accuracy": float(accuracy_score(y, pred)),
         "sensitivity": float(recall_score(y, pred, pos_label=1, zero_division=np.nan)),
         "specificity": float(recall_score(y, pred, pos_label=0, zero_division=np.nan)),
-        "auc": _auc(y, np.asarray(score, dtype=np.float64)),
+        "auc": roc_auc(y, np.asarray(score, dtype=np.float64)),
         "tp": tp, "fp": fp, "tn": tn, "fn": fn, "n": len(y),
     }

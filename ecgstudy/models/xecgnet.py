@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ecgstudy.attribution.maps import upsample
 from ecgstudy.errors import ParameterError
 from ecgstudy.models.keras_init import keras_init_
 
@@ -146,7 +147,7 @@ def upsample_attention(attention: Tensor, n_samples: int) -> Tensor:
             f"upsample_attention: attention shape {tuple(attention.shape)}, n_samples={n_samples}: "
             "expected (batch, 1, T) or (batch, T) and n_samples >= 1"
         )
-    return F.interpolate(attention, size=n_samples, mode="linear", align_corners=False).squeeze(1)
+    return upsample(attention, n_samples).squeeze(1)
 
 
 class XecgNet(nn.Module):

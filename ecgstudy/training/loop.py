@@ -1,191 +1,196 @@
-"""A small, seeded training loop for classifiers that return log-probabilities.
+"""The one training loop of the package: :func:`fit`.
 
-Models follow one contract: ``model(x)`` with ``x`` of shape ``(batch, leads, samples)``
-returns either a tensor of log-probabilities ``(batch, n_classes)`` or an object with a
-``log_probs`` attribute (and optionally ``attention`` ``(batch, 1, samples)``), such as
-:class:`ecgstudy.models.IclrOutput`.
+Every chapter trains with it and states its differences as arguments: the batch loss
+(:mod:`~ecgstudy.training.objectives`), the optimiser factory (:mod:`~ecgstudy.training.optimisers`),
+the learning-rate schedule, a per-epoch ``evaluate`` callable and the epoch ``select``\\ ion rule
+(:class:`LastEpoch`, or :class:`BestEpoch` by a validation score, with patience).
 
-Determinism: :func:`seed_everything` seeds Python, NumPy and torch and fixes the number
-of torch threads; batches are drawn from a seeded ``torch.Generator``. On CPU the same
-seed, data and thread count give bit-identical weights and metrics.
+Order of work, which the bit-identical reproduction of committed runs depends on:
+:func:`~ecgstudy.training.seed_everything` (Python, NumPy, torch, thread count; it returns the
+generator of the batch order), ``x`` to float32 and ``y`` to ``y_dtype``, the optimiser, the
+scheduler; then per epoch ``model.train()``, one ``torch.randperm(n, generator=gen)``, and per
+batch of the permutation (slices of ``batch_size``): forward, loss, ``zero_grad(set_to_none=True)``,
+``backward``, ``step``, scheduler step, then the logged terms are added as
+``float(term) * weight``. After the batches ``evaluate(model, epoch)`` runs, then the selection
+rule (a ``copy.deepcopy`` of the ``state_dict`` when an epoch becomes the best); the best
+epoch's weights are loaded back at the end. On CPU the same seed, data and thread count give
+bit-identical weights, curves and predictions.
 """
 
 from __future__ import annotations
 
+import copy
 import math
-import random
 import time
-from dataclasses import asdict, dataclass
-from typing import Any, Callable, Literal, Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
+from ecgstudy.training.objectives import LossFn
+from ecgstudy.training.optimisers import OptimiserFactory
+from ecgstudy.training.schedule import SCHEDULES, lr_factor, lr_scheduler
+from ecgstudy.training.seeding import seed_everything
+
+#: ``evaluate(model, epoch) -> {score name: value}``, called after each epoch's training batches.
+Evaluate = Callable[[nn.Module, int], Mapping[str, "float | None"]]
+
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Optimisation settings.
+class LastEpoch:
+    """Train every epoch and keep the final weights. ``score``: the evaluation score reported as
+    :attr:`FitResult.best_score` (the last epoch's), if any."""
 
-    Attributes:
-        epochs: passes over the training set.
-        lr: Adam learning rate.
-        batch_size: segments per step.
-        class_weights: NLL weight per class (``None``: unweighted).
-        seed: seeds initialisation and batch order.
-        threads: torch intra-op threads (fixed for reproducibility).
-        eval_every: evaluate the held-out set every this many epochs (and always after the last).
-        lr_schedule: ``"constant"`` (the papers) or ``"cosine"`` (per step from ``lr`` down to 0 at
-            the last step; short CPU budgets use it so the last epoch's model is not a noisy one).
-    """
-
-    epochs: int = 120
-    lr: float = 1e-5
-    batch_size: int = 16
-    class_weights: tuple[float, ...] | None = None
-    seed: int = 0
-    threads: int = 2
-    eval_every: int = 1
-    lr_schedule: Literal["constant", "cosine"] = "constant"
+    score: str | None = None
 
 
-def lr_factor(step: int, total_steps: int, schedule: str) -> float:
-    """Multiplier of the base learning rate at optimiser step ``step`` (0-based) of ``total_steps``.
+@dataclass(frozen=True)
+class BestEpoch:
+    """Keep the weights of the epoch with the highest evaluation ``score`` (the first one on ties);
+    stop after ``patience`` epochs in a row without a higher one (``None``: never stop early)."""
 
-    >>> [round(lr_factor(s, 4, "cosine"), 3) for s in range(4)]
-    [1.0, 0.854, 0.5, 0.146]
-    """
-    if schedule == "constant":
-        return 1.0
-    if schedule == "cosine":
-        return 0.5 * (1.0 + math.cos(math.pi * step / max(total_steps, 1)))
-    raise ValueError(f"unknown learning-rate schedule {schedule!r}: use 'constant' or 'cosine'")
+    score: str
+    patience: int | None = None
+
+
+Selection = LastEpoch | BestEpoch
 
 
 @dataclass
-class EpochRecord:
-    """One epoch's curve points (losses are mean class-weighted NLL per segment)."""
+class Epoch:
+    """One epoch of the curve.
+
+    Attributes:
+        epoch: 1-based. train: mean of each logged loss term over the epoch's batches (weighted
+        by the batches' weights). scores: what ``evaluate`` returned. seconds: wall time of
+        the epoch (training and evaluation).
+    """
 
     epoch: int
-    train_loss: float
-    eval_loss: float | None = None
-    eval_accuracy: float | None = None
+    train: dict[str, float]
+    scores: dict[str, float | None] = field(default_factory=dict)
     seconds: float = 0.0
 
-
-def seed_everything(seed: int, *, threads: int = 2) -> torch.Generator:
-    """Seed Python, NumPy and torch; fix torch's thread count; return a seeded generator."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-    torch.set_num_threads(threads)
-    gen = torch.Generator()
-    gen.manual_seed(seed)
-    return gen
+    def row(self) -> dict[str, Any]:
+        """JSON-able: ``epoch``, ``train_<term>``..., the scores, ``seconds`` (in this order)."""
+        return {"epoch": self.epoch, **{f"train_{k}": v for k, v in self.train.items()}, **self.scores,
+                "seconds": self.seconds}
 
 
-def _log_probs(output: Any) -> torch.Tensor:
-    return output if isinstance(output, torch.Tensor) else output.log_probs
+@dataclass
+class FitResult:
+    """The curve and the selected epoch, whose weights the model holds after :func:`fit`.
+
+    Attributes:
+        epochs: one :class:`Epoch` per epoch run. best_epoch: the selected epoch (1-based).
+        best_score: its selection score (``None`` without one). stopped_early: fewer epochs ran
+        than asked for (patience ran out).
+    """
+
+    epochs: list[Epoch]
+    best_epoch: int
+    best_score: float | None
+    stopped_early: bool
+
+    def rows(self) -> list[dict[str, Any]]:
+        """:meth:`Epoch.row` of every epoch (a run's ``curves.json``)."""
+        return [e.row() for e in self.epochs]
 
 
-def _weights(config: TrainConfig) -> torch.Tensor | None:
-    return None if config.class_weights is None else torch.tensor(config.class_weights, dtype=torch.float32)
-
-
-@torch.no_grad()
-def predict(model: nn.Module, x: np.ndarray | torch.Tensor, *, batch_size: int = 64,
-            keep_attention: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
-    """Class probabilities ``(n, n_classes)`` and, if asked and available, attention ``(n, samples)``."""
-    model.eval()
-    x = torch.as_tensor(x, dtype=torch.float32)
-    probs, atts = [], []
-    for lo in range(0, len(x), batch_size):
-        out = model(x[lo:lo + batch_size])
-        probs.append(_log_probs(out).exp().numpy())
-        att = getattr(out, "attention", None)
-        if keep_attention and att is not None:
-            atts.append(att[:, 0].numpy())
-    attention = np.concatenate(atts) if atts else None
-    return (np.concatenate(probs) if probs else np.zeros((0, 0))), attention
-
-
-def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None,
-              batch_size: int) -> tuple[float, float]:
-    model.eval()
-    total, correct, loss_sum, weight_sum = 0, 0, 0.0, 0.0
-    with torch.no_grad():
-        for lo in range(0, len(x), batch_size):
-            logp = _log_probs(model(x[lo:lo + batch_size]))
-            yb = y[lo:lo + batch_size]
-            w = weight[yb] if weight is not None else torch.ones(len(yb))
-            loss_sum += float((F.nll_loss(logp, yb, reduction="none") * w).sum())
-            weight_sum += float(w.sum())
-            correct += int((logp.argmax(1) == yb).sum())
-            total += len(yb)
-    return loss_sum / max(weight_sum, 1e-12), correct / max(total, 1)
-
-
-def train_classifier(
+def fit(
     model: nn.Module,
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    config: TrainConfig,
+    x: np.ndarray | torch.Tensor,
+    y: np.ndarray | torch.Tensor,
     *,
-    x_eval: np.ndarray | None = None,
-    y_eval: np.ndarray | None = None,
+    loss: LossFn,
+    optimizer: OptimiserFactory,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    threads: int = 2,
+    lr_schedule: str = "constant",
+    y_dtype: torch.dtype = torch.float32,
+    evaluate: Evaluate | None = None,
+    select: Selection = LastEpoch(),
     progress: bool = False,
-    on_epoch: Callable[[EpochRecord], None] | None = None,
-) -> list[EpochRecord]:
-    """Train ``model`` with class-weighted NLL and Adam; return the per-epoch curve.
+    on_epoch: Callable[[Epoch], None] | None = None,
+) -> FitResult:
+    """Train ``model`` on ``(x, y)`` for up to ``epochs`` epochs; leave the selected epoch's weights in it.
 
     Args:
-        x_train: ``(n, leads, samples)`` float32. y_train: ``(n,)`` int class indices.
-        x_eval, y_eval: held-out set evaluated every ``config.eval_every`` epochs (loss, accuracy).
-        on_epoch: called after each epoch with its record (e.g. to log).
+        x: ``(n, leads, samples)``, converted to float32. y: ``(n, ...)`` targets, converted to ``y_dtype``
+            (``torch.long`` for class indices).
+        loss: ``loss(model(x_batch), y_batch) -> BatchLoss`` (:mod:`~ecgstudy.training.objectives`).
+        optimizer: ``optimizer(model.parameters())`` (:mod:`~ecgstudy.training.optimisers`).
+        epochs: passes over ``(x, y)`` at most. batch_size: rows per optimiser step.
+        seed: seeds everything (:func:`~ecgstudy.training.seed_everything`) and the batch order.
+        threads: torch intra-op threads.
+        lr_schedule: ``"constant"`` or ``"cosine"`` (:func:`~ecgstudy.training.lr_factor`, over all steps
+            of ``epochs``).
+        evaluate: ``evaluate(model, epoch) -> scores``, after each epoch's batches (it may switch the
+            model to eval mode; the next epoch switches it back to training mode).
+        select: :class:`LastEpoch` or :class:`BestEpoch` (its ``score`` must be one of ``evaluate``'s).
+        progress: a tqdm bar over epochs. on_epoch: called with each finished :class:`Epoch`.
 
-    The loss of a batch is ``sum_i w[y_i] * nll_i / sum_i w[y_i]`` (PyTorch's weighted mean).
+    Returns:
+        The :class:`FitResult`.
+
+    Raises:
+        ValueError: an unknown ``lr_schedule``, or ``BestEpoch`` without ``evaluate``.
     """
-    gen = seed_everything(config.seed, threads=config.threads)
-    x = torch.as_tensor(x_train, dtype=torch.float32)
-    y = torch.as_tensor(y_train, dtype=torch.long)
-    xe = None if x_eval is None else torch.as_tensor(x_eval, dtype=torch.float32)
-    ye = None if y_eval is None else torch.as_tensor(y_eval, dtype=torch.long)
-    weight = _weights(config)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
-    steps_per_epoch = math.ceil(len(x) / config.batch_size)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda step: lr_factor(step, config.epochs * steps_per_epoch, config.lr_schedule))
-    history: list[EpochRecord] = []
-    bar = tqdm(range(1, config.epochs + 1), desc="epochs", unit="epoch", disable=not progress)
+    if lr_schedule not in SCHEDULES:
+        lr_factor(0, 1, lr_schedule)  # raises the ValueError that names the schedules
+    if isinstance(select, BestEpoch) and evaluate is None:
+        raise ValueError(f"fit: select=BestEpoch({select.score!r}) needs an evaluate callable")
+    gen = seed_everything(seed, threads=threads)
+    x = torch.as_tensor(x, dtype=torch.float32)
+    y = torch.as_tensor(y, dtype=y_dtype)
+    opt = optimizer(model.parameters())
+    schedule = lr_scheduler(opt, total_steps=epochs * math.ceil(len(x) / batch_size), schedule=lr_schedule)
+    history: list[Epoch] = []
+    best_score: float | None = -math.inf if isinstance(select, BestEpoch) else None
+    best_epoch, best_state, waited = 0, None, 0
+    bar = tqdm(range(1, epochs + 1), desc="epochs", unit="epoch", disable=not progress)
     for epoch in bar:
         t0 = time.perf_counter()
         model.train()
         order = torch.randperm(len(x), generator=gen)
-        loss_sum, weight_sum = 0.0, 0.0
-        for lo in range(0, len(x), config.batch_size):
-            idx = order[lo:lo + config.batch_size]
-            logp = _log_probs(model(x[idx]))
-            loss = F.nll_loss(logp, y[idx], weight=weight)
+        sums: dict[str, float] = {}
+        weight_sum = 0.0
+        for lo in range(0, len(x), batch_size):
+            idx = order[lo:lo + batch_size]
+            batch = loss(model(x[idx]), y[idx])
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            batch.value.backward()
             opt.step()
             schedule.step()
-            w = float(weight[y[idx]].sum()) if weight is not None else float(len(idx))
-            loss_sum += loss.item() * w
-            weight_sum += w
-        rec = EpochRecord(epoch=epoch, train_loss=loss_sum / max(weight_sum, 1e-12))
-        if xe is not None and (epoch % config.eval_every == 0 or epoch == config.epochs):
-            rec.eval_loss, rec.eval_accuracy = _evaluate(model, xe, ye, weight, max(config.batch_size, 64))
+            for k, v in batch.terms.items():
+                sums[k] = sums.get(k, 0.0) + float(v.detach()) * batch.weight
+            weight_sum += batch.weight
+        rec = Epoch(epoch, {k: v / max(weight_sum, 1e-12) for k, v in sums.items()})
+        if evaluate is not None:
+            rec.scores = dict(evaluate(model, epoch))
         rec.seconds = time.perf_counter() - t0
         history.append(rec)
-        bar.set_postfix(loss=f"{rec.train_loss:.4f}")
+        bar.set_postfix({f"train_{k}": f"{v:.4f}" for k, v in list(rec.train.items())[:1]})
         if on_epoch is not None:
             on_epoch(rec)
-    return history
-
-
-def history_table(history: Sequence[EpochRecord]) -> list[dict[str, Any]]:
-    """JSON-able rows of a curve."""
-    return [asdict(r) for r in history]
+        if isinstance(select, LastEpoch):
+            best_epoch = epoch
+            best_score = None if select.score is None else rec.scores[select.score]
+            continue
+        score = rec.scores[select.score]
+        if score > best_score:
+            best_score, best_epoch, waited = score, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            waited += 1
+            if select.patience is not None and waited >= select.patience:
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return FitResult(history, best_epoch, best_score, stopped_early=len(history) < epochs)

@@ -1,4 +1,4 @@
-"""Training with early stopping for multi-label models (the xECGNet chapter).
+"""The xECGNet chapter's training: Adam on a loss object, with validation micro-F1 selection.
 
 Contract: ``model(x)`` with ``x`` ``(batch, leads, samples)`` returns an output object with
 ``probs`` ``(batch, n_classes)`` (the inference probabilities); ``loss_fn(output, y)``
@@ -9,16 +9,15 @@ Model selection follows the xECGNet authors by default (``selection="val_micro_f
 epoch the validation micro-F1 (probabilities >= 0.5) is computed; the weights of the best epoch
 are kept and restored at the end; training stops after ``patience`` epochs without improvement.
 ``selection="last_epoch"`` trains every epoch and keeps the final weights (a fixed budget, for
-validation sets too small to choose an epoch); the validation scores are still logged. Determinism is as in
-:mod:`ecgstudy.training.loop` (same seed, data and thread count: identical weights on CPU).
+validation sets too small to choose an epoch); the validation scores are still logged.
+:func:`train_multilabel` is :func:`~ecgstudy.training.fit` with
+:func:`~ecgstudy.training.objectives.loss_terms`, :func:`~ecgstudy.training.optimisers.adam`,
+the validation scores as evaluation and :class:`~ecgstudy.training.BestEpoch` or
+:class:`~ecgstudy.training.LastEpoch`; deterministic as ``fit`` is.
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
-import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -26,9 +25,11 @@ from typing import Any, Literal
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
-from ecgstudy.training.loop import lr_factor, seed_everything
+from ecgstudy.training.loop import BestEpoch, LastEpoch, fit
+from ecgstudy.training.objectives import loss_terms
+from ecgstudy.training.optimisers import adam
+from ecgstudy.training.inference import field, predict
 
 
 @dataclass(frozen=True)
@@ -87,39 +88,13 @@ class MultiLabelHistory:
                 for e in self.epochs]
 
 
-@torch.no_grad()
-def predict_outputs(model: nn.Module, x: np.ndarray | torch.Tensor, *, batch_size: int = 64,
-                    keep: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
-    """Run ``model`` in eval mode over ``x`` ``(n, leads, samples)``.
-
-    Returns:
-        ``{"probs": (n, n_classes)}`` plus every output field named in ``keep`` (e.g.
-        ``"attention"``, ``"response"``), concatenated over batches as float32 numpy arrays.
-    """
-    model.eval()
-    x = torch.as_tensor(x, dtype=torch.float32)
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in ("probs", *keep)}
-    for lo in range(0, len(x), batch_size):
-        out = model(x[lo:lo + batch_size])
-        for name in parts:
-            parts[name].append(getattr(out, name).float().numpy())
-    return {name: (np.concatenate(v) if v else np.zeros((0,), np.float32)) for name, v in parts.items()}
-
-
-def _validate(model: nn.Module, x: torch.Tensor, y: np.ndarray, batch_size: int) -> tuple[float, float]:
+def validation_scores(model: nn.Module, x: torch.Tensor, y: np.ndarray, *, batch_size: int) -> dict[str, float]:
+    """``val_micro_f1`` and ``val_subset_acc`` of ``model``'s ``probs`` >= 0.5 on ``x`` against ``y`` ``(n, n_classes)``."""
     from ecgstudy.metrics.multilabel import multilabel_metrics, predict_multilabel
 
-    probs = predict_outputs(model, x, batch_size=batch_size)["probs"]
+    probs = predict(model, x, fields={"probs": field("probs")}, batch_size=batch_size)["probs"]
     m = multilabel_metrics(y, predict_multilabel(probs), [str(k) for k in range(y.shape[1])])
-    return float(m["micro_f1"]), float(m["subset_acc"])
-
-
-def _scalars(loss: Any) -> dict[str, torch.Tensor]:
-    if dataclasses.is_dataclass(loss):
-        items = {f.name: getattr(loss, f.name) for f in dataclasses.fields(loss)}
-    else:
-        items = dict(vars(loss))
-    return {k: v for k, v in items.items() if isinstance(v, torch.Tensor) and v.ndim == 0}
+    return {"val_micro_f1": float(m["micro_f1"]), "val_subset_acc": float(m["subset_acc"])}
 
 
 def train_multilabel(
@@ -140,49 +115,20 @@ def train_multilabel(
         loss_fn: ``loss_fn(model_output, y_batch_float)`` -> object with a scalar ``total``.
 
     Returns:
-        The per-epoch history; ``model`` holds the best epoch's weights.
+        The per-epoch history; ``model`` holds the selected epoch's weights.
     """
     if len(x_train) == 0 or len(x_val) == 0:
         raise ValueError("train_multilabel needs non-empty training and validation sets")
-    gen = seed_everything(config.seed, threads=config.threads)
-    x = torch.as_tensor(x_train, dtype=torch.float32)
-    y = torch.as_tensor(np.asarray(y_train), dtype=torch.float32)
     xv = torch.as_tensor(x_val, dtype=torch.float32)
     yv = np.asarray(y_val).astype(np.uint8)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
-    steps = config.max_epochs * math.ceil(len(x) / config.batch_size)
-    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, steps, config.lr_schedule))
-    epochs: list[MultiLabelEpoch] = []
-    best_f1, best_epoch, best_state, waited = -1.0, 0, None, 0
-    bar = tqdm(range(1, config.max_epochs + 1), desc="epochs", unit="epoch", disable=not progress)
-    for epoch in bar:
-        t0 = time.perf_counter()
-        model.train()
-        order = torch.randperm(len(x), generator=gen)
-        sums: dict[str, float] = {}
-        for lo in range(0, len(x), config.batch_size):
-            idx = order[lo:lo + config.batch_size]
-            loss = loss_fn(model(x[idx]), y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.total.backward()
-            opt.step()
-            schedule.step()
-            for k, v in _scalars(loss).items():
-                sums[k] = sums.get(k, 0.0) + float(v.detach()) * len(idx)
-        f1, acc = _validate(model, xv, yv, max(config.batch_size, 64))
-        rec = MultiLabelEpoch(epoch, {k: v / len(x) for k, v in sums.items()}, f1, acc,
-                              time.perf_counter() - t0)
-        epochs.append(rec)
-        bar.set_postfix(loss=f"{rec.train.get('total', float('nan')):.4f}", val_f1=f"{f1:.3f}")
-        if config.selection == "last_epoch":
-            best_f1, best_epoch = f1, epoch
-        elif f1 > best_f1:
-            best_f1, best_epoch, waited = f1, epoch, 0
-            best_state = copy.deepcopy(model.state_dict())
-        else:
-            waited += 1
-            if config.patience is not None and waited >= config.patience:
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    return MultiLabelHistory(epochs, best_epoch, best_f1, stopped_early=len(epochs) < config.max_epochs)
+    batch = max(config.batch_size, 64)
+    select = (LastEpoch("val_micro_f1") if config.selection == "last_epoch"
+              else BestEpoch("val_micro_f1", patience=config.patience))
+    result = fit(model, x_train, np.asarray(y_train), loss=loss_terms(loss_fn),
+                 optimizer=adam(config.lr), epochs=config.max_epochs, batch_size=config.batch_size, seed=config.seed,
+                 threads=config.threads, lr_schedule=config.lr_schedule, y_dtype=torch.float32,
+                 evaluate=lambda m, _: validation_scores(m, xv, yv, batch_size=batch), select=select,
+                 progress=progress)
+    epochs = [MultiLabelEpoch(e.epoch, e.train, e.scores["val_micro_f1"], e.scores["val_subset_acc"], e.seconds)
+              for e in result.epochs]
+    return MultiLabelHistory(epochs, result.best_epoch, result.best_score, result.stopped_early)

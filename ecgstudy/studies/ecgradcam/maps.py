@@ -23,19 +23,6 @@ def layer_module(model, name: str):
     return model.blocks[k]
 
 
-def _upsample(h, n_samples: int):
-    """``(batch, T) -> (batch, n_samples)``, linear with ``align_corners=False`` (as ``attribute``)."""
-    import torch.nn.functional as F
-
-    return F.interpolate(h.unsqueeze(1), size=n_samples, mode="linear", align_corners=False).squeeze(1)
-
-
-def _minmax(h):
-    lo = h.amin(dim=-1, keepdim=True)
-    span = h.amax(dim=-1, keepdim=True) - lo
-    return ((h - lo) / span.clamp_min(1e-30)) * (span > 0)
-
-
 def explain_maps(model, x: np.ndarray, layers: tuple[str, ...], *, batch_size: int = 32
                  ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Grad-CAM and ECGradCAM maps of output 0 for every row of ``x`` at every layer.
@@ -49,7 +36,7 @@ def explain_maps(model, x: np.ndarray, layers: tuple[str, ...], *, batch_size: i
     """
     import torch
 
-    from ecgstudy.attribution.gradcam import ECGradCAM, GradCAM
+    from ecgstudy.attribution import ECGradCAM, GradCAM, minmax, upsample
 
     n_samples = x.shape[-1]
     layer_maps: dict[str, list] = {}
@@ -62,8 +49,8 @@ def explain_maps(model, x: np.ndarray, layers: tuple[str, ...], *, batch_size: i
             xb = torch.as_tensor(x[lo:lo + batch_size], dtype=torch.float32)
             h = grad.layer_attribution(xb, 0)
             raw = ecg.layer_attribution(xb, 0, normalize=False)
-            for key, lmap, imap in ((f"gradcam.{name}", h, _upsample(h, n_samples)),
-                                    (f"ecgradcam.{name}", _minmax(raw), _minmax(_upsample(raw, n_samples)))):
+            for key, lmap, imap in ((f"gradcam.{name}", h, upsample(h, n_samples)),
+                                    (f"ecgradcam.{name}", minmax(raw), minmax(upsample(raw, n_samples)))):
                 layer_maps.setdefault(key, []).append(lmap.detach().numpy())
                 input_maps.setdefault(key, []).append(imap.detach().numpy())
     cat = {k: np.concatenate(v).astype(np.float32) for k, v in layer_maps.items()}

@@ -28,8 +28,6 @@ region ratios), ``curves.json`` (per-epoch training and held-out loss).
 from __future__ import annotations
 
 import json
-import math
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,81 +53,49 @@ def load_data(dataset: str, params: EcgradcamRunParams, source: DataSource):
 def fold_split(y: np.ndarray, *, n_folds: int, fold: int, seed: int, stratify: bool
                ) -> tuple[np.ndarray, np.ndarray]:
     """``(train_idx, test_idx)`` of fold ``fold``: ``KFold(n_folds, shuffle=True, random_state=seed)``
-    over the rows of ``y``, or ``StratifiedKFold`` on ``y`` when ``stratify`` (sex)."""
-    from sklearn.model_selection import KFold, StratifiedKFold
+    over the rows of ``y`` (:func:`~ecgstudy.evaluation.shuffled_folds`), or ``StratifiedKFold`` on
+    ``y`` when ``stratify`` (sex; :func:`~ecgstudy.evaluation.segment_folds`)."""
+    from ecgstudy.evaluation.folds import pick_fold, segment_folds, shuffled_folds
 
     if not 0 <= fold < n_folds:
         raise ParameterError(f"fold={fold}: must be in 0..{n_folds - 1}")
     y = np.asarray(y)
-    if len(y) < n_folds:
-        raise ParameterError(f"{len(y)} records cannot make {n_folds} folds")
-    if stratify:
-        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-        folds = list(splitter.split(np.zeros(len(y)), y.astype(np.int64)))
-    else:
-        folds = list(KFold(n_splits=n_folds, shuffle=True, random_state=seed).split(np.zeros(len(y))))
-    train, test = folds[fold]
-    return np.sort(train), np.sort(test)
+    folds = (segment_folds(y.astype(np.int64), n_folds=n_folds, seed=seed) if stratify
+             else shuffled_folds(len(y), n_folds=n_folds, seed=seed))
+    return pick_fold(folds, fold)
 
 
-def predict_output(model, x: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    import torch
+def predict_output(model, x: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
+    """Output 0 of ``model`` for every row of ``x`` ``(n, leads, samples)``, ``(n,)`` float64."""
+    from ecgstudy.training import column, predict
 
-    model.eval()
-    out = []
-    with torch.no_grad():
-        for lo in range(0, len(x), batch_size):
-            out.append(model(torch.as_tensor(x[lo:lo + batch_size], dtype=torch.float32))[:, 0].numpy())
-    return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
-
-
-def _loss_fn(binary: bool):
-    import torch.nn.functional as F
-
-    return F.binary_cross_entropy_with_logits if binary else F.mse_loss
+    return predict(model, x, fields={"y": column(0)}, batch_size=batch_size)["y"].astype(np.float64)
 
 
 def train_model(model, x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval: np.ndarray, *, epochs: int,
                 lr: float, batch_size: int, lr_schedule: str, binary: bool, seed: int) -> list[dict]:
     """Train ``model`` (output 0 against ``y``: MSE, or BCE with logits when ``binary``) with
-    NAdam for ``epochs``; return the per-epoch curve (``epoch, train_loss, heldout_loss, seconds``).
-
-    The optimiser is ``torch.optim.NAdam(lr, betas=(0.9, 0.999), eps=1e-7, momentum_decay=0.004)``,
-    the Nadam of Keras that the authors used: Keras' ``schedule_decay=0.004`` is Dozat's momentum
-    schedule ``mu_t = beta1 (1 - 0.5 * 0.96^(0.004 t))``, which is what PyTorch's
-    ``momentum_decay`` sets, and Keras' epsilon is 1e-7. Batches are drawn with a generator
-    seeded by ``seed`` (:func:`~ecgstudy.training.loop.seed_everything`).
+    Keras' Nadam (:func:`~ecgstudy.training.keras_nadam`, the authors' optimiser) for ``epochs``
+    and keep the last epoch; return the per-epoch curve (``epoch, train_loss, heldout_loss,
+    seconds``; ``heldout_loss``: the loss on ``(x_eval, y_eval)``, ``None`` when empty).
+    :func:`~ecgstudy.training.fit`, seeded by ``seed``.
     """
     import torch
+    import torch.nn.functional as F
 
-    from ecgstudy.training.loop import lr_factor, seed_everything
+    from ecgstudy.training import column_loss, fit, keras_nadam
 
-    gen = seed_everything(seed)
-    loss_fn = _loss_fn(binary)
-    xt = torch.as_tensor(x, dtype=torch.float32)
-    yt = torch.as_tensor(y, dtype=torch.float32)
+    loss_fn = F.binary_cross_entropy_with_logits if binary else F.mse_loss
     ye = torch.as_tensor(y_eval, dtype=torch.float32)
-    opt = torch.optim.NAdam(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-7, momentum_decay=0.004)
-    steps = epochs * math.ceil(len(xt) / batch_size)
-    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, steps, lr_schedule))
-    curve = []
-    for epoch in range(1, epochs + 1):
-        t0 = time.perf_counter()
-        model.train()
-        order = torch.randperm(len(xt), generator=gen)
-        total = 0.0
-        for lo in range(0, len(xt), batch_size):
-            idx = order[lo:lo + batch_size]
-            loss = loss_fn(model(xt[idx])[:, 0], yt[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            schedule.step()
-            total += float(loss.detach()) * len(idx)
-        held = float(loss_fn(torch.as_tensor(predict_output(model, x_eval), dtype=torch.float32), ye)) if len(ye) else None
-        curve.append({"epoch": epoch, "train_loss": total / len(xt), "heldout_loss": held,
-                      "seconds": time.perf_counter() - t0})
-    return curve
+
+    def heldout(m, _epoch: int) -> dict[str, float | None]:
+        if not len(ye):
+            return {"heldout_loss": None}
+        return {"heldout_loss": float(loss_fn(torch.as_tensor(predict_output(m, x_eval), dtype=torch.float32), ye))}
+
+    result = fit(model, x, y, loss=column_loss(loss_fn), optimizer=keras_nadam(lr), epochs=epochs,
+                 batch_size=batch_size, seed=seed, lr_schedule=lr_schedule, evaluate=heldout)
+    return result.rows()
 
 
 def block_and_score(predict, x: np.ndarray, y: np.ndarray, fiducials: "pd.DataFrame", *, binary: bool,
@@ -187,7 +153,7 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
 
     from ecgstudy.models.kanres_wide_x import KanResWideX
     from ecgstudy.runs.store import write_json
-    from ecgstudy.training.loop import seed_everything
+    from ecgstudy.training import seed_everything
 
     data = load_data(dataset, params, source)
     y_all = data.target(params.target)

@@ -4,7 +4,6 @@ that defines it, and the headline scores of a prediction of it."""
 from __future__ import annotations
 
 import fnmatch
-import math
 
 import numpy as np
 
@@ -84,23 +83,19 @@ def target_units(dataset: str, target: str) -> str:
 def score(y: np.ndarray, pred: np.ndarray, *, binary: bool, y_train: np.ndarray) -> dict[str, float]:
     """Headline metrics in the target's units.
 
-    Regression: ``mae``, ``rmse``, ``r2`` (scikit-learn) and ``baseline_mae`` (predicting the
-    training mean). Binary (``pred`` = probabilities): ``accuracy``, ``auc``
+    Regression: :func:`~ecgstudy.metrics.regression_scores` (``mae``, ``rmse``, ``r2`` and
+    ``baseline_mae``, predicting the training mean). Binary (``pred`` = probabilities): ``accuracy``, ``auc``
     (:func:`~ecgstudy.metrics.binary_metrics` at 0.5), sensitivity / specificity and
     ``baseline_accuracy`` (predicting the training majority class).
     """
-    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
-
-    from ecgstudy.metrics import binary_metrics
+    from ecgstudy.metrics import binary_metrics, regression_scores
 
     if binary:
         m = binary_metrics(y.astype(np.int64), pred)
         majority = float(np.mean(y_train) >= 0.5)
         return {"accuracy": m["accuracy"], "auc": m["auc"], "sensitivity": m["sensitivity"],
                 "specificity": m["specificity"], "baseline_accuracy": float(np.mean(y == majority))}
-    return {"mae": float(mean_absolute_error(y, pred)), "rmse": float(math.sqrt(mean_squared_error(y, pred))),
-            "r2": float(r2_score(y, pred)) if len(y) >= 2 else math.nan,
-            "baseline_mae": float(np.mean(np.abs(y - np.mean(y_train))))}
+    return regression_scores(y, pred, y_train=y_train)
 
 
 def headline_metrics(binary: bool) -> tuple[str, ...]:

@@ -45,7 +45,7 @@ from ecgstudy.runs.datasource import DataSource
 from ecgstudy.studies.ecgradcam.data import MedianBeatData
 from ecgstudy.studies.ecgradcam.maps import attention_in_region
 from ecgstudy.studies.ecgradcam.params import TRANSFER_TARGETS, EcgradcamRunParams
-from ecgstudy.studies.ecgradcam.run import predict_output, block_and_score, fold_split, train_model
+from ecgstudy.studies.ecgradcam.run import block_and_score, fold_split, predict_output, train_model
 from ecgstudy.studies.ecgradcam.targets import score, target_units
 
 
@@ -181,7 +181,7 @@ def run_transfer(params: EcgradcamRunParams, source: DataSource, run_dir: Path) 
     module docstring). Deterministic on CPU for a seed."""
     from ecgstudy.models.kanres_wide_x import KanResWideX
     from ecgstudy.runs.store import write_json
-    from ecgstudy.training.loop import seed_everything
+    from ecgstudy.training import seed_everything
 
     if params.target not in TRANSFER_TARGETS:
         raise ParameterError(f"target {params.target!r}: the transfer runs learn {', '.join(TRANSFER_TARGETS)}")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ecgstudy.runs.datasource import DataSource
-from ecgstudy.studies.iclr.data import fold_indices, labels, load_segments
+from ecgstudy.studies.iclr.data import labels, load_segments
 from ecgstudy.studies.iclr.params import IclrFoldParams
 
 
@@ -39,20 +39,18 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
     indices, PVC probability, label), ``curves.json`` (per-epoch losses and accuracy),
     ``attention.npz`` (attention of ``n_examples`` held-out segments, float16, and their indices).
     """
+    from ecgstudy.evaluation.folds import pick_fold, split_folds
     from ecgstudy.metrics.binary import binary_metrics
     from ecgstudy.models import build_iclr_model
     from ecgstudy.runs.store import write_json
-    from ecgstudy.training import TrainConfig, predict, train_classifier
-    from ecgstudy.training.loop import history_table, seed_everything
+    from ecgstudy.training import TrainConfig, history_table, predict_proba, seed_everything, train_classifier
 
     segments = load_segments(source.kind, n_synthetic=params.n_synthetic_segments,
                              folder=source.folders.get("mitdb"))
     y = labels(segments)
-    folds = fold_indices(segments.labels, segments.record_ids, split=params.split,
-                         n_folds=params.n_folds, seed=params.seed)
-    if params.fold >= len(folds):
-        raise ValueError(f"fold {params.fold} does not exist: {len(folds)} folds")
-    train_idx, test_idx = folds[params.fold]
+    folds = split_folds(segments.labels, segments.record_ids, split=params.split,
+                        n_folds=params.n_folds, seed=params.seed)
+    train_idx, test_idx = pick_fold(folds, params.fold)
     seed_everything(params.seed)
     model = build_iclr_model(params.method, in_leads=segments.signals.shape[1], kernel_size=params.kernel_size,
                              classifier_variant=params.classifier_variant)
@@ -61,7 +59,7 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
                          lr_schedule=params.lr_schedule)
     history = train_classifier(model, segments.signals[train_idx], y[train_idx], config,
                                x_eval=segments.signals[test_idx], y_eval=y[test_idx])
-    probs, attention = predict(model, segments.signals[test_idx], keep_attention=True)
+    probs, attention = predict_proba(model, segments.signals[test_idx], keep_attention=True)
     metrics = binary_metrics(y[test_idx], probs[:, 1])
     metrics.update(n_train=int(len(train_idx)), n_test=int(len(test_idx)),
                    train_seconds=float(sum(h.seconds for h in history)),

@@ -29,13 +29,13 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
     """Train, select, evaluate one (dataset, gamma, seed); write the run's files into ``run_dir``."""
     import torch
 
+    from ecgstudy.attribution.maps import upsample
     from ecgstudy.explain.type_coverage import coverage_scores, coverage_summary
     from ecgstudy.losses import xecgnet_loss
     from ecgstudy.metrics.multilabel import multilabel_metrics, predict_multilabel
-    from ecgstudy.models import XecgNet, upsample_attention
+    from ecgstudy.models import XecgNet
     from ecgstudy.runs.store import write_json
-    from ecgstudy.training.loop import seed_everything
-    from ecgstudy.training.multilabel import MultiLabelConfig, predict_outputs, train_multilabel
+    from ecgstudy.training import MultiLabelConfig, field, predict, seed_everything, train_multilabel
 
     data = load_data(dataset, params, source)
     seed_everything(params.seed)
@@ -48,7 +48,7 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
                       stop_gradient=params.stop_gradient)
     history = train_multilabel(model, data.x["train"], data.y["train"], data.x["val"], data.y["val"], config,
                                loss_fn=loss_fn)
-    out = predict_outputs(model, data.x["test"], keep=("attention", "response"))
+    out = predict(model, data.x["test"], fields={name: field(name) for name in ("probs", "attention", "response")})
     y_test = data.y["test"]
     metrics = multilabel_metrics(y_test, predict_multilabel(out["probs"]), data.class_names)
     metrics.update(best_epoch=history.best_epoch, epochs_run=len(history.epochs),
@@ -57,9 +57,8 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
                    counts=data.counts, class_names=list(data.class_names), data=data.description)
     n_samples = data.x["test"].shape[-1]
     if data.test_beats is not None:
-        m_full = upsample_attention(torch.as_tensor(out["attention"]), n_samples).numpy()
-        a = torch.as_tensor(out["response"])
-        a_full = torch.nn.functional.interpolate(a, size=n_samples, mode="linear", align_corners=False).numpy()
+        m_full = upsample(torch.as_tensor(out["attention"]), n_samples)[:, 0].numpy()
+        a_full = upsample(torch.as_tensor(out["response"]), n_samples).numpy()
         cov_m = coverage_scores(m_full, y_test, data.class_names, data.test_beats, fs=data.fs)
         cov_a = coverage_scores(np.clip(a_full, 0, None), y_test, data.class_names, data.test_beats, fs=data.fs)
         metrics["coverage_attention"] = coverage_summary(cov_m)
