@@ -15,15 +15,17 @@ WAVE_SPANS = (("p_on", "p_off", "tab:green", "P"), ("qrs_on", "qrs_off", "tab:or
 
 
 def upsample_map(layer_map: np.ndarray, n_samples: int) -> np.ndarray:
-    """A layer map ``(T,)`` on the beat's ``n_samples`` by linear interpolation with half-sample
-    centres (step ``t`` at sample ``(t + 0.5) * n / T - 0.5``, as ``align_corners=False``).
+    """A layer map ``(T,)`` on the beat's ``n_samples``: :func:`ecgstudy.attribution.maps.upsample` (linear,
+    half-sample centres: step ``t`` at sample ``(t + 0.5) * n / T - 0.5``), in float64.
 
     >>> upsample_map(np.array([0.0, 1.0]), 4).tolist()
     [0.0, 0.25, 0.75, 1.0]
     """
-    t = len(layer_map)
-    centres = (np.arange(t) + 0.5) * n_samples / t - 0.5
-    return np.interp(np.arange(n_samples), centres, layer_map)
+    import torch
+
+    from ecgstudy.attribution.maps import upsample
+
+    return upsample(torch.as_tensor(np.asarray(layer_map, dtype=np.float64))[None], n_samples)[0].numpy()
 
 
 def plot_beat_maps(beat: np.ndarray, layer_map: np.ndarray, fiducials: np.ndarray, *, lead_names: Sequence[str],

@@ -7,6 +7,9 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import torch
+
+from ecgstudy.attribution.maps import minmax as _minmax
 
 from ecgstudy.viz.ecg import ABNORMAL_SYMBOLS, BEAT_COLOURS
 
@@ -54,9 +57,7 @@ def plot_maps(signal: np.ndarray, attention: np.ndarray, response: np.ndarray | 
     t = np.arange(len(signal)) / fs
 
     def minmax(v):
-        v = np.asarray(v, dtype=float)
-        span = v.max() - v.min()
-        return (v - v.min()) / span if span > 0 else np.zeros_like(v)
+        return _minmax(torch.as_tensor(np.asarray(v, dtype=np.float64))).numpy()
 
     ax = axes[0]
     ax.fill_between(t, 0, minmax(attention), color="tab:red", alpha=0.3, lw=0, label="attention M")

@@ -40,6 +40,7 @@ import pandas as pd
 
 from ecgstudy.data.types import FIDUCIAL_COLUMNS
 from ecgstudy.errors import ParameterError
+from ecgstudy.metrics.binary import roc_auc
 
 #: Seconds of the median beat's start used as baseline when there is no P wave.
 NO_P_BASELINE_S = 0.040
@@ -115,12 +116,6 @@ def feature_sets(lead: str = "V5") -> dict[str, list[str]]:
             "qrs+downslope": ["qrs_ms", f"r_amp_{lead}", f"s_amp_{lead}", f"r_to_s_ms_{lead}", f"downslope_{lead}"]}
 
 
-def _auc(y: np.ndarray, p: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
-
-
 def _acc(y: np.ndarray, p: np.ndarray) -> float:
     return float(np.mean((p >= 0.5) == (y == 1)))
 
@@ -176,19 +171,19 @@ def sex_feature_experiment(features: pd.DataFrame, sex: Sequence[float] | np.nda
             model.fit(x[tr], y[tr])
             p[te] = model.predict_proba(x[te])[:, 1]
             fold_acc.append(_acc(y[te], p[te]))
-            fold_auc.append(_auc(y[te], p[te]))
+            fold_auc.append(roc_auc(y[te], p[te]))
         probs[name] = p
         out["sets"][name] = {
             "features": list(fcols),
             "accuracy": bootstrap_ci(_acc, y, p, n_boot=n_boot, seed=seed),
-            "auc": bootstrap_ci(_auc, y, p, n_boot=n_boot, seed=seed),
+            "auc": bootstrap_ci(roc_auc, y, p, n_boot=n_boot, seed=seed),
             "fold_accuracy": fold_acc, "fold_auc": fold_auc, "oof_prob": p.tolist(),
         }
     first, second = list(sets)
     p1, p2 = probs[first], probs[second]
     out["comparison"] = {
         "first": first, "second": second,
-        "auc_diff": bootstrap_ci(lambda yy, a, b: _auc(yy, b) - _auc(yy, a), y, p1, p2, n_boot=n_boot, seed=seed),
+        "auc_diff": bootstrap_ci(lambda yy, a, b: roc_auc(yy, b) - roc_auc(yy, a), y, p1, p2, n_boot=n_boot, seed=seed),
         "accuracy_diff": bootstrap_ci(lambda yy, a, b: _acc(yy, b) - _acc(yy, a), y, p1, p2, n_boot=n_boot,
                                       seed=seed),
         "fold_auc_test": paired_test(out["sets"][second]["fold_auc"], out["sets"][first]["fold_auc"],

@@ -1,4 +1,4 @@
-"""The data the ICLR chapter reads: MIT-BIH PVC / APB segments (or their synthetic stand-in), labels and folds.
+"""The data the ICLR chapter reads: MIT-BIH PVC / APB segments (or their synthetic stand-in) and their labels.
 
 Labels: PVC segments (``"NV"``) are the positive class 1, APB segments (``"AN"``) 0.
 Signals are used in mV as read (the paper's range normalisation is described for its
@@ -30,11 +30,3 @@ def labels(segments: BeatSegments) -> np.ndarray:
     """``(n,)`` int64: 1 for a PVC segment, 0 for an APB segment."""
     return (segments.labels == POSITIVE).astype(np.int64)
 
-
-def fold_indices(labels: np.ndarray, groups: np.ndarray, *, split: str, n_folds: int, seed: int):
-    """``(train_idx, test_idx)`` for every fold of the given split kind."""
-    from ecgstudy.evaluation.folds import record_folds, segment_folds
-
-    if split == "segment":
-        return segment_folds(labels, n_folds=n_folds, seed=seed)
-    return record_folds(labels, groups, n_folds=n_folds, seed=seed)

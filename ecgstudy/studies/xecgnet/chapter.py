@@ -43,7 +43,7 @@ def _maps_figures(records, params: XecgChapterParams, datasets, names) -> list:
     import numpy as np
     import torch
 
-    from ecgstudy.models import upsample_attention
+    from ecgstudy.attribution.maps import upsample
     from ecgstudy.runs.datasource import resolve_data
     from ecgstudy.studies.xecgnet.data import load_data
     from ecgstudy.viz.xecgnet import maps_figure
@@ -67,9 +67,8 @@ def _maps_figures(records, params: XecgChapterParams, datasets, names) -> list:
         for pos, i in enumerate(multi[:2]):
             if len(draws) >= 2:
                 break
-            m_up = upsample_attention(torch.as_tensor(att[i:i + 1, None]), n)[0].numpy()
-            a_up = torch.nn.functional.interpolate(torch.as_tensor(resp[pos:pos + 1]), size=n, mode="linear",
-                                                   align_corners=False)[0].numpy()
+            m_up = upsample(torch.as_tensor(att[i:i + 1]), n)[0].numpy()
+            a_up = upsample(torch.as_tensor(resp[pos:pos + 1]), n)[0].numpy()
             labels = "+".join(c for c, y in zip(d.class_names, d.y["test"][i]) if y)
             title = (f"{names[ds]} {d.ids['test'][i]}: {labels} (gamma = {gamma_show:g}, "
                      f"seed {params.seeds[0]})")
