@@ -48,7 +48,7 @@ def data_dir(tmp_path: Path, monkeypatch) -> Path:
 def test_verified_data_resolves_and_says_why(data_dir):
     source = resolve_data("auto", ("mitdb",), data_dir)
     assert source.kind == "real" and source.modified == ()
-    assert "verified against its published sums" in source.describe() and str(data_dir / "mitdb") in source.describe()
+    assert "mitdb verified against the published sums" in source.describe() and str(data_dir / "mitdb") in source.describe()
 
 
 def test_a_modified_file_is_refused_by_name_unless_allowed(data_dir):

@@ -152,8 +152,10 @@ def resolve_data(choice: str, datasets: tuple[str, ...], data_dir: str | Path | 
                                        f"files, or pass --allow-modified to run on them anyway (such a run is "
                                        f"recorded as on modified data and never shown as the reproduction)")
     combined = combine_checksums({k: dataset_checksum(f) for k, f in folders.items()})
-    reason = "every dataset verified against its published sums" if not modified else "modified files allowed"
-    unverified = [k for k, f in folders.items() if not (f / "SHA256SUMS.txt").is_file()]
+    verified = [k for k, f in folders.items() if (f / "SHA256SUMS.txt").is_file()]
+    unverified = [k for k in folders if k not in verified]
+    parts = [f"{', '.join(verified)} verified against the published sums"] if verified else []
     if unverified:
-        reason += f" ({', '.join(unverified)}: no SHA256SUMS.txt to verify against)"
+        parts.append(f"{', '.join(unverified)} not verifiable (no SHA256SUMS.txt)")
+    reason = "; ".join(parts) + ("; modified files allowed" if modified else "")
     return DataSource("real", combined, folders, reason, tuple(modified))
