@@ -167,6 +167,26 @@ def book(
     typer.echo(f"book: {out / 'index.html' if html else out}")
 
 
+@app.command("compare-pages")
+def compare_pages_cmd(
+    old: Path = typer.Argument(..., help="an executed page: a run folder or its notebook.ipynb"),
+    new: Path = typer.Argument(..., help="the page to compare it with"),
+    images: bool = typer.Option(True, help="also compare glued figures, byte for byte"),
+) -> None:
+    """Do two builds of a page glue the same values, show the same tables and write the same metrics?"""
+    from ecgstudy.runs.page_diff import compare_pages
+
+    def notebook(path: Path) -> Path:
+        return path / "notebook.ipynb" if path.is_dir() else path
+
+    try:
+        diffs = compare_pages(notebook(old), notebook(new), images=images)
+    except (OSError, ValueError) as exc:
+        _fail(exc)
+    typer.echo("identical" if not diffs else "\n".join(diffs))
+    raise typer.Exit(1 if diffs else 0)
+
+
 @app.command("scorecard")
 def scorecard_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON records")) -> None:
     """Paper value vs reproduced value for every number the chapters cover."""

@@ -43,3 +43,24 @@ def test_scorecard_json(tmp_path, monkeypatch):
     rows = json.loads(result.output)
     assert result.exit_code == 0 and len(rows) >= 60
     assert {r["key"] for r in rows} >= {"iclr.mitdb.l2.acc", "xecgnet.cpsc.g0.01.multi_acc"}
+
+
+def test_compare_pages_command_exits_0_for_identical_pages_and_1_with_the_differences(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from ecgstudy.cli import app
+
+    def page(name, value):
+        out = {"output_type": "display_data", "data": {"application/papermill.record/text/plain": value},
+               "metadata": {"scrapbook": {"name": "acc", "mime_prefix": "application/papermill.record/"}}}
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "notebook.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": [out]}]}))
+        return str(tmp_path / name)
+
+    a, b, c = page("a", "'0.90'"), page("b", "'0.90'"), page("c", "'0.91'")
+    same = CliRunner().invoke(app, ["compare-pages", a, b])
+    assert same.exit_code == 0 and same.output.strip() == "identical"
+    other = CliRunner().invoke(app, ["compare-pages", a, c])
+    assert other.exit_code == 1 and "glue 'acc': '0.90' -> '0.91'" in other.output
