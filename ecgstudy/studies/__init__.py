@@ -1,1 +1,3 @@
-"""The computations behind each chapter: one module per paper (runs, grids, aggregates)."""
+"""The three papers, one package each (``iclr``, ``xecgnet``, ``ecgradcam``), split the same way:
+``params``, ``data``, ``run``, ``experiments``, ``tables``, ``verdicts`` and ``chapter`` (whose
+``summarise`` returns everything the chapter's page shows)."""
