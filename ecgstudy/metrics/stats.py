@@ -1,0 +1,232 @@
+"""The study's statistics: intervals that are valid for few runs, comparisons across cross-validation
+folds, resampling of the independent unit, and the one rule that turns an interval into a verdict.
+
+* :func:`t_interval`: the mean of a few runs (folds, seeds) with a Student-t interval. A percentile
+  bootstrap over 5 runs covers about 85 % at a nominal 95 % (see :func:`coverage`); Student t covers
+  95 % for normal data at any n >= 2.
+* :func:`paired_t_interval`: the mean paired difference of two methods run on the same folds/seeds.
+* :func:`corrected_t_interval`: the mean difference over k-fold cross-validation (r repeats) with
+  Nadeau & Bengio's variance correction ``(1 / (k r) + n_test / n_train) s^2`` (Bouckaert & Frank's
+  corrected repeated k-fold test): folds share training data, so their differences are not
+  independent and the plain t interval is too narrow.
+* :func:`cluster_bootstrap_ci`: a percentile bootstrap of a pooled metric that resamples the
+  independent unit (patients or records) with all its rows, not the rows (segments, beats).
+* :func:`min_wilcoxon_p`: the smallest two-sided p the Wilcoxon signed-rank test can give with n
+  pairs (2 / 2^n); :func:`reachable_p` says whether a p-value is worth printing at a level.
+* :func:`claim_verdict`: agrees / contradicts / not detected / not testable at this budget.
+
+>>> t = t_interval([0.90, 0.92, 0.91, 0.93, 0.89])
+>>> round(t.estimate, 3), round(t.low, 4), round(t.high, 4), t.n
+(0.91, 0.8904, 0.9296, 5)
+>>> claim_verdict(0.01, 0.05, paper_effect=0.03)
+'agrees'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as _stats
+
+from ecgstudy.errors import ParameterError
+
+#: The four outcomes of a claim, in the order the book lists them.
+VERDICTS = ("agrees", "contradicts", "not detected", "not testable at this budget")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its interval.
+
+    Attributes:
+        estimate: the point estimate (a mean, a mean difference, a pooled metric).
+        low, high: the interval's ends (NaN when it cannot be computed, e.g. one run).
+        n: how many independent units it rests on (runs, fold pairs, patients).
+        level: the interval's nominal coverage.
+        method: how it was computed, in words (for the page).
+    """
+
+    estimate: float
+    low: float
+    high: float
+    n: int
+    level: float
+    method: str
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in ``[low, high]`` (False when the interval is undefined)."""
+        return bool(self.low <= value <= self.high)
+
+
+def _values(values: Sequence[float] | np.ndarray, name: str = "values") -> np.ndarray:
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1:
+        raise ParameterError(f"{name}: expected a 1-d sequence, got shape {v.shape}")
+    return v[np.isfinite(v)]
+
+
+def _check_level(level: float) -> float:
+    if not 0 < level < 1:
+        raise ParameterError(f"level must be in (0, 1), got {level}")
+    return float(level)
+
+
+def t_interval(values: Sequence[float] | np.ndarray, *, level: float = 0.95) -> Interval:
+    """Mean of ``values`` (one per run; NaN dropped) with the Student-t interval
+    ``mean ± t_{n-1} s / sqrt(n)``; NaN ends with fewer than 2 values.
+
+    >>> t_interval([1.0, 3.0]).low < 2.0 < t_interval([1.0, 3.0]).high
+    True
+    """
+    level = _check_level(level)
+    v = _values(values)
+    n = len(v)
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan, 0, level, "Student t")
+    mean = float(v.mean())
+    if n < 2:
+        return Interval(mean, math.nan, math.nan, n, level, "Student t")
+    half = float(_stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
+    return Interval(mean, mean - half, mean + half, n, level, f"Student t over {n} runs")
+
+
+def paired_t_interval(a: Sequence[float], b: Sequence[float], *, level: float = 0.95) -> Interval:
+    """Mean of ``a - b`` over pairs (same fold and seed) with its Student-t interval; pairs with a NaN
+    are dropped."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ParameterError(f"paired_t_interval: {a.shape} and {b.shape} values do not pair")
+    r = t_interval(a - b, level=level)
+    return Interval(r.estimate, r.low, r.high, r.n, r.level, f"paired Student t over {r.n} pairs")
+
+
+def corrected_t_interval(differences: Sequence[float], *, n_train: int, n_test: int,
+                         level: float = 0.95) -> Interval:
+    """Mean difference of two methods over the folds (and repeats) of a cross-validation, with
+    Nadeau & Bengio's corrected variance: ``var = (1 / J + n_test / n_train) s^2`` with ``J``
+    differences (k folds x r repeats) and ``J - 1`` degrees of freedom.
+
+    Args:
+        differences: one per fold (and repeat): metric of method A minus method B.
+        n_train, n_test: how many independent units train and test one fold (patients, records).
+
+    >>> plain = t_interval([0.02, 0.03, 0.01, 0.04, 0.02])
+    >>> fixed = corrected_t_interval([0.02, 0.03, 0.01, 0.04, 0.02], n_train=40, n_test=10)
+    >>> fixed.high - fixed.low > plain.high - plain.low  # wider: folds share training data
+    True
+    """
+    level = _check_level(level)
+    d = _values(differences, "differences")
+    j = len(d)
+    if n_train < 1 or n_test < 1:
+        raise ParameterError(f"corrected_t_interval: n_train={n_train}, n_test={n_test}: both must be >= 1")
+    method = f"corrected resampled t (Nadeau & Bengio) over {j} folds"
+    if j < 2:
+        return Interval(float(d.mean()) if j else math.nan, math.nan, math.nan, j, level, method)
+    mean = float(d.mean())
+    se = math.sqrt((1 / j + n_test / n_train) * float(d.var(ddof=1)))
+    half = float(_stats.t.ppf(0.5 + level / 2, j - 1) * se)
+    return Interval(mean, mean - half, mean + half, j, level, method)
+
+
+def cluster_bootstrap_ci(metric: Callable[..., float], *arrays: Sequence | np.ndarray, groups: Sequence | np.ndarray,
+                         n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> Interval:
+    """Percentile bootstrap of ``metric(*arrays)`` resampling whole groups (patients, records): each
+    resample draws as many groups as there are, with replacement, and keeps every row of each drawn
+    group (a group drawn twice counts twice). Resamples whose metric is NaN are skipped.
+
+    Args:
+        metric: ``metric(*rows)`` on row-aligned arrays (e.g. ``(y_true, score)``).
+        groups: ``(n,)`` the group of each row.
+
+    >>> y = np.array([1, 1, 0, 0, 1, 0]); g = np.array(["a", "a", "b", "b", "c", "c"])
+    >>> ci = cluster_bootstrap_ci(lambda y: float(np.mean(y)), y, groups=g, n_boot=200)
+    >>> ci.n, round(ci.estimate, 3), 0 <= ci.low <= ci.estimate <= ci.high <= 1
+    (3, 0.5, True)
+    """
+    level = _check_level(level)
+    cols = [np.asarray(a) for a in arrays]
+    groups = np.asarray(groups)
+    if any(len(c) != len(groups) for c in cols):
+        raise ParameterError("cluster_bootstrap_ci: every array needs one row per entry of groups")
+    names, inverse = np.unique(groups, return_inverse=True)
+    rows_of = [np.flatnonzero(inverse == k) for k in range(len(names))]
+    estimate = float(metric(*cols))
+    rng = np.random.default_rng(seed)
+    stats = []
+    for _ in range(n_boot):
+        idx = np.concatenate([rows_of[k] for k in rng.integers(0, len(names), len(names))])
+        value = float(metric(*(c[idx] for c in cols)))
+        if value == value:
+            stats.append(value)
+    if not stats:
+        return Interval(estimate, math.nan, math.nan, len(names), level, "cluster bootstrap")
+    low, high = np.quantile(stats, [(1 - level) / 2, (1 + level) / 2])
+    return Interval(estimate, float(low), float(high), len(names), level,
+                    f"bootstrap over {len(names)} groups ({len(stats)} resamples)")
+
+
+def min_wilcoxon_p(n: int) -> float:
+    """The smallest two-sided p-value the exact Wilcoxon signed-rank test can give with ``n`` pairs.
+
+    >>> min_wilcoxon_p(5)
+    0.0625
+    """
+    return min(1.0, 2.0 / 2 ** n) if n > 0 else 1.0
+
+
+def reachable_p(n: int, alpha: float = 0.05) -> bool:
+    """Whether ``n`` pairs can give a Wilcoxon p below ``alpha`` (5 pairs cannot reach 0.05).
+
+    >>> reachable_p(5), reachable_p(6)
+    (False, True)
+    """
+    return min_wilcoxon_p(n) < alpha
+
+
+def claim_verdict(low: float, high: float, *, paper_effect: float, null: float = 0.0,
+                  testable: bool = True) -> str:
+    """The one rule for a claim that an effect exists (a difference from ``null``, the paper reporting
+    ``paper_effect``), from our interval ``[low, high]`` of the same quantity:
+
+    * ``"not testable at this budget"``: the claim depends on training our budget does not reach
+      (``testable=False``, decided by the chapter's budget ladder), or the interval is undefined;
+    * ``"agrees"``: the interval excludes ``null`` on the paper's side;
+    * ``"contradicts"``: the interval excludes ``null`` on the other side, or holds ``null`` but
+      excludes the paper's effect (an effect as large as the paper's is ruled out);
+    * ``"not detected"``: the interval holds both ``null`` and the paper's effect (underpowered:
+      never "not reproduced").
+
+    >>> [claim_verdict(lo, hi, paper_effect=0.05) for lo, hi in
+    ...  [(0.01, 0.09), (-0.09, -0.01), (-0.02, 0.02), (-0.03, 0.08), (0.01, 0.02)]]
+    ['agrees', 'contradicts', 'contradicts', 'not detected', 'agrees']
+    >>> claim_verdict(float("nan"), float("nan"), paper_effect=0.05)
+    'not testable at this budget'
+    """
+    if not testable or not (low == low and high == high):
+        return VERDICTS[3]
+    if low > high:
+        raise ParameterError(f"claim_verdict: low {low} > high {high}")
+    if low > null or high < null:  # an effect is shown: on the paper's side or the other
+        on_papers_side = low > null if paper_effect >= null else high < null
+        return VERDICTS[0] if on_papers_side else VERDICTS[1]
+    return VERDICTS[2] if low <= paper_effect <= high else VERDICTS[1]
+
+
+def coverage(interval: Callable[[np.ndarray], tuple[float, float]], *, n: int, n_sims: int = 2000,
+             seed: int = 0, mean: float = 0.0, sd: float = 1.0) -> float:
+    """Share of ``n_sims`` simulated samples of ``n`` normal values (``mean``, ``sd``) whose
+    ``interval(sample) -> (low, high)`` contains ``mean``: the interval's actual coverage.
+
+    >>> round(coverage(lambda v: (t_interval(v).low, t_interval(v).high), n=5, n_sims=500), 2) >= 0.93
+    True
+    """
+    rng = np.random.default_rng(seed)
+    hits = 0
+    for _ in range(n_sims):
+        low, high = interval(rng.normal(mean, sd, n))
+        hits += bool(low <= mean <= high)
+    return hits / n_sims

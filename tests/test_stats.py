@@ -1,0 +1,92 @@
+"""The study's statistics: coverage shown by simulation, agreement with scipy, the verdict rule."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from ecgstudy.metrics.intervals import bootstrap_ci
+from ecgstudy.metrics.stats import (VERDICTS, claim_verdict, cluster_bootstrap_ci, corrected_t_interval, coverage,
+                                    min_wilcoxon_p, paired_t_interval, reachable_p, t_interval)
+
+
+def _t(v):
+    r = t_interval(v)
+    return r.low, r.high
+
+
+def _percentile_bootstrap(v):
+    r = bootstrap_ci(np.asarray(v), n_boot=400, seed=1)
+    return r["low"], r["high"]
+
+
+@pytest.mark.parametrize("n", [5, 25])
+def test_student_t_intervals_cover_95_percent_for_few_and_many_runs(n):
+    assert 0.93 <= coverage(_t, n=n, n_sims=4000, seed=7) <= 0.97
+
+
+def test_a_percentile_bootstrap_over_five_runs_undercovers_which_is_why_runs_get_student_t():
+    assert coverage(_percentile_bootstrap, n=5, n_sims=600, seed=7) < 0.90
+
+
+def test_t_interval_agrees_with_scipy():
+    v = np.array([0.91, 0.88, 0.95, 0.90, 0.93, np.nan])
+    r = t_interval(v, level=0.9)
+    lo, hi = sps.t.interval(0.9, 4, loc=np.nanmean(v), scale=sps.sem(v[:5]))
+    assert (r.n, r.low, r.high) == (5, pytest.approx(lo), pytest.approx(hi))
+    assert r.contains(r.estimate) and math.isnan(t_interval([0.5]).low)
+
+
+def test_paired_interval_is_the_t_interval_of_the_differences():
+    a, b = [0.90, 0.92, 0.95], [0.88, 0.91, 0.90]
+    r = paired_t_interval(a, b)
+    ref = sps.t.interval(0.95, 2, loc=np.mean(np.subtract(a, b)), scale=sps.sem(np.subtract(a, b)))
+    assert (r.low, r.high) == (pytest.approx(ref[0]), pytest.approx(ref[1]))
+
+
+def test_corrected_t_interval_by_hand():
+    d = np.array([0.02, 0.03, 0.01, 0.04, 0.02])
+    r = corrected_t_interval(d, n_train=40, n_test=10)
+    se = math.sqrt((1 / 5 + 10 / 40) * d.var(ddof=1))
+    half = sps.t.ppf(0.975, 4) * se
+    assert (r.estimate, r.low, r.high) == (pytest.approx(0.024), pytest.approx(0.024 - half), pytest.approx(0.024 + half))
+
+
+def test_cluster_bootstrap_resamples_groups_not_rows():
+    rng = np.random.default_rng(0)
+    # 10 patients, 50 segments each, all segments of a patient alike: 10 independent units, not 500
+    patient_rate = rng.uniform(0.5, 1.0, 10)
+    groups = np.repeat(np.arange(10), 50)
+    correct = (rng.uniform(size=500) < patient_rate[groups]).astype(float)
+    by_patient = cluster_bootstrap_ci(lambda c: float(c.mean()), correct, groups=groups, n_boot=1000, seed=0)
+    by_row = bootstrap_ci(lambda c: float(c.mean()), correct, n_boot=1000, seed=0)
+    assert by_patient.n == 10 and by_patient.estimate == pytest.approx(correct.mean())
+    assert by_patient.high - by_patient.low > 1.5 * (by_row["high"] - by_row["low"])
+    # with one row per group it is an ordinary bootstrap: the same draws, by hand
+    x = np.arange(6, dtype=float)
+    r = cluster_bootstrap_ci(lambda v: float(v.mean()), x, groups=np.arange(6), n_boot=300, seed=3)
+    draws = np.random.default_rng(3)
+    means = [x[draws.integers(0, 6, 6)].mean() for _ in range(300)]
+    assert (r.low, r.high) == tuple(pytest.approx(q) for q in np.quantile(means, [0.025, 0.975]))
+
+
+def test_wilcoxon_floor_matches_scipy_and_says_when_a_p_value_cannot_reach_the_level():
+    for n in (3, 5, 6):
+        assert min_wilcoxon_p(n) == pytest.approx(sps.wilcoxon(np.arange(1, n + 1), method="exact").pvalue)
+    assert not reachable_p(5) and reachable_p(6)
+
+
+@pytest.mark.parametrize("low, high, effect, verdict", [
+    (0.01, 0.09, 0.05, "agrees"),           # excludes 0, on the paper's side
+    (0.001, 0.02, 0.05, "agrees"),          # smaller than the paper's, same direction
+    (-0.09, -0.01, 0.05, "contradicts"),    # the other side
+    (-0.02, 0.02, 0.05, "contradicts"),     # holds 0 but rules the paper's effect out
+    (-0.03, 0.08, 0.05, "not detected"),    # holds both: underpowered
+    (-0.09, -0.01, -0.05, "agrees"),        # a claimed decrease, shown
+])
+def test_the_verdict_rule(low, high, effect, verdict):
+    assert claim_verdict(low, high, paper_effect=effect) == verdict
+    assert claim_verdict(low, high, paper_effect=effect, testable=False) == VERDICTS[3]
