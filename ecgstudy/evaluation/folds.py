@@ -168,8 +168,9 @@ def shuffled_folds(n_items: int, *, n_folds: int = 5, seed: int) -> list[Fold]:
 
 
 def split_folds(labels: Sequence[Any] | np.ndarray, groups: Sequence[Any] | np.ndarray | None, *,
-                split: Literal["segment", "record"], n_folds: int = 5, seed: int) -> list[Fold]:
-    """:func:`segment_folds` (``split="segment"``) or :func:`record_folds` (``"record"``, by ``groups``).
+                split: Literal["segment", "record", "patient"], n_folds: int = 5, seed: int) -> list[Fold]:
+    """:func:`segment_folds` (``split="segment"``) or :func:`record_folds` by ``groups`` (``"record"``:
+    the record of each item; ``"patient"``: its patient, :func:`ecgstudy.data.patients.patient_ids`).
 
     >>> a = split_folds(["a", "b"] * 5, None, split="segment", n_folds=2, seed=0)
     >>> b = segment_folds(["a", "b"] * 5, n_folds=2, seed=0)
@@ -178,11 +179,11 @@ def split_folds(labels: Sequence[Any] | np.ndarray, groups: Sequence[Any] | np.n
     """
     if split == "segment":
         return segment_folds(labels, n_folds=n_folds, seed=seed)
-    if split == "record":
+    if split in ("record", "patient"):
         if groups is None:
-            raise ParameterError("split='record' needs the groups (record of each segment)")
+            raise ParameterError(f"split={split!r} needs the groups ({split} of each segment)")
         return record_folds(labels, groups, n_folds=n_folds, seed=seed)
-    raise ParameterError(f"split={split!r}: expected 'segment' or 'record'")
+    raise ParameterError(f"split={split!r}: expected 'segment', 'record' or 'patient'")
 
 
 def pick_fold(folds: Sequence[Fold], fold: int) -> Fold:
@@ -201,7 +202,7 @@ def pick_fold(folds: Sequence[Fold], fold: int) -> Fold:
 
 
 def fold_leakage(groups: Sequence[Any] | np.ndarray, folds: Sequence[Fold]) -> int:
-    """Number of distinct records that sit in both the train and the test set of some fold.
+    """Number of distinct groups (records, patients) that sit in both the train and the test set of some fold.
 
     >>> fold_leakage(["r1", "r1", "r2"], [(np.array([0]), np.array([1, 2]))])
     1
@@ -239,3 +240,35 @@ def fold_table(labels: Sequence[Any] | np.ndarray, folds: Sequence[Fold],
             row["records"] = len(np.unique(g[test]))
         rows.append(row)
     return pd.DataFrame(rows).set_index("fold")
+
+
+def grouped_folds(y: Sequence[Any] | np.ndarray, groups: Sequence[Any] | np.ndarray, *, n_folds: int = 5, seed: int,
+                  stratify: bool) -> list[Fold]:
+    """Folds that keep each group (patient) on one side: ``StratifiedGroupKFold`` on ``y`` when
+    ``stratify``, else ``GroupKFold(shuffle=True, random_state=seed)``. When every group holds one item
+    the groups change nothing, and the folds are exactly :func:`segment_folds` / :func:`shuffled_folds`
+    (so a dataset whose records are each a patient keeps its record-wise folds).
+
+    >>> y = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    >>> folds = grouped_folds(y, ["a", "a", "b", "c", "c", "d"], n_folds=2, seed=0, stratify=False)
+    >>> fold_leakage(["a", "a", "b", "c", "c", "d"], folds)
+    0
+    >>> one_each = grouped_folds(y, list("abcdef"), n_folds=2, seed=0, stratify=False)
+    >>> [t.tolist() for _, t in one_each] == [t.tolist() for _, t in shuffled_folds(6, n_folds=2, seed=0)]
+    True
+    """
+    from sklearn.model_selection import GroupKFold
+
+    g = np.asarray(groups)
+    y = np.asarray(y)
+    if g.shape != y.shape:
+        raise ParameterError(f"groups must have one entry per item: {g.shape} vs {y.shape}")
+    if len(np.unique(g)) == len(g):
+        return segment_folds(y.astype(np.int64), n_folds=n_folds, seed=seed) if stratify else \
+            shuffled_folds(len(y), n_folds=n_folds, seed=seed)
+    if stratify:
+        return record_folds(y.astype(np.int64), g, n_folds=n_folds, seed=seed)
+    if len(np.unique(g)) < n_folds:
+        raise ParameterError(f"{len(np.unique(g))} patients cannot fill {n_folds} folds")
+    cv = GroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    return [(np.sort(tr).astype(np.int64), np.sort(te).astype(np.int64)) for tr, te in cv.split(np.zeros(len(y)), y, g)]

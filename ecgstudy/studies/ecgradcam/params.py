@@ -25,6 +25,8 @@ _LAYER = re.compile(r"^(last_add|last_conv|block\d+)$")
 class EcgradcamRunParams(RunParams):
     """One training run of the ECGradCAM chapter: one target, one fold, one seed."""
 
+    added_fields = ("split_unit",)
+
     target: str = Field("qrs_ms", min_length=1, max_length=64,
                         description="column of the dataset's targets (checked when the data are loaded)")
     fold: int = Field(0, ge=0, le=99, description="held-out fold, 0 .. n_folds - 1")
@@ -37,6 +39,8 @@ class EcgradcamRunParams(RunParams):
     layers: tuple[str, ...] = Field(("last_add", "last_conv", "block3"), min_length=1,
                                     description="layers explained: last_add, last_conv, block<k>")
     n_synthetic: int = Field(400, ge=20, le=100_000, description="records drawn when no real data")
+    split_unit: Literal["record", "patient"] = Field(
+        "record", description="folds by record or by patient (PTB-XL patient_id; a LUDB record is a patient)")
 
     @field_validator("layers")
     @classmethod

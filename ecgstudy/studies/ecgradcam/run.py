@@ -50,19 +50,34 @@ def load_data(dataset: str, params: EcgradcamRunParams, source: DataSource):
     return load_median_beat_data(dataset, source, n_synthetic=params.n_synthetic)
 
 
-def fold_split(y: np.ndarray, *, n_folds: int, fold: int, seed: int, stratify: bool
-               ) -> tuple[np.ndarray, np.ndarray]:
+def fold_split(y: np.ndarray, *, n_folds: int, fold: int, seed: int, stratify: bool,
+               groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(train_idx, test_idx)`` of fold ``fold``: ``KFold(n_folds, shuffle=True, random_state=seed)``
     over the rows of ``y`` (:func:`~ecgstudy.evaluation.shuffled_folds`), or ``StratifiedKFold`` on
-    ``y`` when ``stratify`` (sex; :func:`~ecgstudy.evaluation.segment_folds`)."""
-    from ecgstudy.evaluation.folds import pick_fold, segment_folds, shuffled_folds
+    ``y`` when ``stratify`` (sex; :func:`~ecgstudy.evaluation.segment_folds`); with ``groups`` (the
+    patient of each row) no group is on both sides (:func:`~ecgstudy.evaluation.folds.grouped_folds`,
+    the same folds when every patient has one row)."""
+    from ecgstudy.evaluation.folds import grouped_folds, pick_fold, segment_folds, shuffled_folds
 
     if not 0 <= fold < n_folds:
         raise ParameterError(f"fold={fold}: must be in 0..{n_folds - 1}")
     y = np.asarray(y)
+    if groups is not None:
+        return pick_fold(grouped_folds(y, groups, n_folds=n_folds, seed=seed, stratify=stratify), fold)
     folds = (segment_folds(y.astype(np.int64), n_folds=n_folds, seed=seed) if stratify
              else shuffled_folds(len(y), n_folds=n_folds, seed=seed))
     return pick_fold(folds, fold)
+
+
+def split_groups(dataset: str, record_ids: np.ndarray, params: EcgradcamRunParams, source: DataSource
+                 ) -> np.ndarray | None:
+    """The patient of each record when ``params.split_unit`` is ``"patient"`` (else ``None``: by record)."""
+    if params.split_unit != "patient":
+        return None
+    from ecgstudy.data.patients import patient_ids
+
+    kind = dataset if source.kind == "real" else "synthetic"
+    return patient_ids(kind, record_ids, folder=source.folders.get("ptbxl"))
 
 
 def predict_output(model, x: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
@@ -160,7 +175,9 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
     binary = is_binary(params.target)
     known = np.isfinite(y_all) & (np.isin(y_all, (0.0, 1.0)) if binary else True)
     rows = np.flatnonzero(known)
-    tr, te = fold_split(y_all[rows], n_folds=params.n_folds, fold=params.fold, seed=params.seed, stratify=binary)
+    groups = split_groups(dataset, data.record_ids[rows], params, source)
+    tr, te = fold_split(y_all[rows], n_folds=params.n_folds, fold=params.fold, seed=params.seed, stratify=binary,
+                        groups=groups)
     train, test = rows[tr], rows[te]
     x_tr, x_te, y_tr, y_te = data.x[train], data.x[test], y_all[train], y_all[test]
     mu, sd = (0.0, 1.0) if binary else (float(np.mean(y_tr)), float(np.std(y_tr)) or 1.0)

@@ -45,7 +45,7 @@ from ecgstudy.runs.datasource import DataSource
 from ecgstudy.studies.ecgradcam.data import MedianBeatData
 from ecgstudy.studies.ecgradcam.maps import attention_in_region
 from ecgstudy.studies.ecgradcam.params import TRANSFER_TARGETS, EcgradcamRunParams
-from ecgstudy.studies.ecgradcam.run import block_and_score, fold_split, predict_output, train_model
+from ecgstudy.studies.ecgradcam.run import block_and_score, fold_split, predict_output, split_groups, train_model
 from ecgstudy.studies.ecgradcam.targets import score, target_units
 
 
@@ -188,7 +188,9 @@ def run_transfer(params: EcgradcamRunParams, source: DataSource, run_dir: Path) 
     data = load_transfer_data(source, n_synthetic=params.n_synthetic)
     y_all = data.train.target(params.target)
     rows = np.flatnonzero(np.isfinite(y_all))
-    tr, te = fold_split(y_all[rows], n_folds=params.n_folds, fold=params.fold, seed=params.seed, stratify=False)
+    groups = split_groups("ptbxl", data.train.record_ids[rows], params, source)
+    tr, te = fold_split(y_all[rows], n_folds=params.n_folds, fold=params.fold, seed=params.seed, stratify=False,
+                        groups=groups)
     train, held = rows[tr], rows[te]
     y_tr, y_held = y_all[train], y_all[held]
     mu, sd = float(np.mean(y_tr)), float(np.std(y_tr)) or 1.0

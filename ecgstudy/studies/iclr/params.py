@@ -13,7 +13,8 @@ from ecgstudy.runs.params import RunParams
 Method = Literal["classifier", "cascaded", "max", "l2"]
 
 
-Split = Literal["segment", "record"]
+#: Folds by segment (the paper), by record, or by patient (MIT-BIH 201 and 202 are one person).
+Split = Literal["segment", "record", "patient"]
 
 
 METHODS: tuple[str, ...] = ("classifier", "cascaded", "max", "l2")
@@ -23,7 +24,7 @@ class IclrFoldParams(RunParams):
     """One training run of the ICLR chapter."""
 
     method: Method = "l2"
-    split: Split = Field("segment", description="segment-wise (as the paper) or record-wise folds")
+    split: Split = Field("segment", description="segment-wise (as the paper), record-wise or patient-wise folds")
     fold: int = Field(0, ge=0, description="held-out fold index")
     n_folds: int = Field(5, ge=2, le=10)
     kernel_size: int = Field(151, ge=1, le=1001, description="attention pooling window (samples at 360 Hz)")

@@ -48,8 +48,12 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
     segments = load_segments(source.kind, n_synthetic=params.n_synthetic_segments,
                              folder=source.folders.get("mitdb"))
     y = labels(segments)
-    folds = split_folds(segments.labels, segments.record_ids, split=params.split,
-                        n_folds=params.n_folds, seed=params.seed)
+    groups = segments.record_ids
+    if params.split == "patient":
+        from ecgstudy.data.patients import patient_ids
+
+        groups = patient_ids("mitdb" if source.kind == "real" else "synthetic", segments.record_ids)
+    folds = split_folds(segments.labels, groups, split=params.split, n_folds=params.n_folds, seed=params.seed)
     train_idx, test_idx = pick_fold(folds, params.fold)
     seed_everything(params.seed)
     model = build_iclr_model(params.method, in_leads=segments.signals.shape[1], kernel_size=params.kernel_size,

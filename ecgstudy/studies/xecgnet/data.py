@@ -142,7 +142,8 @@ def synthetic_split(dataset: str, *, n: int, normalisation: str) -> SplitData:
                          description=f"synthetic CPSC-like records ({len(leads)} leads, 100 Hz, 10 s)")
 
 
-def mitdb_split(folder, *, seed: int, max_windows_per_record: int, normalisation: str) -> SplitData:
+def mitdb_split(folder, *, seed: int, max_windows_per_record: int, normalisation: str,
+                split_unit: str = "record") -> SplitData:
     """MIT-BIH concurrent-abnormality windows, split by record with ``seed``."""
     from ecgstudy.data.mitdb_cache import load_mitdb_windows
 
@@ -153,7 +154,12 @@ def mitdb_split(folder, *, seed: int, max_windows_per_record: int, normalisation
         idx = np.flatnonzero(w.record_ids == r)
         keep.append(np.sort(rng.choice(idx, size=min(max_windows_per_record, len(idx)), replace=False)))
     w = w.subset(np.concatenate(keep))
-    masks = record_split(w.record_ids, w.labels, seed=seed)
+    units = w.record_ids
+    if split_unit == "patient":
+        from ecgstudy.data.patients import patient_ids
+
+        units = patient_ids("mitdb", w.record_ids)
+    masks = record_split(units, w.labels, seed=seed)
     return _from_windows(w, masks, normalisation=normalisation,
                          description=f"MIT-BIH 10 s windows at 100 Hz (at most {max_windows_per_record} per "
                                      f"record), split by record (seed {seed})")
@@ -211,7 +217,8 @@ def load_data(dataset: str, params: XecgRunParams, source: DataSource) -> SplitD
         return synthetic_split(dataset, n=params.n_synthetic, normalisation=params.normalisation)
     if dataset == "mitdb":
         return mitdb_split(source.folders["mitdb"], seed=params.seed,
-                           max_windows_per_record=params.max_windows_per_record, normalisation=params.normalisation)
+                           max_windows_per_record=params.max_windows_per_record, normalisation=params.normalisation,
+                           split_unit=params.split_unit)
     if dataset == "ptbxl":
         return ptbxl_split_data(source.folders["ptbxl"], normalisation=params.normalisation)
     return cpsc_split_data(source.folders["cpsc2018"], fs=params.fs, input_samples=params.input_samples,

@@ -19,7 +19,7 @@ DATASET_NAMES = {"cpsc2018": "CPSC 2018", "ptbxl": "PTB-XL subset", "mitdb": "MI
 class XecgRunParams(RunParams):
     """One training run of the xECGNet chapter."""
 
-    added_fields = ("selection",)
+    added_fields = ("selection", "split_unit")
 
     gamma: float = Field(0.01, ge=0, le=1e4, description="weight of the attention regulariser (0: ABN)")
     regulariser: Literal["paper", "authors_code"] = Field(
@@ -42,6 +42,9 @@ class XecgRunParams(RunParams):
     batch_size: int = Field(32, ge=1, le=1024)
     max_windows_per_record: int = Field(60, ge=1, le=200, description="MIT-BIH windows kept per record")
     n_synthetic: int = Field(600, ge=30, le=100_000, description="records drawn when no real data")
+    split_unit: Literal["record", "patient"] = Field(
+        "record", description="MIT-BIH windows are split by record or by patient (201 and 202 are one person); "
+                              "PTB-XL's own folds keep patients apart either way")
 
 
 class XecgChapterParams(RunParams):
