@@ -107,3 +107,57 @@ def test_a_patient_wise_run_trains_and_the_committed_runs_keep_their_ids(experim
     assert rec.ok, rec.error
     assert exp.job(plain).spec.params == exp.params(plain).record()  # the new field is left out at its default
     assert "split_unit" not in exp.params(plain).record()
+
+
+def _run(tmp_path, experiment, params, *, metrics=None, ids=None, key="ids"):
+    import json
+
+    from ecgstudy.runs.store import RunRecord, RunSpec
+
+    spec = RunSpec(experiment, params, "real", "0")
+    path = tmp_path / spec.run_id
+    path.mkdir()
+    (path / "metrics.json").write_text(json.dumps(metrics or {}))
+    if ids is not None:
+        np.savez(path / "predictions.npz", **{key: np.asarray(ids)})
+    return RunRecord(spec, path, "done")
+
+
+def test_iclr_counts_the_record_wise_runs_that_split_201_and_202(tmp_path):
+    from ecgstudy.studies.iclr.tables import patient_leakage
+
+    base = {"method": "l2", "kernel_size": 151, "seed": 0}
+    runs = [_run(tmp_path, "iclr-fold", {**base, "split": "record", "fold": 0}, metrics={"test_records": ["201", "100"]}),
+            _run(tmp_path, "iclr-fold", {**base, "split": "record", "fold": 1}, metrics={"test_records": ["202", "101"]}),
+            _run(tmp_path, "iclr-fold", {**base, "split": "record", "fold": 2}, metrics={"test_records": ["103"]}),
+            _run(tmp_path, "iclr-fold", {**base, "split": "segment", "fold": 0}, metrics={"test_records": ["201"]})]
+    leak = patient_leakage(runs, real=True)
+    assert (leak["runs"], leak["leaky"]) == (3, 2) and set(leak["leaky_runs"]) == {runs[0].spec.run_id,
+                                                                                    runs[1].spec.run_id}
+    assert patient_leakage(runs, real=False)["leaky"] == 0  # synthetic records are each a person
+
+
+def test_xecgnet_without_the_data_judges_the_test_split(tmp_path):
+    from ecgstudy.studies.xecgnet.tables import patient_leakage
+
+    runs = [_run(tmp_path, "xecgnet-mitdb", {"seed": 0, "gamma": 0.0, "regulariser": "paper"}, ids=["201:0", "105:0"]),
+            _run(tmp_path, "xecgnet-mitdb", {"seed": 1, "gamma": 0.0, "regulariser": "paper"},
+                 ids=["201:0", "202:0"])]
+    leak = patient_leakage(runs, real=True)
+    assert (leak["runs"], leak["leaky"], leak["leaky_runs"]) == (2, 1, [runs[0].spec.run_id])
+
+
+@pytest.mark.realdata
+def test_ecgradcam_counts_ptbxl_runs_that_split_a_patients_records(tmp_path):
+    from ecgstudy.studies.ecgradcam.tables import patient_leakage
+
+    ptbxl = real_dataset("ptbxl")  # ecg_id 3226 and 3267 are one patient
+    runs = [_run(tmp_path, "ecgradcam-ptbxl", {"target": "age", "fold": 0}, ids=["3226", "9"]),
+            _run(tmp_path, "ecgradcam-ptbxl", {"target": "age", "fold": 1}, ids=["3267", "24"]),
+            _run(tmp_path, "ecgradcam-ptbxl", {"target": "age", "fold": 2}, ids=["43"]),
+            _run(tmp_path, "ecgradcam-transfer", {"target": "qt_ms", "fold": 0}, ids=["3226", "3267"], key="source_ids"),
+            _run(tmp_path, "ecgradcam-ludb", {"target": "qt_ms", "fold": 0}, ids=["1"])]
+    leak = patient_leakage(runs, ptbxl_folder=ptbxl)
+    assert (leak["runs"], leak["leaky"]) == (4, 2)
+    assert set(leak["leaky_runs"]) == {runs[0].spec.run_id, runs[1].spec.run_id}
+    assert patient_leakage(runs)["leaky"] == 0  # no PTB-XL folder (synthetic): nothing to leak

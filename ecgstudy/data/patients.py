@@ -59,3 +59,34 @@ def patients_on_both_sides(patients: Sequence[str] | np.ndarray, train: np.ndarr
     """
     p = np.asarray(patients).astype(str)
     return sorted(set(p[train].tolist()) & set(p[test].tolist()))
+
+
+def split_patients(patients_by_record: dict[str, str], test_records: Sequence[str]) -> list[str]:
+    """Patients with a record in ``test_records`` and another record outside it (in training or
+    validation), given every record of the split's universe and its patient.
+
+    >>> split_patients({"100": "100", "201": "201", "202": "201"}, ["201"])
+    ['201']
+    >>> split_patients({"100": "100", "201": "201", "202": "201"}, ["201", "202"])
+    []
+    """
+    test = set(map(str, test_records))
+    inside = {patients_by_record[r] for r in test if r in patients_by_record}
+    outside = {p for r, p in patients_by_record.items() if r not in test}
+    return sorted(inside & outside)
+
+
+def leakage_text(n_leaky: int, n_runs: int, *, unit: str, what: str) -> str:
+    """A sentence for a page on how many of its runs put one patient on both sides of the split.
+
+    >>> leakage_text(3, 10, unit="record-wise runs", what="MIT-BIH records 201 and 202, one patient")
+    '3 of the 10 record-wise runs put one patient on both sides of their split (MIT-BIH records 201 and 202, one patient); the patient-wise grids will replace them.'
+    >>> leakage_text(0, 10, unit="record-wise runs", what="x")
+    'None of the 10 record-wise runs puts one patient on both sides of its split.'
+    """
+    if n_runs == 0:
+        return f"No {unit} in this build."
+    if n_leaky == 0:
+        return f"None of the {n_runs} {unit} puts one patient on both sides of its split."
+    return (f"{n_leaky} of the {n_runs} {unit} put one patient on both sides of their split ({what}); "
+            f"the patient-wise grids will replace them.")

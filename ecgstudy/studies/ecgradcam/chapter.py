@@ -194,6 +194,25 @@ def _sex(page: Page, params: EcgradcamChapterParams, beats: _Beats) -> dict | No
     return res["comparison"]["auc_diff"]
 
 
+def _patient_leakage(page: Page, params: EcgradcamChapterParams, records, data_kind: str) -> str:
+    """The sentence (and metrics) on the committed record-wise PTB-XL runs that split a patient."""
+    from ecgstudy.data.patients import leakage_text
+    from ecgstudy.errors import EcgStudyError
+    from ecgstudy.runs.datasource import resolve_data
+    from ecgstudy.studies.ecgradcam import tables as t
+
+    folder = None
+    if data_kind == "real":
+        try:
+            folder = resolve_data(params.data, ("ptbxl",)).folders.get("ptbxl")
+        except EcgStudyError:
+            folder = None
+    leak = t.patient_leakage(records, ptbxl_folder=folder)
+    page.metrics["patient_leakage"] = leak
+    return leakage_text(leak["leaky"], leak["runs"], unit="runs with PTB-XL training folds",
+                        what="PTB-XL folds split records, and one patient's records with them")
+
+
 def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> Page:
     """Everything the ECGradCAM page shows, from the chapter's runs (trained first unless
     ``params.train_missing`` is false): glued texts, tables, figures and the page's metrics.
@@ -219,6 +238,7 @@ def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> 
     table = t.run_table(records)
     g.update(n_runs=len(records), completeness=grid.completeness(), **setup_texts(params, run_params, names))
     page.metrics = grid.counts()
+    g["patient_leakage"] = _patient_leakage(page, params, records, data_kind)
 
     # how well the networks measure
     summary = add_intervals(t.target_summary(table, layer="last_add"), record_bootstrap(records, seed=params.seed))

@@ -509,3 +509,29 @@ def first_record_maps(records, *, layer: str = "last_add", variants: Sequence[st
             out.append(RunMaps(rec.spec.params["target"], int(z["index"][0]),
                                {v: z[f"{v}.{layer}"][0].astype(np.float32) for v in variants}))
     return out
+
+
+def patient_leakage(records, *, ptbxl_folder=None) -> dict:
+    """PTB-XL runs split by record (the PTB-XL subset runs, and the transfer runs' PTB-XL training folds)
+    that put one patient on both sides: ``runs``, ``leaky`` and ``leaky_runs`` (run ids). LUDB records are
+    each a patient. Without the PTB-XL folder (synthetic data) nothing can leak: ``leaky`` is 0."""
+    from ecgstudy.data.patients import patient_ids, split_patients
+
+    runs, tests = [], {}
+    for r in records:
+        if not r.ok or r.spec.params.get("split_unit", "record") != "record":
+            continue
+        kind = r.spec.experiment.removeprefix("ecgradcam-")
+        if kind not in ("ptbxl", "transfer") or not (r.path / "predictions.npz").exists():
+            continue
+        with np.load(r.path / "predictions.npz") as z:
+            tests[(kind, r.spec.run_id)] = [str(i) for i in z["ids" if kind == "ptbxl" else "source_ids"]]
+        runs.append(r)
+    leaky = []
+    if ptbxl_folder is not None:
+        for kind in ("ptbxl", "transfer"):
+            mine = {k: v for k, v in tests.items() if k[0] == kind}
+            universe = sorted({x for t in mine.values() for x in t})
+            patients = dict(zip(universe, patient_ids("ptbxl", universe, folder=ptbxl_folder)))
+            leaky += [rid for (_, rid), t in mine.items() if split_patients(patients, t)]
+    return {"runs": len(runs), "leaky": len(leaky), "leaky_runs": leaky}

@@ -97,6 +97,11 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     table = t.run_table(records)
     summary = t.summary_metrics(table, kernel_size=k)
     page.shown["failures"] = grid.failures() or None
+    from ecgstudy.data.patients import leakage_text
+
+    leak = t.patient_leakage(records, real=data_kind == "real")
+    g["patient_leakage"] = leakage_text(leak["leaky"], leak["runs"], unit="record-wise runs",
+                                        what="MIT-BIH records 201 and 202 come from one man")
 
     # classification
     preds = t.pooled_predictions(records)
@@ -110,7 +115,7 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
         g[f"rec_{m}_acc"] = _mean_text(rec, m, "acc")
         g[f"paper_{m}_acc"] = f"{paper[f'iclr.mitdb.{m}.acc']:.3f}"
         g[f"paper_{m}_auc"] = f"{paper[f'iclr.mitdb.{m}.auc']:.3f}"
-    metrics = {**summary, **grid.counts()}
+    metrics = {**summary, **grid.counts(), "patient_leakage": leak}
 
     # curves and dead attentions
     curves = t.curves_table(records)

@@ -232,3 +232,17 @@ def method_comparisons(table: pd.DataFrame, *, splits, methods, record_methods, 
     rows = [compare_methods(table, a=m, b="classifier", split=split, kernel_size=kernel_size, seed=seed)
             for split in splits for m in (methods if split == "segment" else record_methods) if m != "classifier"]
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def patient_leakage(records, *, real: bool) -> dict:
+    """Record-wise runs that put one patient on both sides (MIT-BIH records 201 and 202 are one man):
+    ``runs`` (record-wise runs), ``leaky`` (how many split that patient) and ``leaky_runs`` (their ids).
+    A run's test records are in its ``metrics.json``; the others of the grid are its training records."""
+    from ecgstudy.data.patients import patient_ids, split_patients
+
+    runs = [r for r in records if r.ok and r.spec.params["split"] == "record"]
+    tests = {r.spec.run_id: [str(x) for x in r.metrics().get("test_records", [])] for r in runs}
+    universe = sorted({x for t in tests.values() for x in t})
+    patients = dict(zip(universe, patient_ids("mitdb" if real else "synthetic", universe)))
+    leaky = [rid for rid, t in tests.items() if split_patients(patients, t)]
+    return {"runs": len(runs), "leaky": len(leaky), "leaky_runs": leaky}

@@ -101,6 +101,15 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
     g["completeness"] = grid.completeness(why="the grid goes seed by seed", covers="every mean, interval and test below")
     table = t.run_table(records)
     page.shown["failures"] = grid.failures() or None
+    from ecgstudy.data.patients import leakage_text
+    from ecgstudy.runs.datasource import resolve_data
+
+    mitdb = RUNS["mitdb"]
+    leak = t.patient_leakage(records, real=data_kind == "real",
+                             mitdb_folder=resolve_data(params.data, mitdb.datasets).folders.get("mitdb")
+                             if data_kind == "real" and "mitdb" in used else None)
+    g["patient_leakage"] = leakage_text(leak["leaky"], leak["runs"], unit="MIT-BIH window runs",
+                                        what="records 201 and 202 come from one man")
     first = run_params[used[0]]
     paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
     g.update(
@@ -142,7 +151,7 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
         "p: two-sided Wilcoxon signed-rank test", precision=3, formats={"gamma": "{:g}"}) if len(effects) else None
     summary = v.chapter_summary(table, effects, names=names)
     g.update(verdict=summary["verdict"], best_gamma_text=summary["best_text"])
-    metrics = {**summary["metrics"], **grid.counts()}
+    metrics = {**summary["metrics"], **grid.counts(), "patient_leakage": leak}
     regs = t.regulariser_table(table, params.authors_code_gammas, names)
     page.shown["regularisers"] = Table(regs, "Same gamma, the two regularisers") if len(regs) else \
         "*No run of the authors' regulariser in this build.*"

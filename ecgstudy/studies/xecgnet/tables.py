@@ -199,3 +199,37 @@ def coverage_metrics(main: pd.DataFrame, names: dict[str, str]) -> dict[str, dic
     means = main.dropna(subset=["attention_ratio"]).groupby(["dataset", "gamma"])[
         ["attention_ratio", "attention_multi_covered", "response_ratio"]].mean()
     return {f"{names[k[0]]} gamma_{k[1]:g}": v for k, v in means.to_dict(orient="index").items()}
+
+
+def patient_leakage(records, *, real: bool, mitdb_folder=None) -> dict:
+    """MIT-BIH window runs split by record that put one patient in two of training, validation and test
+    (records 201 and 202 are one man): ``runs``, ``leaky`` and ``leaky_runs`` (run ids). Each run's split
+    is recomputed from its seed (:func:`~ecgstudy.studies.xecgnet.data.mitdb_split`, deterministic) when
+    the MIT-BIH folder is given; without it only the test split is known (from the run's predictions).
+    PTB-XL's own folds keep patients apart, so its runs are not counted."""
+    from ecgstudy.data.patients import SAME_PERSON, patient_ids
+
+    runs = [r for r in records if r.ok and _dataset_of(r) == "mitdb"
+            and r.spec.params.get("split_unit", "record") == "record" and (r.path / "predictions.npz").exists()]
+    kind = "mitdb" if real else "synthetic"
+    splits: dict[tuple, list[set[str]]] = {}
+    leaky = []
+    for r in runs:
+        p = r.spec.params
+        key = (p["seed"], p.get("max_windows_per_record"), p.get("normalisation"))
+        if key not in splits:
+            if real and mitdb_folder is not None:
+                from ecgstudy.studies.xecgnet.data import mitdb_split
+
+                ids = mitdb_split(mitdb_folder, seed=int(p["seed"]), max_windows_per_record=int(key[1]),
+                                  normalisation=str(key[2])).ids
+                splits[key] = [set(patient_ids(kind, [str(i).split(":")[0] for i in v])) for v in ids.values()]
+            else:  # only the test split is known: the rest is one side
+                with np.load(r.path / "predictions.npz") as z:
+                    test = {str(i).split(":")[0] for i in z["ids"]}
+                pairs = [g for g in SAME_PERSON.get(kind, ()) if 0 < len(test & set(g)) < len(g)]
+                splits[key] = [{g[0] for g in pairs}, {g[0] for g in pairs}]
+        sides = splits[key]
+        if any(a & b for i, a in enumerate(sides) for b in sides[i + 1:]):
+            leaky.append(r.spec.run_id)
+    return {"runs": len(runs), "leaky": len(leaky), "leaky_runs": leaky}
