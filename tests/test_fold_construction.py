@@ -44,7 +44,7 @@ def test_split_folds_dispatches_by_name():
     with pytest.raises(ParameterError, match="groups"):
         split_folds(labels, None, split="record", n_folds=3, seed=1)
     with pytest.raises(ParameterError, match="split="):
-        split_folds(labels, groups, split="patient", n_folds=3, seed=1)  # type: ignore[arg-type]
+        split_folds(labels, groups, split="beat", n_folds=3, seed=1)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("stratify", [False, True])
