@@ -6,8 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
+import numpy as np
+
+from ecgstudy.data.patients import patient_ids
 from ecgstudy.report import Page
 from ecgstudy.runs.executors import run_grid
+from ecgstudy.studies.iclr.data import load_segments
 from ecgstudy.studies.iclr.experiments import FOLD
 from ecgstudy.studies.iclr.params import IclrChapterParams
 
@@ -41,19 +45,15 @@ def _mean_text(summary: dict, method: str, metric: str) -> str:
     return "n/a" if v is None or v != v else f"{v:.3f}"
 
 
-def _attention_figures(records, params: IclrChapterParams, data_kind: str, n_synthetic: int,
-                       folder: str | None) -> list:
+def _attention_figures(records, params: IclrChapterParams, segments) -> list:
     """Drawing functions of the two attention examples: the first L2 segment-wise run's stored examples."""
-    import numpy as np
-
-    from ecgstudy.studies.iclr.data import POSITIVE, load_segments
+    from ecgstudy.studies.iclr.data import POSITIVE
     from ecgstudy.viz.iclr import attention_example_figure
 
     runs = [r for r in records if r.ok and r.spec.params["method"] == "l2" and r.spec.params["split"] == "segment"
             and r.spec.params["kernel_size"] == params.kernel_size and (r.path / "attention.npz").exists()]
-    if not runs:
+    if not runs or segments is None:
         return []
-    segments = load_segments(data_kind, n_synthetic=n_synthetic, folder=folder)
     run = runs[0]
     with np.load(run.path / "attention.npz") as z:
         examples = list(zip(z["index"], z["attention"].astype(np.float32)))[:2]
@@ -105,9 +105,12 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
 
     # classification
     preds = t.pooled_predictions(records)
-    page.shown["classification"] = Table(
-        t.classification_table(table, preds, kernel_size=k),
-        "Mean ± sd over folds and seeds; 95% percentile-bootstrap intervals over the pooled held-out predictions")
+    segments = load_segments(data_kind, n_synthetic=run.n_synthetic_segments, folder=(data_dirs or {}).get("mitdb")) \
+        if len(preds) else None
+    patient_of = patient_ids("mitdb" if data_kind == "real" else "synthetic", segments.record_ids) \
+        if segments is not None else np.zeros(0, dtype=str)
+    page.shown["classification"] = Table(t.classification_table(table, preds, kernel_size=k, patient_of=patient_of),
+                                         t.CLASSIFICATION_CAPTION)
     paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
     seg, rec = summary.get("segmentwise", {}), summary.get("recordwise", {})
     for m in ("classifier", "l2"):
@@ -127,8 +130,7 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     metrics["dead_max_runs"] = int(len(dead))
 
     # where the attention lands
-    examples = _attention_figures(records, params, data_kind, run.n_synthetic_segments,
-                                  (data_dirs or {}).get("mitdb"))
+    examples = _attention_figures(records, params, segments)
     for i in range(2):
         page.figures[f"fig_attention_{i}"] = examples[i] if i < len(examples) else \
             partial(empty_figure, "no attention run in this build")

@@ -151,28 +151,46 @@ def constant_prediction_runs(preds: pd.DataFrame, *, tol: float = 1e-6) -> pd.Da
     return out[cols]
 
 
-def classification_table(table: pd.DataFrame, preds: pd.DataFrame, *, kernel_size: int, n_boot: int = 500,
-                         seed: int = 0) -> pd.DataFrame:
+def classification_table(table: pd.DataFrame, preds: pd.DataFrame, *, kernel_size: int, patient_of: np.ndarray,
+                         n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
     """Per split and method (main kernel): mean ± sd over runs of accuracy, sensitivity, specificity and
-    AUC, 95 % percentile-bootstrap intervals of accuracy and AUC over the pooled held-out predictions,
-    and the number of runs (the chapter's classification table, as text cells)."""
-    from ecgstudy.metrics import binary_metrics, bootstrap_ci
+    AUC; the pooled held-out accuracy and AUC (every run's predictions together) with 95 % intervals that
+    resample patients, the independent unit (:func:`~ecgstudy.metrics.stats.cluster_bootstrap_ci`: a drawn
+    patient brings every prediction of every segment of theirs); and the number of runs and patients.
+
+    Args:
+        preds: :func:`pooled_predictions` (``index`` is the segment of each prediction).
+        patient_of: ``(n_segments,)`` the patient of every segment
+            (:func:`ecgstudy.data.patients.patient_ids` of the segments' records).
+    """
+    from ecgstudy.metrics import binary_metrics
+    from ecgstudy.metrics.stats import cluster_bootstrap_ci
+
+    def pooled_text(metric: str, y, p, groups) -> str:
+        ci = cluster_bootstrap_ci(lambda y, p: binary_metrics(y, p)[metric], y, p, groups=groups, n_boot=n_boot,
+                                  seed=seed)
+        return f"{ci.estimate:.3f} ({ci.low:.3f}-{ci.high:.3f})"
 
     rows = []
     for (split, method), part in table[table["kernel_size"] == kernel_size].groupby(["split", "method"], sort=False):
         pooled = preds[(preds["split"] == split) & (preds["method"] == method) & (preds["kernel_size"] == kernel_size)]
         y, p = pooled["label"].to_numpy(), pooled["prob_pvc"].to_numpy()
-        ci_acc = bootstrap_ci(lambda y, p: binary_metrics(y, p)["accuracy"], y, p, n_boot=n_boot, seed=seed)
-        ci_auc = bootstrap_ci(lambda y, p: binary_metrics(y, p)["auc"], y, p, n_boot=n_boot, seed=seed)
+        groups = np.asarray(patient_of)[pooled["index"].to_numpy(dtype=np.int64)]
         row = {"split": split, "method": METHOD_NAMES[method]}
         for col in ("accuracy", "sensitivity", "specificity", "auc"):
             vals = part[col].astype(float)
             row[col] = f"{vals.mean():.3f} ± {vals.std(ddof=1):.3f}" if len(vals) > 1 else f"{vals.mean():.3f}"
-        row["accuracy 95% CI"] = f"{ci_acc['low']:.3f}-{ci_acc['high']:.3f}"
-        row["AUC 95% CI"] = f"{ci_auc['low']:.3f}-{ci_auc['high']:.3f}"
-        row["runs"] = len(part)
+        row["pooled accuracy (95% CI)"] = pooled_text("accuracy", y, p, groups)
+        row["pooled AUC (95% CI)"] = pooled_text("auc", y, p, groups)
+        row["runs"], row["patients"] = len(part), len(np.unique(groups))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: Caption of :func:`classification_table`.
+CLASSIFICATION_CAPTION = ("Mean ± sd over folds and seeds; pooled held-out accuracy and AUC (every run's predictions "
+                          "together) with 95 % percentile intervals from resampling patients, the independent unit "
+                          "(segments of one patient are not independent)")
 
 
 def localisation_table(table: pd.DataFrame, *, kernel_size: int) -> pd.DataFrame:
