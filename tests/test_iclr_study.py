@@ -204,15 +204,22 @@ def test_localisation_table_and_kernel_ablation_average_over_runs():
 def test_classification_table_formats_mean_sd_and_pooled_intervals():
     from ecgstudy.studies.iclr.tables import classification_table
 
-    t = pd.DataFrame({"method": ["l2", "l2"], "split": ["segment"] * 2, "kernel_size": [151, 151],
-                      "accuracy": [0.8, 1.0], "sensitivity": [1.0, 1.0], "specificity": [0.5, 1.0], "auc": [0.9, 1.0]})
-    preds = pd.DataFrame({"method": "l2", "split": "segment", "kernel_size": 151, "index": [0, 1, 2, 3],
-                          "label": [1, 1, 0, 0], "prob_pvc": [0.9, 0.8, 0.1, 0.2]})
-    row = classification_table(t, preds, kernel_size=151, patient_of=np.array(["p1", "p1", "p2", "p3"])).iloc[0]
-    assert row["accuracy"] == "0.900 ± 0.141" and row["runs"] == 2 and row["patients"] == 3
+    t = pd.DataFrame({"method": ["l2", "l2"], "split": ["segment"] * 2, "kernel_size": [151, 151], "fold": [0, 1],
+                      "seed": [0, 0], "accuracy": [0.8, 1.0], "sensitivity": [1.0, 1.0], "specificity": [0.5, 1.0],
+                      "auc": [0.9, 1.0]})
+    # two runs, each holding out two of six segments; labels: PVC (1) is the majority of every training set
+    lab = np.array([1, 1, 0, 1, 1, 1])
+    preds = pd.DataFrame({"method": "l2", "split": "segment", "kernel_size": 151, "fold": [0, 0, 1, 1], "seed": 0,
+                          "index": [0, 2, 1, 3], "label": [1, 0, 1, 1], "prob_pvc": [0.9, 0.1, 0.8, 0.7]})
+    patients = np.array(["p1", "p2", "p3", "p4", "p5", "p6"])
+    row = classification_table(t, preds, kernel_size=151, patient_of=patients, labels=lab).iloc[0]
+    assert row["accuracy"] == "0.900 ± 0.141" and row["runs"] == 2 and row["patients"] == 4
+    assert row["balanced accuracy"] == "0.875 ± 0.177"  # (1 + 0.5) / 2 and (1 + 1) / 2
+    assert row["majority class"] == "0.750 ± 0.354"  # predicting PVC: 1 of 2, then 2 of 2 held-out segments
+    assert row["runs below majority"] == "0 of 2"
     assert row["pooled accuracy (95% CI)"] == "1.000 (1.000-1.000)"  # every pooled prediction is right
-    wrong = preds.assign(prob_pvc=[0.9, 0.8, 0.9, 0.2])  # patient p2's only segment is misclassified
-    row = classification_table(t, wrong, kernel_size=151, patient_of=np.array(["p1", "p1", "p2", "p3"])).iloc[0]
+    wrong = preds.assign(prob_pvc=[0.9, 0.9, 0.8, 0.7])  # patient p2's only segment is misclassified
+    row = classification_table(t, wrong, kernel_size=151, patient_of=patients, labels=lab).iloc[0]
     estimate, interval = row["pooled accuracy (95% CI)"].split(" (")
     low, high = (float(v) for v in interval.rstrip(")").split("-"))
     assert estimate == "0.750" and low <= 0.75 <= high and low < high  # the interval holds its estimate

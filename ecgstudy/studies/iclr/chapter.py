@@ -11,7 +11,7 @@ import numpy as np
 from ecgstudy.data.patients import patient_ids
 from ecgstudy.report import Page
 from ecgstudy.runs.executors import run_grid
-from ecgstudy.studies.iclr.data import load_segments
+from ecgstudy.studies.iclr.data import labels, load_segments
 from ecgstudy.studies.iclr.experiments import FOLD
 from ecgstudy.studies.iclr.params import IclrChapterParams
 
@@ -109,8 +109,9 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
         if len(preds) else None
     patient_of = patient_ids("mitdb" if data_kind == "real" else "synthetic", segments.record_ids) \
         if segments is not None else np.zeros(0, dtype=str)
-    page.shown["classification"] = Table(t.classification_table(table, preds, kernel_size=k, patient_of=patient_of),
-                                         t.CLASSIFICATION_CAPTION)
+    seg_labels = labels(segments) if segments is not None else np.zeros(0, dtype=np.int64)
+    page.shown["classification"] = Table(t.classification_table(table, preds, kernel_size=k, patient_of=patient_of,
+                                                                labels=seg_labels), t.CLASSIFICATION_CAPTION)
     paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
     seg, rec = summary.get("segmentwise", {}), summary.get("recordwise", {})
     for m in ("classifier", "l2"):

@@ -39,8 +39,9 @@ FOLD = Experiment(
     version=ICLR_VERSION,
 )
 #: The page's own version: bump it when :func:`~ecgstudy.studies.iclr.chapter.summarise` changes what the
-#: page shows (the fold runs keep :data:`ICLR_VERSION`). 2: pooled intervals resample patients.
-PAGE_VERSION = f"{ICLR_VERSION}-page.2"
+#: page shows (the fold runs keep :data:`ICLR_VERSION`). 2: pooled intervals resample patients. 3: the trivial
+#: baselines (balanced accuracy, the training majority class) beside every method.
+PAGE_VERSION = f"{ICLR_VERSION}-page.3"
 CHAPTER = Experiment(
     name="iclr", title="ICLR chapter: the grid of fold runs, its summary and figures",
     params_model=IclrChapterParams, datasets=("mitdb",), notebook="iclr.ipynb", profile_defaults=CHAPTER_PROFILES,

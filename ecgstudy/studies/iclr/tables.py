@@ -151,8 +151,28 @@ def constant_prediction_runs(preds: pd.DataFrame, *, tol: float = 1e-6) -> pd.Da
     return out[cols]
 
 
+def majority_baseline(preds: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
+    """Per run (its grid keys): the accuracy of predicting, for every held-out segment, the majority class of
+    the run's training segments (all segments not held out), from ``labels`` ``(n_segments,)`` 0/1.
+
+    >>> preds = pd.DataFrame({"method": "l2", "split": "record", "fold": 0, "seed": 0, "kernel_size": 151,
+    ...                       "index": [0, 1], "prob_pvc": [0.9, 0.1], "label": [1, 0]})
+    >>> majority_baseline(preds, np.array([1, 0, 1, 1]))["majority_accuracy"].tolist()  # training: 1, 1
+    [0.5]
+    """
+    labels = np.asarray(labels)
+    rows = []
+    for keys, part in preds.groupby(list(GRID_KEYS), sort=False):
+        held = np.zeros(len(labels), dtype=bool)
+        held[part["index"].to_numpy(dtype=np.int64)] = True
+        majority = int(labels[~held].mean() >= 0.5) if (~held).any() else 1
+        rows.append({**dict(zip(GRID_KEYS, keys)), "majority": majority,
+                     "majority_accuracy": float((part["label"].to_numpy() == majority).mean())})
+    return pd.DataFrame(rows, columns=[*GRID_KEYS, "majority", "majority_accuracy"])
+
+
 def classification_table(table: pd.DataFrame, preds: pd.DataFrame, *, kernel_size: int, patient_of: np.ndarray,
-                         n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
+                         labels: np.ndarray, n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
     """Per split and method (main kernel): mean ± sd over runs of accuracy, sensitivity, specificity and
     AUC; the pooled held-out accuracy and AUC (every run's predictions together) with 95 % intervals that
     resample patients, the independent unit (:func:`~ecgstudy.metrics.stats.cluster_bootstrap_ci`: a drawn
@@ -171,6 +191,11 @@ def classification_table(table: pd.DataFrame, preds: pd.DataFrame, *, kernel_siz
                                   seed=seed)
         return f"{ci.estimate:.3f} ({ci.low:.3f}-{ci.high:.3f})"
 
+    def mean_sd(vals) -> str:
+        vals = pd.Series(vals, dtype=float)
+        return f"{vals.mean():.3f} ± {vals.std(ddof=1):.3f}" if len(vals) > 1 else f"{vals.mean():.3f}"
+
+    base = majority_baseline(preds, labels) if len(preds) else pd.DataFrame(columns=[*GRID_KEYS, "majority_accuracy"])
     rows = []
     for (split, method), part in table[table["kernel_size"] == kernel_size].groupby(["split", "method"], sort=False):
         pooled = preds[(preds["split"] == split) & (preds["method"] == method) & (preds["kernel_size"] == kernel_size)]
@@ -178,8 +203,11 @@ def classification_table(table: pd.DataFrame, preds: pd.DataFrame, *, kernel_siz
         groups = np.asarray(patient_of)[pooled["index"].to_numpy(dtype=np.int64)]
         row = {"split": split, "method": METHOD_NAMES[method]}
         for col in ("accuracy", "sensitivity", "specificity", "auc"):
-            vals = part[col].astype(float)
-            row[col] = f"{vals.mean():.3f} ± {vals.std(ddof=1):.3f}" if len(vals) > 1 else f"{vals.mean():.3f}"
+            row[col] = mean_sd(part[col])
+        row["balanced accuracy"] = mean_sd((part["sensitivity"].astype(float) + part["specificity"].astype(float)) / 2)
+        paired = part.merge(base, on=list(GRID_KEYS), how="inner")
+        row["majority class"] = mean_sd(paired["majority_accuracy"]) if len(paired) else "n/a"
+        row["runs below majority"] = f"{int((paired['accuracy'] < paired['majority_accuracy']).sum())} of {len(paired)}"
         row["pooled accuracy (95% CI)"] = pooled_text("accuracy", y, p, groups)
         row["pooled AUC (95% CI)"] = pooled_text("auc", y, p, groups)
         row["runs"], row["patients"] = len(part), len(np.unique(groups))
@@ -188,9 +216,10 @@ def classification_table(table: pd.DataFrame, preds: pd.DataFrame, *, kernel_siz
 
 
 #: Caption of :func:`classification_table`.
-CLASSIFICATION_CAPTION = ("Mean ± sd over folds and seeds; pooled held-out accuracy and AUC (every run's predictions "
-                          "together) with 95 % percentile intervals from resampling patients, the independent unit "
-                          "(segments of one patient are not independent)")
+CLASSIFICATION_CAPTION = ("Mean ± sd over folds and seeds, beside two trivial baselines: balanced accuracy, and "
+                          "always predicting the training majority class (PVC); pooled held-out accuracy and AUC "
+                          "(every run's predictions together) with 95 % percentile intervals from resampling "
+                          "patients, the independent unit (segments of one patient are not independent)")
 
 
 def localisation_table(table: pd.DataFrame, *, kernel_size: int) -> pd.DataFrame:
