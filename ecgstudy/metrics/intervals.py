@@ -160,6 +160,16 @@ def mean_sd(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
     return mean, sd
 
 
+def mean_sd_text(values: Sequence[float] | np.ndarray) -> str:
+    """``"mean ± sd"`` of the non-NaN values (:func:`mean_sd`), or the mean alone for one value.
+
+    >>> mean_sd_text([0.5, 0.7]), mean_sd_text([0.5, float("nan")])
+    ('0.600 ± 0.141', '0.500')
+    """
+    mean, sd = mean_sd(values)
+    return f"{mean:.3f} ± {sd:.3f}" if sd == sd else f"{mean:.3f}"
+
+
 def summarise(runs: Sequence[Mapping[str, float]]) -> dict[str, dict[str, float | int]]:
     """Aggregate metric dicts over runs (folds x seeds): per key ``{"mean", "sd", "n"}``.
 

@@ -32,6 +32,7 @@ import numpy as np
 from scipy import stats as _stats
 
 from ecgstudy.errors import ParameterError
+from ecgstudy.metrics.intervals import _check_level, _finite_1d, percentile_interval
 
 #: The four outcomes of a claim, in the order the book lists them.
 VERDICTS = ("agrees", "contradicts", "not detected", "not testable at this budget")
@@ -62,16 +63,8 @@ class Interval:
 
 
 def _values(values: Sequence[float] | np.ndarray, name: str = "values") -> np.ndarray:
-    v = np.asarray(values, dtype=np.float64)
-    if v.ndim != 1:
-        raise ParameterError(f"{name}: expected a 1-d sequence, got shape {v.shape}")
+    v = _finite_1d(values, name)
     return v[np.isfinite(v)]
-
-
-def _check_level(level: float) -> float:
-    if not 0 < level < 1:
-        raise ParameterError(f"level must be in (0, 1), got {level}")
-    return float(level)
 
 
 def t_interval(values: Sequence[float] | np.ndarray, *, level: float = 0.95) -> Interval:
@@ -164,8 +157,8 @@ def cluster_bootstrap_ci(metric: Callable[..., float], *arrays: Sequence | np.nd
             stats.append(value)
     if not stats:
         return Interval(estimate, math.nan, math.nan, len(names), level, "cluster bootstrap")
-    low, high = np.quantile(stats, [(1 - level) / 2, (1 + level) / 2])
-    return Interval(estimate, float(low), float(high), len(names), level,
+    low, high = percentile_interval(np.asarray(stats), level)
+    return Interval(estimate, low, high, len(names), level,
                     f"bootstrap over {len(names)} groups ({len(stats)} resamples)")
 
 

@@ -184,16 +184,13 @@ def classification_table(table: pd.DataFrame, preds: pd.DataFrame, *, kernel_siz
             (:func:`ecgstudy.data.patients.patient_ids` of the segments' records).
     """
     from ecgstudy.metrics import binary_metrics
+    from ecgstudy.metrics.intervals import mean_sd_text
     from ecgstudy.metrics.stats import cluster_bootstrap_ci
 
     def pooled_text(metric: str, y, p, groups) -> str:
         ci = cluster_bootstrap_ci(lambda y, p: binary_metrics(y, p)[metric], y, p, groups=groups, n_boot=n_boot,
                                   seed=seed)
         return f"{ci.estimate:.3f} ({ci.low:.3f}-{ci.high:.3f})"
-
-    def mean_sd(vals) -> str:
-        vals = pd.Series(vals, dtype=float)
-        return f"{vals.mean():.3f} ± {vals.std(ddof=1):.3f}" if len(vals) > 1 else f"{vals.mean():.3f}"
 
     base = majority_baseline(preds, labels) if len(preds) else pd.DataFrame(columns=[*GRID_KEYS, "majority_accuracy"])
     rows = []
@@ -203,10 +200,10 @@ def classification_table(table: pd.DataFrame, preds: pd.DataFrame, *, kernel_siz
         groups = np.asarray(patient_of)[pooled["index"].to_numpy(dtype=np.int64)]
         row = {"split": split, "method": METHOD_NAMES[method]}
         for col in ("accuracy", "sensitivity", "specificity", "auc"):
-            row[col] = mean_sd(part[col])
-        row["balanced accuracy"] = mean_sd((part["sensitivity"].astype(float) + part["specificity"].astype(float)) / 2)
+            row[col] = mean_sd_text(part[col])
+        row["balanced accuracy"] = mean_sd_text((part["sensitivity"].astype(float) + part["specificity"].astype(float)) / 2)
         paired = part.merge(base, on=list(GRID_KEYS), how="inner")
-        row["majority class"] = mean_sd(paired["majority_accuracy"]) if len(paired) else "n/a"
+        row["majority class"] = mean_sd_text(paired["majority_accuracy"]) if len(paired) else "n/a"
         row["runs below majority"] = f"{int((paired['accuracy'] < paired['majority_accuracy']).sum())} of {len(paired)}"
         row["pooled accuracy (95% CI)"] = pooled_text("accuracy", y, p, groups)
         row["pooled AUC (95% CI)"] = pooled_text("auc", y, p, groups)

@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pandas as pd
 
+from ecgstudy.metrics.intervals import mean_sd_text
+
 
 #: Parameters that identify a run inside the chapter's grid.
 GRID_KEYS = ("dataset", "gamma", "regulariser", "seed")
@@ -126,15 +128,6 @@ EFFECT_COLUMNS = ["dataset", "gamma", "n", "mean", "mean_gamma0", "diff", "low",
                   "high_adj", "metric"]
 
 
-def mean_sd_text(values) -> str:
-    """``"mean ± sd"`` over runs (sd with ddof 1), or the mean alone for one value.
-
-    >>> mean_sd_text([0.5, 0.7]), mean_sd_text([0.5])
-    ('0.600 ± 0.141', '0.500')
-    """
-    return f"{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}" if len(values) > 1 else f"{np.mean(values):.3f}"
-
-
 def data_table(records, datasets, names: dict[str, str]) -> pd.DataFrame:
     """What each dataset's runs train and test on (from the first finished run of each): the data,
     records per split, multi-label test records and classes."""
@@ -212,24 +205,23 @@ def patient_leakage(records, *, real: bool, mitdb_folder=None) -> dict:
     runs = [r for r in records if r.ok and _dataset_of(r) == "mitdb"
             and r.spec.params.get("split_unit", "record") == "record" and (r.path / "predictions.npz").exists()]
     kind = "mitdb" if real else "synthetic"
-    splits: dict[tuple, list[set[str]]] = {}
+    leaky_by_split: dict[tuple, bool] = {}
     leaky = []
     for r in runs:
         p = r.spec.params
         key = (p["seed"], p.get("max_windows_per_record"), p.get("normalisation"))
-        if key not in splits:
+        if key not in leaky_by_split:
             if real and mitdb_folder is not None:
                 from ecgstudy.studies.xecgnet.data import mitdb_split
 
                 ids = mitdb_split(mitdb_folder, seed=int(p["seed"]), max_windows_per_record=int(key[1]),
                                   normalisation=str(key[2])).ids
-                splits[key] = [set(patient_ids(kind, [str(i).split(":")[0] for i in v])) for v in ids.values()]
-            else:  # only the test split is known: the rest is one side
+                sides = [set(patient_ids(kind, [str(i).split(":")[0] for i in v])) for v in ids.values()]
+                leaky_by_split[key] = any(a & b for i, a in enumerate(sides) for b in sides[i + 1:])
+            else:  # only the test split is known: a patient with a record in it and one outside it
                 with np.load(r.path / "predictions.npz") as z:
                     test = {str(i).split(":")[0] for i in z["ids"]}
-                pairs = [g for g in SAME_PERSON.get(kind, ()) if 0 < len(test & set(g)) < len(g)]
-                splits[key] = [{g[0] for g in pairs}, {g[0] for g in pairs}]
-        sides = splits[key]
-        if any(a & b for i, a in enumerate(sides) for b in sides[i + 1:]):
+                leaky_by_split[key] = any(0 < len(test & set(g)) < len(g) for g in SAME_PERSON.get(kind, ()))
+        if leaky_by_split[key]:
             leaky.append(r.spec.run_id)
     return {"runs": len(runs), "leaky": len(leaky), "leaky_runs": leaky}
