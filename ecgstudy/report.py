@@ -72,6 +72,8 @@ class Table:
         formats: per column, a format string (e.g. ``{"gamma": "{:g}"}``).
         na_rep: how missing values read.
         index: show the frame's index.
+        intervals: ``(estimate, low, high)`` column names of each interval the table prints (a test
+            checks that every interval holds its estimate).
     """
 
     frame: pd.DataFrame
@@ -80,6 +82,7 @@ class Table:
     formats: dict[str, str] = field(default_factory=dict)
     na_rep: str | None = None
     index: bool = False
+    intervals: tuple[tuple[str, str, str], ...] = ()
 
     def styler(self) -> Styler:
         """The table as a pandas Styler (what the page displays)."""
@@ -92,6 +95,19 @@ class Table:
         if not self.index:
             style = style.hide(axis="index")
         return style.set_caption(self.caption)
+
+    def interval_errors(self) -> list[str]:
+        """Rows whose printed interval does not hold its estimate (empty when all do; rows with a
+        missing end are skipped), as ``"<estimate column> row <i>: <estimate> outside [low, high]"``."""
+        errors = []
+        for est, low, high in self.intervals:
+            for i, (e, lo, hi) in enumerate(zip(self.frame[est], self.frame[low], self.frame[high])):
+                vals = [pd.to_numeric(v, errors="coerce") for v in (e, lo, hi)]
+                if any(v != v or v is None for v in vals):
+                    continue
+                if not vals[1] - 1e-12 <= vals[0] <= vals[2] + 1e-12:
+                    errors.append(f"{est} row {i}: {vals[0]} outside [{vals[1]}, {vals[2]}]")
+        return errors
 
 
 @dataclass

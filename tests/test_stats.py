@@ -10,7 +10,8 @@ from scipy import stats as sps
 
 from ecgstudy.metrics.intervals import bootstrap_ci
 from ecgstudy.metrics.stats import (VERDICTS, claim_verdict, cluster_bootstrap_ci, corrected_t_interval, coverage,
-                                    min_wilcoxon_p, paired_t_interval, reachable_p, t_interval)
+                                    min_wilcoxon_p, paired_t_interval, reachable_p, t_interval,
+                                    welch_t_interval)
 
 
 def _t(v):
@@ -90,3 +91,24 @@ def test_wilcoxon_floor_matches_scipy_and_says_when_a_p_value_cannot_reach_the_l
 def test_the_verdict_rule(low, high, effect, verdict):
     assert claim_verdict(low, high, paper_effect=effect) == verdict
     assert claim_verdict(low, high, paper_effect=effect, testable=False) == VERDICTS[3]
+
+
+@pytest.mark.parametrize("low, high, value, baseline, verdict", [
+    (0.95, 0.99, 0.98, 0.88, "agrees"),        # holds the paper's value, excludes the baseline
+    (0.90, 0.95, 0.98, 0.88, "contradicts"),   # excludes the paper's value (below it)
+    (0.985, 1.0, 0.98, 0.88, "contradicts"),   # excludes it above
+    (0.85, 0.99, 0.98, 0.88, "not detected"),  # holds both: underpowered
+])
+def test_the_verdict_rule_for_a_reported_value(low, high, value, baseline, verdict):
+    assert claim_verdict(low, high, paper_effect=value, null=baseline, kind="value") == verdict
+    with pytest.raises(Exception, match="kind"):
+        claim_verdict(low, high, paper_effect=value, kind="size")
+
+
+def test_welch_interval_agrees_with_scipy():
+    a, b = [0.91, 0.88, 0.95, 0.90, 0.93], [0.80, 0.86, 0.79, 0.90]
+    r = welch_t_interval(a, b, level=0.9)
+    ref = sps.ttest_ind(a, b, equal_var=False).confidence_interval(0.9)
+    assert (r.estimate, r.low, r.high) == (pytest.approx(np.mean(a) - np.mean(b)), pytest.approx(ref.low),
+                                           pytest.approx(ref.high))
+    assert math.isnan(welch_t_interval([1.0], [0.0, 1.0]).low)

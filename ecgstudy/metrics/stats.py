@@ -61,6 +61,19 @@ class Interval:
         """Whether ``value`` lies in ``[low, high]`` (False when the interval is undefined)."""
         return bool(self.low <= value <= self.high)
 
+    def text(self, digits: int = 3, *, signed: bool = False) -> str:
+        """``"0.907 (0.820 to 0.953)"``; ``"0.907"`` without an interval; ``"n/a"`` without an estimate.
+
+        >>> Interval(0.02, -0.01, 0.05, 5, 0.95, "Student t").text(signed=True)
+        '+0.020 (-0.010 to +0.050)'
+        """
+        if self.estimate != self.estimate:
+            return "n/a"
+        f = f"{{:{'+' if signed else ''}.{digits}f}}"
+        if self.low != self.low:
+            return f.format(self.estimate)
+        return f"{f.format(self.estimate)} ({f.format(self.low)} to {f.format(self.high)})"
+
 
 def _values(values: Sequence[float] | np.ndarray, name: str = "values") -> np.ndarray:
     v = _finite_1d(values, name)
@@ -94,6 +107,30 @@ def paired_t_interval(a: Sequence[float], b: Sequence[float], *, level: float = 
         raise ParameterError(f"paired_t_interval: {a.shape} and {b.shape} values do not pair")
     r = t_interval(a - b, level=level)
     return Interval(r.estimate, r.low, r.high, r.n, r.level, f"paired Student t over {r.n} pairs")
+
+
+def welch_t_interval(a: Sequence[float], b: Sequence[float], *, level: float = 0.95) -> Interval:
+    """Difference of the means of two independent sets of runs, ``mean(a) - mean(b)``, with Welch's
+    t interval (unequal variances, Welch-Satterthwaite degrees of freedom); NaN dropped, NaN ends
+    with fewer than 2 values on a side.
+
+    >>> w = welch_t_interval([1.0, 2.0, 3.0], [0.0, 0.5, 1.0])
+    >>> round(w.estimate, 3), w.low < 1.5 < w.high
+    (1.5, True)
+    """
+    level = _check_level(level)
+    x, y = _values(a, "a"), _values(b, "b")
+    method = f"Welch t over {len(x)} and {len(y)} runs"
+    est = float(x.mean() - y.mean()) if len(x) and len(y) else math.nan
+    if len(x) < 2 or len(y) < 2:
+        return Interval(est, math.nan, math.nan, min(len(x), len(y)), level, method)
+    vx, vy = float(x.var(ddof=1)) / len(x), float(y.var(ddof=1)) / len(y)
+    se = math.sqrt(vx + vy)
+    if se == 0:
+        return Interval(est, est, est, min(len(x), len(y)), level, method)
+    df = (vx + vy) ** 2 / (vx ** 2 / (len(x) - 1) + vy ** 2 / (len(y) - 1))
+    half = float(_stats.t.ppf(0.5 + level / 2, df) * se)
+    return Interval(est, est - half, est + half, min(len(x), len(y)), level, method)
 
 
 def corrected_t_interval(differences: Sequence[float], *, n_train: int, n_test: int,
@@ -181,32 +218,53 @@ def reachable_p(n: int, alpha: float = 0.05) -> bool:
 
 
 def claim_verdict(low: float, high: float, *, paper_effect: float, null: float = 0.0,
-                  testable: bool = True) -> str:
-    """The one rule for a claim that an effect exists (a difference from ``null``, the paper reporting
-    ``paper_effect``), from our interval ``[low, high]`` of the same quantity:
+                  testable: bool = True, kind: str = "direction") -> str:
+    """The one rule that turns our interval ``[low, high]`` of a claim's quantity into a verdict.
+
+    Two kinds of claim share it:
+
+    * ``kind="direction"``: the paper claims an effect (a difference from ``null``: one method beats
+      another, the attention prefers abnormal beats) and reports ``paper_effect``;
+    * ``kind="value"``: the paper reports a value (an accuracy) and ``null`` is what a trivial
+      baseline reaches (the majority class, the training mean).
+
+    The outcomes:
 
     * ``"not testable at this budget"``: the claim depends on training our budget does not reach
-      (``testable=False``, decided by the chapter's budget ladder), or the interval is undefined;
-    * ``"agrees"``: the interval excludes ``null`` on the paper's side;
-    * ``"contradicts"``: the interval excludes ``null`` on the other side, or holds ``null`` but
-      excludes the paper's effect (an effect as large as the paper's is ruled out);
-    * ``"not detected"``: the interval holds both ``null`` and the paper's effect (underpowered:
-      never "not reproduced").
+      (``testable=False``, decided by the chapter's budget), or the interval is undefined;
+    * ``"not detected"``: the interval holds both ``null`` and the paper's value or effect
+      (underpowered: never "not reproduced");
+    * ``"agrees"``: direction: the interval excludes ``null`` on the paper's side; value: it holds
+      the paper's value and excludes the baseline;
+    * ``"contradicts"``: direction: the interval excludes ``null`` on the other side, or holds ``null``
+      but excludes the paper's effect (an effect as large as the paper's is ruled out); value: the
+      interval excludes the paper's value.
 
     >>> [claim_verdict(lo, hi, paper_effect=0.05) for lo, hi in
     ...  [(0.01, 0.09), (-0.09, -0.01), (-0.02, 0.02), (-0.03, 0.08), (0.01, 0.02)]]
     ['agrees', 'contradicts', 'contradicts', 'not detected', 'agrees']
+    >>> [claim_verdict(lo, hi, paper_effect=0.98, null=0.88, kind="value") for lo, hi in
+    ...  [(0.95, 0.99), (0.90, 0.95), (0.85, 0.99), (0.99, 1.0)]]
+    ['agrees', 'contradicts', 'not detected', 'contradicts']
     >>> claim_verdict(float("nan"), float("nan"), paper_effect=0.05)
     'not testable at this budget'
     """
+    if kind not in ("direction", "value"):
+        raise ParameterError(f"claim_verdict: kind {kind!r} is not 'direction' or 'value'")
     if not testable or not (low == low and high == high):
         return VERDICTS[3]
     if low > high:
         raise ParameterError(f"claim_verdict: low {low} > high {high}")
-    if low > null or high < null:  # an effect is shown: on the paper's side or the other
+    holds_paper = low <= paper_effect <= high
+    holds_null = low <= null <= high
+    if kind == "value":
+        if not holds_paper:
+            return VERDICTS[1]
+        return VERDICTS[2] if holds_null else VERDICTS[0]
+    if not holds_null:  # an effect is shown: on the paper's side or the other
         on_papers_side = low > null if paper_effect >= null else high < null
         return VERDICTS[0] if on_papers_side else VERDICTS[1]
-    return VERDICTS[2] if low <= paper_effect <= high else VERDICTS[1]
+    return VERDICTS[2] if holds_paper else VERDICTS[1]
 
 
 def coverage(interval: Callable[[np.ndarray], tuple[float, float]], *, n: int, n_sims: int = 2000,
