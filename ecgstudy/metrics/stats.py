@@ -225,6 +225,8 @@ def claim_verdict(low: float, high: float, *, paper_effect: float, null: float =
 
     * ``kind="direction"``: the paper claims an effect (a difference from ``null``: one method beats
       another, the attention prefers abnormal beats) and reports ``paper_effect``;
+      A claim whose size the paper does not report (a figure, a sentence) passes
+      ``paper_effect=math.inf`` (or ``-math.inf``): only its direction is tested;
     * ``kind="value"``: the paper reports a value (an accuracy) and ``null`` is what a trivial
       baseline reaches (the majority class, the training mean).
 
@@ -246,6 +248,8 @@ def claim_verdict(low: float, high: float, *, paper_effect: float, null: float =
     >>> [claim_verdict(lo, hi, paper_effect=0.98, null=0.88, kind="value") for lo, hi in
     ...  [(0.95, 0.99), (0.90, 0.95), (0.85, 0.99), (0.99, 1.0)]]
     ['agrees', 'contradicts', 'not detected', 'contradicts']
+    >>> [claim_verdict(lo, hi, paper_effect=math.inf) for lo, hi in [(0.1, 0.2), (-0.1, 0.2), (-0.2, -0.1)]]
+    ['agrees', 'not detected', 'contradicts']
     >>> claim_verdict(float("nan"), float("nan"), paper_effect=0.05)
     'not testable at this budget'
     """
@@ -264,7 +268,7 @@ def claim_verdict(low: float, high: float, *, paper_effect: float, null: float =
     if not holds_null:  # an effect is shown: on the paper's side or the other
         on_papers_side = low > null if paper_effect >= null else high < null
         return VERDICTS[0] if on_papers_side else VERDICTS[1]
-    return VERDICTS[2] if holds_paper else VERDICTS[1]
+    return VERDICTS[2] if holds_paper or math.isinf(paper_effect) else VERDICTS[1]
 
 
 def coverage(interval: Callable[[np.ndarray], tuple[float, float]], *, n: int, n_sims: int = 2000,
