@@ -189,7 +189,7 @@ def compare_pages_cmd(
 
 @app.command("scorecard")
 def scorecard_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON records")) -> None:
-    """Paper value vs reproduced value for every number the chapters cover."""
+    """Paper value vs reproduced value, with its verdict, for every number the chapters cover."""
     from ecgstudy.scorecard import scorecard
 
     ignored: list = []
@@ -199,7 +199,7 @@ def scorecard_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON
     if as_json:
         typer.echo(table.to_json(orient="records", indent=2))
         return
-    show = table[["key", "paper_value", "reproduced", "status", "beside"]].copy()
+    show = table[["key", "paper_value", "reproduced", "status", "verdict", "beside"]].copy()
     show["status"] = show["status"].str.slice(0, 40)
     show = show.rename(columns={"beside": "ours on public data"})
     show["reproduced"] = show["reproduced"].map(lambda v: "" if v is None or v != v else f"{v:.4g}")

@@ -94,6 +94,8 @@ class Table:
             style = style.format(fmt, subset=[column])
         if not self.index:
             style = style.hide(axis="index")
+        # the book theme pads cells by 1 px unless a table says otherwise
+        style = style.set_table_styles([{"selector": "th, td", "props": "padding: 0.3em 0.6em;"}], overwrite=False)
         return style.set_caption(self.caption)
 
     def interval_errors(self) -> list[str]:

@@ -6,6 +6,10 @@ finished *real-data* run of its experiment in the store that may stand for the r
 synthetic generator is a test bed, not a reproduction. Rows nobody can reproduce here
 (private data) say so.
 
+Every row has a verdict (:func:`row_verdict`): the verdict of the chapter's claim that decides it
+(:class:`ecgstudy.claims.Claim` ``numbers``), an exact comparison for counts, or "not testable at
+this budget" with the reason (private data, missing data, no run yet).
+
     >>> from ecgstudy.scorecard import scorecard
     >>> table = scorecard()                    # doctest: +SKIP
     >>> table[["paper", "item", "paper_value", "reproduced"]].head()   # doctest: +SKIP
@@ -18,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from ecgstudy.paper_numbers import PAPER_NUMBERS
+from ecgstudy.metrics.stats import VERDICTS
+from ecgstudy.paper_numbers import PAPER_NUMBERS, PaperNumber
 from ecgstudy.runs.params import profile_rank
 from ecgstudy.runs.store import RunStore
 
@@ -52,11 +57,42 @@ def _measured(profile: str | None, metrics: dict[str, Any]) -> str:
     return f"measured ({profile})"
 
 
+def row_verdict(n: PaperNumber, value: float | None, claim: dict[str, Any] | None) -> tuple[str, str]:
+    """The verdict of one scorecard row and why, from the row, our value (``None``: none) and the
+    chapter claim that decides it (a :meth:`ecgstudy.claims.Claim.as_dict`, or ``None``):
+
+    * a row that cannot be reproduced here (``n.blocker``): not testable, for that reason (with the
+      claim's verdict on substitute data, if a claim names the row);
+    * a row a claim decides: the claim's verdict;
+    * a count (an integer paper value) measured without a claim: agrees when equal, else contradicts;
+    * otherwise: not testable, with what is missing.
+
+    >>> from ecgstudy.paper_numbers import PaperNumber
+    >>> row_verdict(PaperNumber("k", "iclr", "segments", "", 356, "s"), 356.0, None)
+    ('agrees', 'a count, compared exactly: 356 here, 356 in the paper')
+    """
+    untestable = VERDICTS[3]
+    if n.blocker:
+        why = n.blocker
+        if claim:
+            why += f"; on substitute data ({claim['data']}): {claim['verdict']}"
+        return untestable, why
+    if claim:
+        return claim["verdict"], f"claim {claim['key']}: {claim['claim']}"
+    if value is None:
+        return untestable, "no eligible real-data run in the store has it yet"
+    if float(n.paper_value).is_integer() and n.paper_value >= 10:
+        same = value == n.paper_value
+        return (VERDICTS[0] if same else VERDICTS[1],
+                f"a count, compared exactly: {value:g} here, {n.paper_value:g} in the paper")
+    return untestable, "measured, but the chapter's page states no claim with an interval for it"
+
+
 def scorecard(store: RunStore | None = None, *, ignored: list | None = None) -> pd.DataFrame:
     """One row per :data:`PAPER_NUMBERS` entry with the reproduced value where a real-data run has it.
 
-    Columns: ``key, paper, item, condition, paper_value, reproduced, profile, run_id, status, beside,
-    source`` (``beside``: our values on substitute data, e.g. ``"PTB-XL subset 0.801; ..."``).
+    Columns: ``key, paper, item, condition, paper_value, reproduced, profile, run_id, status, verdict,
+    verdict_reason, beside, source`` (``beside``: our values on substitute data, e.g. ``"PTB-XL subset 0.801; ..."``).
     ``status`` is ``measured (<profile>)`` (a value exists; whether it agrees is for the chapter to
     judge; a page built over part of its grid adds ``; <done> of <planned> planned runs``),
     ``pending`` (a chapter will fill it) or the blocker. Only runs that may stand for the
@@ -65,10 +101,13 @@ def scorecard(store: RunStore | None = None, *, ignored: list | None = None) -> 
     one of the largest profile (full, cpu, demo, smoke) wins, then the newest. The others are
     appended to ``ignored`` (:class:`~ecgstudy.runs.reference.IgnoredRun`, with the reason) when given.
     """
+    from ecgstudy.claims import chapter_claims
     from ecgstudy.experiments import get_experiment
     from ecgstudy.runs.reference import eligible_runs
 
     store = store or RunStore()
+    claims = chapter_claims(store)
+    by_number = {k: c for c in (claims.to_dict(orient="records") if len(claims) else []) for k in c["numbers"]}
     cache: dict[str, list] = {}
     rows = []
     for n in PAPER_NUMBERS:
@@ -93,10 +132,12 @@ def scorecard(store: RunStore | None = None, *, ignored: list | None = None) -> 
                         break
         row = asdict(n)
         row.pop("beside")
-        row.update(reproduced=value, run_id=run, profile=profile, status=status, beside="; ".join(beside))
+        verdict, why = row_verdict(n, value, by_number.get(n.key))
+        row.update(reproduced=value, run_id=run, profile=profile, status=status, verdict=verdict,
+                   verdict_reason=why, beside="; ".join(beside))
         rows.append(row)
-    cols = ["key", "paper", "item", "condition", "paper_value", "reproduced", "profile", "run_id", "status", "beside",
-            "source"]
+    cols = ["key", "paper", "item", "condition", "paper_value", "reproduced", "profile", "run_id", "status", "verdict",
+            "verdict_reason", "beside", "source"]
     return pd.DataFrame(rows)[cols]
 
 

@@ -43,6 +43,16 @@ def test_scorecard_json(tmp_path, monkeypatch):
     rows = json.loads(result.output)
     assert result.exit_code == 0 and len(rows) >= 60
     assert {r["key"] for r in rows} >= {"iclr.mitdb.l2.acc", "xecgnet.cpsc.g0.01.multi_acc"}
+    assert all(r["verdict"] == "not testable at this budget" and r["verdict_reason"] for r in rows)  # empty store
+
+
+def test_scorecard_json_over_the_committed_runs_has_a_verdict_for_every_row():
+    from ecgstudy.metrics.stats import VERDICTS
+
+    rows = json.loads(runner.invoke(app, ["scorecard", "--json"]).output)
+    assert rows and all(r["verdict"] in VERDICTS for r in rows)
+    by_key = {r["key"]: r for r in rows}
+    assert by_key["iclr.mitdb.segments.NV"]["verdict"] == "agrees"  # 2,627 segments, as in the paper
 
 
 def test_compare_pages_command_exits_0_for_identical_pages_and_1_with_the_differences(tmp_path):

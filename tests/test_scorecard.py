@@ -1,4 +1,5 @@
-"""The scorecard: rows filled only from real-data runs, with every paper number listed."""
+"""The scorecard: rows filled only from real-data runs, with every paper number listed and its verdict; the
+intro and scorecard pages built from the store."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from ecgstudy.paper_numbers import PAPER_NUMBERS
 from ecgstudy.runs.datasource import combine_checksums
 from ecgstudy.runs.reference import reference_checksums
 from ecgstudy.runs.store import RunSpec, RunStore
+from ecgstudy.book_pages import intro_page, scorecard_page
+from ecgstudy.claims import Claim, claims_metrics
+from ecgstudy.metrics.stats import Interval
 from ecgstudy.scorecard import _lookup, scorecard
 
 
@@ -161,3 +165,68 @@ def test_every_committed_real_run_was_computed_on_the_reference_data():
         info = read_run_info(path)
         datasets = get_experiment(info["experiment"]).datasets
         assert info["data_checksum"] == combine_checksums({k: ref[k] for k in datasets}), path
+
+
+def test_every_row_has_a_verdict_from_the_claim_that_decides_it(store: RunStore):
+    from ecgstudy.claims import Claim, claims_metrics
+    from ecgstudy.metrics.stats import VERDICTS, Interval
+
+    claim = Claim(key="iclr.l2_acc", claim="L2 accuracy", paper_value=0.988, kind="value", null=0.88,
+                  ours=Interval(0.96, 0.955, 0.965, 25, 0.95, "Student t"), data="MIT-BIH", budget="3 epochs",
+                  numbers=("iclr.mitdb.l2.acc",))
+    metrics = {"segmentwise": {"l2": {"acc": {"mean": 0.96}}}, "claims": claims_metrics([claim])}
+    store.execute(_spec("iclr", {"profile": "cpu"}, "real", "real-checksum"), _write(metrics))
+    _fake_run(store, "real", {"segments": {"AN": 356, "NV": 2610}})
+    table = scorecard(store).set_index("key")
+    assert set(table["verdict"]) <= set(VERDICTS) and table["verdict"].notna().all()
+    assert table.loc["iclr.mitdb.l2.acc", "verdict"] == "contradicts"  # 0.955-0.965 excludes 0.988
+    assert table.loc["iclr.mitdb.l2.acc", "verdict_reason"] == "claim iclr.l2_acc: L2 accuracy"
+    assert table.loc["iclr.mitdb.segments.AN", "verdict"] == "agrees"
+    assert table.loc["iclr.mitdb.segments.NV", "verdict"] == "contradicts"
+    private = table.loc["iclr.pvc.rv.l2-norm.acc"]
+    assert private["verdict"] == "not testable at this budget" and private["verdict_reason"].startswith(
+        "not reproducible: private data")
+    assert table.loc["iclr.mitdb.classifier.auc", "verdict_reason"] == "no eligible real-data run in the store has it yet"
+
+
+
+def _claims():
+    return [Claim(key="iclr.a", claim="L2 beats the classifier", paper_value=0.007, data="MIT-BIH", budget="3 epochs",
+                  ours=Interval(-0.02, -0.05, 0.01, 25, 0.95, "corrected t"), testable=False,
+                  would_change="120 epochs"),
+            Claim(key="iclr.b", claim="attention prefers abnormal beats", paper_value=float("inf"), null=0.5,
+                  data="MIT-BIH", budget="3 epochs", ours=Interval(0.6, 0.55, 0.65, 17, 0.95, "Student t"))]
+
+
+def test_intro_aggregates_the_chapters_claims_and_the_build(store: RunStore, tmp_path):
+    spec = _spec("iclr", {"profile": "cpu"}, "real", "real-checksum")
+    store.execute(spec, _write({"claims": claims_metrics(_claims())}))
+    manifest = tmp_path / "m.json"
+    manifest.write_text(json.dumps({"profile": "cpu", "built": "today", "pages": [
+        {"page": "iclr", "experiment": "iclr", "data_kind": "real", "reads": "real", "run_id": "x",
+         "recomputed": False, "seconds": 1.0},
+        {"page": "intro", "experiment": "intro", "data_kind": "none", "reads": "none", "run_id": "y",
+         "recomputed": True, "seconds": 0.1}]}))
+    page = intro_page(manifest, profile="cpu", store=store)
+    assert (page.glue["n_pages"], page.glue["n_pages_real"], page.glue["book_data"]) == (1, 1, "real PhysioNet data")
+    assert page.glue["claims_counts"] == "1 agrees, 1 not testable at this budget"
+    assert page.glue["claims_pages"] == f"iclr (cpu, run {spec.run_id})"
+    frame = page.shown["claims"].frame
+    assert list(frame["verdict"]) == ["not testable at this budget", "agrees"]
+    assert list(frame["ours (95 % CI)"]) == ["-0.020 (-0.050 to +0.010)", "+0.600 (+0.550 to +0.650)"]
+
+
+def test_intro_without_real_pages_says_so(store: RunStore):
+    page = intro_page(None, profile="demo", store=store)
+    assert page.glue["n_claims"] == 0 and page.glue["claims_counts"] == "none"
+    assert page.shown["claims"].startswith("No chapter page on real data")
+    assert page.glue["book_data"] == "synthetic data only"
+
+
+def test_scorecard_page_has_a_verdict_column_per_paper(store: RunStore):
+    page = scorecard_page(store)
+    for paper in ("iclr", "xecgnet", "ecgradcam"):
+        frame = page.shown[paper].frame
+        assert {"verdict", "why"} <= set(frame.columns) and frame["verdict"].notna().all()
+    assert page.glue["verdict_counts"] == f"{page.glue['n_rows']} not testable at this budget"
+    assert page.shown["ignored"] is None

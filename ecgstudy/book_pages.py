@@ -1,0 +1,95 @@
+"""The book's summary pages: the introduction (which data built this copy, and every chapter's claims
+at a glance) and the scorecard (every paper number with its verdict). Both notebooks only show what
+these functions return."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ecgstudy.claims import chapter_claims, glance_table, verdict_counts
+from ecgstudy.metrics.stats import VERDICTS
+from ecgstudy.report import Page, Table
+
+#: The papers in book order: scorecard key and title.
+PAPERS = (("iclr", "Attention-based joint learning (ICLR 2021 submission)"), ("xecgnet", "xECGNet (CMPB 2021)"),
+          ("ecgradcam", "ECGradCAM (Sci Rep 2021)"))
+
+_PAGE_COLUMNS = ["page", "experiment", "data_kind", "reads", "run_id", "recomputed", "seconds"]
+
+
+def _count_text(counts: dict[str, int]) -> str:
+    """``"3 agree, 1 contradicts, 4 not detected, 9 not testable at this budget"`` (empty kinds left out)."""
+    words = {"agrees": ("agrees", "agree"), "contradicts": ("contradicts", "contradict")}
+    parts = []
+    for verdict in VERDICTS:
+        n = counts.get(verdict, 0)
+        if n:
+            one, many = words.get(verdict, (verdict, verdict))
+            parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts) if parts else "none"
+
+
+def intro_page(manifest: str | Path | None, *, profile: str, store=None) -> Page:
+    """The introduction: the pages of this build (from the book's ``manifest``) and the three
+    chapters' claims at a glance (from the committed real-data chapter pages)."""
+    page = Page()
+    g = page.glue
+    info = json.loads(Path(manifest).read_text()) if manifest else {"pages": [], "profile": profile, "built": "?"}
+    pages = pd.DataFrame(info["pages"]) if info["pages"] else pd.DataFrame(columns=_PAGE_COLUMNS)
+    data_pages = pages[pages["reads"].isin(["real", "synthetic"])]
+    n_real = int((data_pages["data_kind"] == "real").sum())
+    g.update(book_profile=info["profile"], book_built=info["built"], n_pages=len(data_pages), n_pages_real=n_real,
+             book_data="real PhysioNet data" if n_real == len(data_pages) and n_real else
+             ("a mix of real and synthetic data" if n_real else "synthetic data only"))
+    page.shown["pages"] = Table(
+        pages[["page", "experiment", "reads", "run_id", "recomputed", "seconds"]].rename(columns={
+            "reads": "data", "run_id": "run id", "recomputed": "computed in this build", "seconds": "run seconds"}),
+        "The pages of this copy")
+
+    claims = chapter_claims(store)
+    records = claims.to_dict(orient="records") if len(claims) else []
+    counts = verdict_counts(records)
+    g["claims_counts"] = _count_text(counts)
+    g["n_claims"] = len(records)
+    g["claims_pages"] = ", ".join(f"{c} ({p}, run {r})" for c, p, r in
+                                  claims[["chapter", "profile", "run_id"]].drop_duplicates().itertuples(index=False)) \
+        if len(claims) else "no chapter page on real data in this copy"
+    page.shown["claims"] = glance_table(claims, "Every tested claim of the three papers, from the real-data "
+                                                "chapter pages (each chapter explains its rows)") \
+        if len(claims) else "No chapter page on real data carries claims in this copy's run store yet."
+    page.metrics = {"claims": records, "verdict_counts": counts}
+    return page
+
+
+def scorecard_page(store=None) -> Page:
+    """The scorecard: every number the papers report beside ours, with its verdict and why, one
+    table per paper; plus the stored runs the scorecard did not read."""
+    from ecgstudy.scorecard import ignored_table, scorecard
+
+    page = Page()
+    g = page.glue
+    ignored: list = []
+    table = scorecard(store, ignored=ignored)
+    g.update(n_rows=len(table), n_reproduced=int(table["status"].str.startswith("measured").sum()),
+             n_pending=int((table["status"] == "pending").sum()),
+             n_private=int(table["status"].str.startswith("not reproducible").sum()),
+             n_needs_cpsc=int(table["status"].str.startswith("needs CPSC").sum()),
+             verdict_counts=_count_text(verdict_counts(table.to_dict(orient="records"))))
+
+    def fmt(v):
+        return "" if v is None or v != v else (f"{v:,.0f}" if abs(v) >= 10 else f"{v:.3f}")
+
+    for paper, title in PAPERS:
+        part = table[table["paper"] == paper].copy()
+        part["paper value"] = part["paper_value"].map(fmt)
+        part["reproduced"] = part["reproduced"].map(fmt)
+        part["profile"] = part["profile"].fillna("")
+        part = part.rename(columns={"beside": "ours on public data", "verdict_reason": "why"})
+        page.shown[paper] = Table(part[["item", "condition", "paper value", "reproduced", "profile", "verdict", "why",
+                                        "ours on public data", "source"]], title)
+    page.shown["ignored"] = Table(ignored_table(ignored), "Stored runs the scorecard did not read") if ignored else None
+    page.metrics = {"rows": json.loads(table.to_json(orient="records"))}
+    return page
