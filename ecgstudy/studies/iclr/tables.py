@@ -295,7 +295,7 @@ def health_table(table: pd.DataFrame, *, kernel_size: int) -> pd.DataFrame:
     >>> t = pd.DataFrame({"split": "segment", "method": "max", "kernel_size": 151, "accuracy": [0.9, 0.88, 0.8],
     ...                   "sensitivity": [0.95, 1.0, 0.8], "specificity": [0.6, 0.0, 0.8], "dead": [False, True, False],
     ...                   "dead_attention": [False, True, False], "majority_accuracy": 0.88})
-    >>> health_table(t, kernel_size=151).iloc[0][["runs", "constant predictions", "learned"]].tolist()
+    >>> [int(v) for v in health_table(t, kernel_size=151).iloc[0][["runs", "constant predictions", "learned"]]]
     [3, 1, 2]
     """
     rows = []
