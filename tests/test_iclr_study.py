@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecgstudy.metrics import paired_test
 from ecgstudy.experiments import get_experiment
 from ecgstudy.runs.store import RunStore
 from ecgstudy.studies.iclr.chapter import grid_values
@@ -70,6 +69,8 @@ def test_smoke_fold_run_writes_its_record(tmp_path, monkeypatch):
     assert set(m["localisation"]) >= {"mass_abnormal", "baseline", "auroc"}
     with np.load(rec.path / "predictions.npz") as z:
         assert len(z["index"]) == m["n_test"] and ((z["prob_pvc"] >= 0) & (z["prob_pvc"] <= 1)).all()
+        # new runs also store the log-odds of PVC: the probability is their sigmoid
+        np.testing.assert_allclose(1 / (1 + np.exp(-z["logit_pvc"])), z["prob_pvc"], atol=1e-5)
     with np.load(rec.path / "attention.npz") as z:
         assert z["attention"].shape == (2, 2000)
         # one example of each class (PVC first) when the held-out fold has both
@@ -100,27 +101,33 @@ def test_train_missing_false_summarises_only_what_is_stored(tmp_path, monkeypatc
     assert not (tmp_path / "results").exists()  # nothing was trained or written
 
 
-def test_compare_methods_pairs_runs_by_fold_and_seed():
+def test_compare_methods_pairs_runs_by_fold_and_seed_with_the_corrected_t_interval():
+    from ecgstudy.metrics.stats import corrected_t_interval
+
     rows = []
     acc_l2 = {(0, 0): 0.95, (1, 0): 0.97, (2, 0): 0.96, (0, 1): 0.94}
     acc_cl = {(0, 0): 0.90, (1, 0): 0.93, (2, 0): 0.91, (1, 1): 0.50}  # (0, 1) / (1, 1) have no partner
     for method, accs in (("l2", acc_l2), ("classifier", acc_cl)):
         for (fold, seed), acc in accs.items():
             rows.append({"method": method, "split": "segment", "fold": fold, "seed": seed, "kernel_size": 151,
-                         "accuracy": acc, "auc": acc})
+                         "accuracy": acc, "auc": acc, "n_train": 80, "n_test": 20, "majority_accuracy": 0.9})
     rows.append({"method": "classifier", "split": "record", "fold": 0, "seed": 0, "kernel_size": 151,
                  "accuracy": 0.1, "auc": 0.1})  # another split: ignored
     rows.append({"method": "l2", "split": "segment", "fold": 0, "seed": 0, "kernel_size": 72,
                  "accuracy": 0.1, "auc": 0.1})  # another kernel: ignored
     t = pd.DataFrame(rows)
-    c = compare_methods(t, a="l2", kernel_size=151, n_boot=200).set_index("metric")
-    ref = paired_test([0.95, 0.97, 0.96], [0.90, 0.93, 0.91], n_boot=200)
-    assert c.loc["accuracy", "n"] == 3
-    assert c.loc["accuracy", "mean_diff"] == pytest.approx(0.0466666, abs=1e-6) == ref["mean_diff"]
-    assert (c.loc["accuracy", "low"], c.loc["accuracy", "high"]) == pytest.approx((ref["low"], ref["high"]))
-    assert c.loc["accuracy", "verdict"] == "higher"
+    c = compare_methods(t, a="l2", kernel_size=151).set_index("metric")
+    ref = corrected_t_interval([0.05, 0.04, 0.05], n_train=80, n_test=20)  # pairs (0,0), (1,0), (2,0)
+    assert c.loc["accuracy", "n"] == 3 and c.loc["accuracy", "wins"] == "3 of 3"
+    assert (c.loc["accuracy", "n_train"], c.loc["accuracy", "n_test"]) == (80, 20)
+    assert c.loc["accuracy", "mean_diff"] == pytest.approx(0.0466666, abs=1e-6) == ref.estimate
+    assert (c.loc["accuracy", "low"], c.loc["accuracy", "high"]) == pytest.approx((ref.low, ref.high))
+    assert "p_value" not in c  # no p-values: the interval decides
+    # against the majority class: each L2 run's accuracy minus the majority class' on its own fold
+    m = compare_methods(t, a="l2", b="majority", kernel_size=151).set_index("metric")
+    assert m.loc["accuracy", "n"] == 4 and m.loc["accuracy", "mean_diff"] == pytest.approx(0.055)
     one = compare_methods(t[~t["fold"].isin([1, 2])], a="l2", kernel_size=151).iloc[0]
-    assert one["n"] == 1 and one["verdict"] == "too few runs"
+    assert one["n"] == 1 and one["low"] != one["low"]  # one pair: no interval
     assert compare_methods(t.iloc[:0], a="l2", kernel_size=151).empty
 
 
@@ -133,40 +140,172 @@ def test_doctests_pass():
     assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) > 0
 
 
-def test_chapter_verdicts_on_a_hand_made_grid():
-    from ecgstudy.studies.iclr.verdicts import chapter_verdicts
-
+def _hand_made_grid(classifier_base: float = 0.90):
+    """3 folds x 2 seeds: L2 = classifier + 0.05 (segment-wise), record-wise 0.1 below, cascaded = classifier;
+    the cascaded model's last-epoch loss gap is 0.3 above the classifier's."""
     rows, curves = [], []
     for seed in range(2):
         for fold in range(3):
-            base = 0.90 + 0.01 * fold
+            base = classifier_base + 0.01 * fold
             for method, split, acc in (("classifier", "segment", base), ("l2", "segment", base + 0.05),
-                                       ("cascaded", "segment", base), ("classifier", "record", base - 0.1),
-                                       ("l2", "record", base - 0.1)):
+                                       ("cascaded", "segment", base), ("max", "segment", base),
+                                       ("classifier", "record", base - 0.1), ("l2", "record", base - 0.1)):
                 row = {"method": method, "split": split, "fold": fold, "seed": seed, "kernel_size": 151,
-                       "accuracy": acc, "auc": acc}
+                       "accuracy": acc, "auc": acc, "sensitivity": acc, "specificity": acc,
+                       "balanced_accuracy": acc, "majority_accuracy": 0.88, "n_train": 400, "n_test": 100,
+                       "dead": method == "max" and fold == 0, "dead_attention": (method == "max" and fold == 0) if method in ("max", "l2") else np.nan,
+                       "train_seconds": 60.0 if method == "classifier" else 195.0, "epochs": 3}
                 if method == "l2":
-                    row |= {"loc_auroc": 0.8 + 0.01 * fold, "loc_ratio": 3.0, "grade_I": 0.4}
+                    row |= {"loc_auroc": 0.8 + 0.01 * fold, "grade_I": 0.4}
                 rows.append(row)
                 gap = 0.3 if method == "cascaded" else 0.0
-                curves.append({"method": method, "split": split, "fold": fold, "seed": seed, "kernel_size": 151,
-                               "epoch": 1, "train_loss": 0.5, "eval_loss": 0.5})
-                curves.append({"method": method, "split": split, "fold": fold, "seed": seed, "kernel_size": 151,
-                               "epoch": 2, "train_loss": 0.2 + 0.01 * fold, "eval_loss": 0.2 + gap})
-    v = chapter_verdicts(pd.DataFrame(rows), pd.DataFrame(curves), kernel_size=151, epochs=3, n_boot=200)
-    m = v["metrics"]
-    joint = {r["metric"]: r for r in m["joint_vs_classifier"]}
-    assert joint["accuracy"]["mean_diff"] == pytest.approx(0.05) and joint["accuracy"]["verdict"] == "higher"
-    assert m["accuracy_classifier"]["ours"] == pytest.approx(0.91) and m["accuracy_classifier"]["position"] == "below"
-    # last-epoch gaps: cascaded 0.3 - 0.01 fold (mean 0.29), classifier -0.01 fold (mean -0.01)
-    gap = m["cascaded_gap"]
-    assert gap["cascaded"] == pytest.approx(0.29) and gap["classifier"] == pytest.approx(-0.01)
-    assert m["cascaded_gap"]["mean_diff"] == pytest.approx(0.30)
-    assert m["record_minus_segment_l2"]["mean_diff"] == pytest.approx(-0.15)
-    assert m["attention"]["auroc"] == pytest.approx(0.81) and m["attention"]["class_I_percent"] == pytest.approx(40)
-    md = v["markdown"]
-    assert md.startswith("1. *Joint learning") and "**agrees**" in md and "below it" in md and "prefers" in md
-    assert chapter_verdicts(pd.DataFrame(), pd.DataFrame(), kernel_size=151, epochs=3)["metrics"] == {}
+                for epoch, (tr, ev) in enumerate(((0.5, 0.5), (0.2 + 0.01 * fold, 0.2 + gap)), 1):
+                    curves.append({"method": method, "split": split, "fold": fold, "seed": seed, "kernel_size": 151,
+                                   "epoch": epoch, "train_loss": tr, "eval_loss": ev})
+    return pd.DataFrame(rows), pd.DataFrame(curves)
+
+
+def _claims(table, curves):
+    from ecgstudy.paper_numbers import PAPER_NUMBERS
+    from ecgstudy.studies.iclr.verdicts import chapter_budget, chapter_claims
+
+    paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
+    budget = chapter_budget(table, kernel_size=151, epochs=3, lr=1e-3, schedule="cosine",
+                            paper_reference=paper["iclr.mitdb.classifier.acc"])
+    return budget, {c.key: c for c in chapter_claims(table, curves, budget, kernel_size=151, paper=paper)}
+
+
+def test_chapter_claims_below_the_papers_budget_are_not_testable():
+    from ecgstudy.metrics.stats import corrected_t_interval
+
+    table, curves = _hand_made_grid(0.90)
+    budget, claims = _claims(table, curves)
+    # classifier alone 0.90-0.92 per run: the interval stays below the paper's 0.981
+    assert not budget.reached and budget.reference.estimate == pytest.approx(0.91)
+    # 195 s for 3 epochs = 65 s per epoch; 120 epochs = 2.17 h per U-Net run
+    assert budget.epoch_seconds["l2"] == pytest.approx(65.0) and budget.paper_cost_hours()[0] == pytest.approx(
+        120 * 65 / 3600)
+    assert "2.2 CPU-h per U-Net run (65 s/epoch" in budget.would_change()
+    gain = claims["iclr.l2_vs_classifier.accuracy"]
+    assert gain.ours.estimate == pytest.approx(0.05) and gain.paper_value == pytest.approx(0.007)
+    assert gain.verdict == "not testable at this budget" and gain.would_change == budget.would_change()
+    value = claims["iclr.value.classifier.acc"]
+    assert value.kind == "value" and value.null == pytest.approx(0.88) and value.numbers == ("iclr.mitdb.classifier.acc",)
+    assert value.verdict == "not testable at this budget"
+    ref = corrected_t_interval([0.9, 0.91, 0.92] * 2, n_train=400, n_test=100)
+    assert (value.ours.low, value.ours.high) == pytest.approx((ref.low, ref.high))
+    assert claims["iclr.cascaded_overfits"].ours.estimate == pytest.approx(0.30)  # gaps 0.29 vs -0.01
+    assert claims["iclr.cascaded_overfits"].verdict == "not testable at this budget"
+    # the attention: AUROC - 0.5 over the L2 runs that learned (all 6), above 0: agrees at any budget
+    att = claims["iclr.attention_segments"]
+    assert att.ours.estimate == pytest.approx(0.31) and att.verdict == "agrees" and "6 of 6" in att.data
+    assert claims["iclr.grade_I"].verdict == "not testable at this budget"
+    # ours: record-wise 0.1 below segment-wise, Welch t
+    leak = claims["iclr.leakage.l2"]
+    assert leak.ours.estimate == pytest.approx(-0.15) and leak.verdict == "agrees"
+    for c in claims.values():
+        assert c.ours.low <= c.ours.estimate <= c.ours.high, c.key
+
+
+def test_chapter_claims_at_the_papers_level_get_verdicts():
+    table, curves = _hand_made_grid(0.97)  # classifier alone 0.97-0.99: reaches 0.981
+    budget, claims = _claims(table, curves)
+    assert budget.reached
+    assert claims["iclr.l2_vs_classifier.accuracy"].verdict == "agrees"  # +0.05, every pair
+    assert claims["iclr.l2_vs_cascaded.accuracy"].verdict == "agrees"
+    # ReLU + max: identical to the classifier in every pair: a zero-width interval at 0
+    assert claims["iclr.max_vs_classifier.accuracy"].verdict == "not detected"
+    assert claims["iclr.cascaded_overfits"].verdict == "agrees"  # 0.30 larger gap
+    # L2 accuracy 1.02-1.04 (hand-made) excludes the paper's 0.988: contradicts
+    assert claims["iclr.value.l2.acc"].verdict == "contradicts"
+    from ecgstudy.studies.iclr.verdicts import chapter_claims
+
+    assert chapter_claims(table.iloc[:0], curves, budget, kernel_size=151, paper={}) == []
+
+
+def test_health_counts_dead_runs_and_runs_that_learned_nothing():
+    from ecgstudy.studies.iclr.tables import health_table, learned
+
+    table, _ = _hand_made_grid(0.90)
+    table.loc[(table["method"] == "l2") & (table["fold"] == 2), ["sensitivity", "specificity"]] = [1.0, 0.0]
+    h = health_table(table, kernel_size=151).set_index(["split", "method"])
+    mx = h.loc[("segment", "ReLU + max pooling")]
+    assert (mx["runs"], mx["constant predictions"], mx["dead attention"], mx["learned"]) == (6, 2, 2, 4)
+    l2 = h.loc[("segment", "L2-norm pooling")]
+    assert l2["learned nothing (balanced accuracy <= 0.5)"] == 2 and l2["learned"] == 4
+    assert h.loc[("segment", "Classifier only"), "dead attention"] == "n/a"
+    assert learned(table).sum() == len(table) - 2 - 4  # 2 dead max runs, 4 L2 runs at 0.5 (segment + record)
+
+
+def test_with_health_adds_the_majority_class_and_dead_runs():
+    from ecgstudy.studies.iclr.tables import with_health
+
+    table = pd.DataFrame({"method": ["max", "l2"], "split": "segment", "fold": 0, "seed": 0, "kernel_size": 151,
+                          "accuracy": [0.5, 1.0], "run_id": ["a", "b"]})
+    preds = pd.DataFrame({"method": ["max", "max", "l2", "l2"], "split": "segment", "fold": 0, "seed": 0,
+                          "kernel_size": 151, "index": [0, 1, 0, 1], "prob_pvc": [0.3, 0.3, 0.9, 0.1],
+                          "label": [1, 0, 1, 0]})
+    out = with_health(table, preds, np.array([1, 0, 1, 1, 0]), {"a": True, "b": False})
+    assert out["dead"].tolist() == [True, False] and out["dead_attention"].tolist() == [True, False]
+    assert out["majority_accuracy"].tolist() == [0.5, 0.5]  # training segments 2-4: PVC; held out: 1 of 2
+
+
+def test_held_out_outputs_store_finite_logits_where_probabilities_saturate():
+    import torch
+
+    from ecgstudy.models.iclr_joint import IclrOutput
+    from ecgstudy.studies.iclr.run import held_out_outputs
+
+    class Fixed(torch.nn.Module):
+        def forward(self, x):
+            logits = torch.stack([torch.zeros(len(x)), x[:, 0, 0]], dim=1)  # log-odds = the first sample
+            return IclrOutput(torch.log_softmax(logits, dim=1), None, x)
+
+    x = np.zeros((3, 1, 4), np.float32)
+    x[:, 0, 0] = [0.0, 2.0, 40.0]
+    probs, logit, attention = held_out_outputs(Fixed(), x)
+    assert attention is None
+    assert logit.tolist() == pytest.approx([0.0, 2.0, 40.0], abs=1e-4)
+    assert probs[2, 1] == np.float32(1.0)  # saturated in float32; the logit keeps the ranking
+
+
+def test_pooled_predictions_prefer_logits(tmp_path):
+    from ecgstudy.studies.iclr.tables import _read_predictions
+
+    np.savez(tmp_path / "a.npz", index=[0, 1], prob_pvc=np.float32([1.0, 1.0]), label=[1, 0],
+             logit_pvc=np.float32([30.0, 20.0]))
+    np.savez(tmp_path / "b.npz", index=[0, 1], prob_pvc=np.float32([0.9, 0.2]), label=[1, 0])
+    a, b = _read_predictions(tmp_path / "a.npz"), _read_predictions(tmp_path / "b.npz")
+    assert a["score"].tolist() == [30.0, 20.0] and a["has_logit"].all()
+    assert b["score"].tolist() == pytest.approx([0.9, 0.2]) and not b["has_logit"].any()
+
+
+def test_inventory_lists_every_figure_and_table_of_the_paper():
+    from ecgstudy.studies.iclr.tables import inventory_table
+
+    items = " ".join(inventory_table()["paper item"])
+    for item in ("Figure 1", "Figure 2", "Figure 3", "Figure 4", "Figure 5", "Table 1", "Grade study"):
+        assert item in items
+
+
+@pytest.mark.slow
+def test_smoke_page_prints_intervals_that_hold_their_estimates(tmp_path, monkeypatch):
+    from ecgstudy.report import Table
+    from ecgstudy.studies.iclr.chapter import summarise
+
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    p = get_experiment("iclr").params({"profile": "smoke", "data": "synthetic"})
+    page = summarise(p, data_kind="synthetic", store=RunStore(tmp_path / "r"))
+    tables = [v for v in page.shown.values() if isinstance(v, Table)]
+    assert {"claims", "classification", "comparisons", "health", "inventory"} <= set(page.shown)
+    assert page.shown["classification"].intervals and page.shown["comparisons"].intervals
+    for table in tables:
+        assert table.interval_errors() == []
+    claims = page.metrics["claims"]
+    assert claims and {c["key"] for c in claims} >= {"iclr.l2_vs_classifier.accuracy", "iclr.attention_segments"}
+    for c in claims:
+        if c["low"] is not None:
+            assert c["low"] <= c["estimate"] <= c["high"], c["key"]
 
 
 def test_constant_prediction_runs_find_dead_attention():
@@ -202,7 +341,8 @@ def test_localisation_table_and_kernel_ablation_average_over_runs():
 
 
 def test_classification_table_formats_mean_sd_and_pooled_intervals():
-    from ecgstudy.studies.iclr.tables import classification_table
+    from ecgstudy.report import Table
+    from ecgstudy.studies.iclr.tables import CLASSIFICATION_INTERVALS, classification_table
 
     t = pd.DataFrame({"method": ["l2", "l2"], "split": ["segment"] * 2, "kernel_size": [151, 151], "fold": [0, 1],
                       "seed": [0, 0], "accuracy": [0.8, 1.0], "sensitivity": [1.0, 1.0], "specificity": [0.5, 1.0],
@@ -217,9 +357,11 @@ def test_classification_table_formats_mean_sd_and_pooled_intervals():
     assert row["balanced accuracy"] == "0.875 ± 0.177"  # (1 + 0.5) / 2 and (1 + 1) / 2
     assert row["majority class"] == "0.750 ± 0.354"  # predicting PVC: 1 of 2, then 2 of 2 held-out segments
     assert row["runs below majority"] == "0 of 2"
-    assert row["pooled accuracy (95% CI)"] == "1.000 (1.000-1.000)"  # every pooled prediction is right
+    # every pooled prediction is right
+    assert (row["pooled accuracy"], row["accuracy low"], row["accuracy high"]) == (1.0, 1.0, 1.0)
     wrong = preds.assign(prob_pvc=[0.9, 0.9, 0.8, 0.7])  # patient p2's only segment is misclassified
-    row = classification_table(t, wrong, kernel_size=151, patient_of=patients, labels=lab).iloc[0]
-    estimate, interval = row["pooled accuracy (95% CI)"].split(" (")
-    low, high = (float(v) for v in interval.rstrip(")").split("-"))
-    assert estimate == "0.750" and low <= 0.75 <= high and low < high  # the interval holds its estimate
+    frame = classification_table(t, wrong, kernel_size=151, patient_of=patients, labels=lab)
+    row = frame.iloc[0]
+    assert row["pooled accuracy"] == 0.75 and row["accuracy low"] < 0.75 <= row["accuracy high"]
+    assert Table(frame, "", intervals=CLASSIFICATION_INTERVALS).interval_errors() == []
+    assert Table(frame.assign(**{"accuracy high": 0.5}), "", intervals=CLASSIFICATION_INTERVALS).interval_errors()

@@ -83,10 +83,11 @@ def plot_kernel_ablation(by_kernel: pd.DataFrame, *, fs: float = 360.0) -> plt.F
     return fig
 
 
-def curves_figure(curves: pd.DataFrame, *, names: dict[str, str] | None = None) -> plt.Figure:
-    """Figure 2 as a figure of its own: :func:`plot_curves` on three panels."""
+def curves_figure(curves: pd.DataFrame, *, names: dict[str, str] | None = None,
+                  dead: set[tuple] = frozenset()) -> plt.Figure:
+    """Figure 2 as a figure of its own: :func:`plot_curves_split` on three panels (dead runs apart, log losses)."""
     fig, axes = plt.subplots(1, 3, figsize=(12, 3))
-    plot_curves(curves, axes=axes, names=names)
+    plot_curves_split(curves, axes=axes, names=names, dead=dead)
     fig.tight_layout()
     return fig
 
@@ -97,5 +98,90 @@ def attention_example_figure(signal: np.ndarray, attention: np.ndarray, fs: floa
     """Figure 3 as a figure of its own: :func:`plot_attention_example` on three stacked panels."""
     fig, axes = plt.subplots(3, 1, figsize=(10, 4.2), sharex=True)
     plot_attention_example(signal, attention, fs, beats, lead_names=lead_names, axes=axes, title=title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_curves_split(curves: pd.DataFrame, *, dead: set[tuple] = frozenset(), names: dict[str, str] | None = None,
+                      axes: Sequence[plt.Axes] | None = None) -> Sequence[plt.Axes]:
+    """Figure 2 with dead runs drawn apart: per method the mean over the runs that are not in ``dead``
+    (keys ``(method, fold, seed)``) as a solid line, the mean of the dead runs as a dotted one; the loss
+    panels on a log axis (a dead ReLU + max run's held-out loss can reach 1e16)."""
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(12, 3))
+    cols = [("train_loss", "training loss (log)"), ("eval_loss", "held-out loss (log)"),
+            ("eval_accuracy", "held-out accuracy")]
+    is_dead = pd.Series([(m, f, s) in dead for m, f, s in zip(curves.get("method", []), curves.get("fold", []),
+                                                                curves.get("seed", []))], index=curves.index,
+                        dtype=bool)
+    for (method, flag), part in curves.groupby([curves["method"], is_dead], sort=False):
+        mean = part.groupby("epoch")[[c for c, _ in cols]].mean()
+        n = part.groupby(["fold", "seed"]).ngroups
+        label = (names or {}).get(method, method) + (f" (dead, {n} runs)" if flag else "")
+        for ax, (col, _) in zip(axes, cols):
+            ax.plot(mean.index, mean[col], color=METHOD_COLOURS.get(method), marker=".", ls=":" if flag else "-",
+                    label=label)
+    for ax, (_, title) in zip(axes, cols):
+        ax.set_xlabel("epoch")
+        ax.set_title(title, fontsize=9)
+    for ax in axes[:2]:
+        if len(curves):
+            ax.set_yscale("log")
+    if len(curves):
+        axes[0].legend(fontsize=7)
+    return axes
+
+
+def architecture_figure(*, in_leads: int = 2, samples: int = 2000, kernel_size: int = 151) -> plt.Figure:
+    """Figure 1 drawn from the model: the L2 joint model's blocks (U-Net levels, pooling, attention product,
+    classifier blocks, head) as boxes labelled with the (channels, length) of their output, measured by a
+    forward pass of :func:`ecgstudy.models.build_iclr_model` on a zero input of ``(1, in_leads, samples)``."""
+    from ecgstudy.studies.iclr.architecture import iclr_blocks
+
+    blocks = iclr_blocks(in_leads=in_leads, samples=samples, kernel_size=kernel_size)
+    fig, ax = plt.subplots(figsize=(13, 2.4))
+    colours = {"input": "0.85", "segmenter": "#c6dbef", "pooling": "#fdd0a2", "product": "#fdae6b",
+               "classifier": "#c7e9c0", "head": "#a1d99b"}
+    n = len(blocks)
+    for i, b in enumerate(blocks):
+        ax.add_patch(plt.Rectangle((i + 0.05, 0.1), 0.9, 0.8, color=colours.get(b["part"], "0.9"), ec="k", lw=0.6))
+        ax.text(i + 0.5, 0.64, b["name"].replace(" ", "\n", 1 + b["name"].count(" ") // 2), ha="center",
+                va="center", fontsize=6.5)
+        ax.text(i + 0.5, 0.25, b["shape"].replace(", ", ",\n"), ha="center", va="center", fontsize=6.5,
+                family="monospace")
+        if i:
+            ax.annotate("", (i + 0.05, 0.5), (i - 0.05, 0.5), arrowprops={"arrowstyle": "->", "lw": 0.6})
+    ax.set_xlim(0, n)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    ax.set_title("L2 joint model, (channels, length) after each block: U-Net segmenter (blue), window pooling and "
+                 "attention product (orange), classifier (green)", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def grade_examples_figure(examples: Sequence[dict], fs: float) -> plt.Figure:
+    """Figure 4: one held-out example of each grade, each as lead 1 before (black) and after (blue) the
+    attention, abnormal beats marked. ``examples``: dicts with ``grade``, ``signal`` ``(leads, samples)``,
+    ``attention`` ``(samples,)``, ``beats`` (positions, symbols) and ``title``."""
+    if not examples:
+        fig, ax = plt.subplots(figsize=(6, 1))
+        ax.text(0.5, 0.5, "no stored example with a grade", ha="center", va="center")
+        ax.axis("off")
+        return fig
+    fig, axes = plt.subplots(2 * len(examples), 1, figsize=(10, 2.1 * len(examples)), sharex=True)
+    for i, ex in enumerate(examples):
+        t = np.arange(ex["signal"].shape[-1]) / fs
+        before, after = axes[2 * i], axes[2 * i + 1]
+        before.plot(t, ex["signal"][0], color="k", lw=0.6)
+        after.plot(t, ex["signal"][0] * ex["attention"], color="tab:blue", lw=0.6)
+        for s, sym in zip(*ex["beats"]):
+            if str(sym) in ("V", "A"):
+                for ax in (before, after):
+                    ax.axvline(s / fs, color=BEAT_COLOURS[str(sym)], lw=1.0, alpha=0.5)
+        before.set_title(f"Class {ex['grade']}: {ex['title']}", fontsize=8)
+        before.set_ylabel("ECG", fontsize=7)
+        after.set_ylabel("after\nattention", fontsize=7)
+    axes[-1].set_xlabel("time (s)")
     fig.tight_layout()
     return fig

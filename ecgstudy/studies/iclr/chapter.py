@@ -66,6 +66,20 @@ def _attention_figures(records, params: IclrChapterParams, segments) -> list:
     return draws
 
 
+def _grade_figure(records, params: IclrChapterParams, segments):
+    """Drawing function of Figure 4: a stored held-out example of each grade (first L2 segment-wise runs)."""
+    from ecgstudy.report import empty_figure
+    from ecgstudy.studies.iclr.tables import grade_examples
+    from ecgstudy.viz.iclr import grade_examples_figure
+
+    if segments is None:
+        return partial(empty_figure, "no attention run in this build")
+    examples = [{"grade": g, "signal": segments.signals[idx], "attention": att, "beats": segments.beats(idx),
+                 "title": f"record {segments.record_ids[idx]}, run {run_id}"}
+                for g, run_id, idx, att in grade_examples(records, kernel_size=params.kernel_size)]
+    return partial(grade_examples_figure, examples, segments.fs)
+
+
 def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[str, str] | None = None,
               store=None) -> Page:
     """Everything the ICLR page shows, from the chapter's runs (trained first unless
@@ -77,8 +91,9 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     from ecgstudy.runs.grid_status import GridStatus
     from ecgstudy.paper_numbers import PAPER_NUMBERS
     from ecgstudy.studies.iclr import tables as t
-    from ecgstudy.studies.iclr.verdicts import chapter_verdicts
-    from ecgstudy.viz.iclr import curves_figure, plot_kernel_ablation
+    from ecgstudy.claims import claims_metrics, claims_table, verdict_counts
+    from ecgstudy.studies.iclr.verdicts import chapter_budget, chapter_claims
+    from ecgstudy.viz.iclr import architecture_figure, curves_figure, plot_kernel_ablation
 
     page = Page()
     g = page.glue
@@ -111,7 +126,8 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
         if segments is not None else np.zeros(0, dtype=str)
     seg_labels = labels(segments) if segments is not None else np.zeros(0, dtype=np.int64)
     page.shown["classification"] = Table(t.classification_table(table, preds, kernel_size=k, patient_of=patient_of,
-                                                                labels=seg_labels), t.CLASSIFICATION_CAPTION)
+                                                                labels=seg_labels), t.CLASSIFICATION_CAPTION,
+                                         precision=3, intervals=t.CLASSIFICATION_INTERVALS)
     paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
     seg, rec = summary.get("segmentwise", {}), summary.get("recordwise", {})
     for m in ("classifier", "l2"):
@@ -121,20 +137,32 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
         g[f"paper_{m}_auc"] = f"{paper[f'iclr.mitdb.{m}.auc']:.3f}"
     metrics = {**summary, **grid.counts(), "patient_leakage": leak}
 
-    # curves and dead attentions
+    # model health: dead attentions, constant predictions, runs that learned nothing
+    table = t.with_health(table, preds, seg_labels, t.dead_attention(records))
+    health = t.health_table(table, kernel_size=k)
+    page.shown["health"] = Table(health, t.HEALTH_CAPTION) if len(health) else None
+    metrics["health"] = health.to_dict(orient="records")
+    main = table[table["kernel_size"] == k]
+    dead_keys = set(map(tuple, main.loc[main["dead"], ["method", "fold", "seed"]].itertuples(index=False,
+                                                                                           name=None)))
+    g.update(n_dead=int(main.loc[main["method"] == "max", "dead"].sum()),
+             n_max_runs=int((main["method"] == "max").sum()),
+             n_learned_l2=int(t.learned(main[(main["method"] == "l2") & (main["split"] == "segment")]).sum()),
+             n_l2_runs=int(((main["method"] == "l2") & (main["split"] == "segment")).sum()))
+    metrics["dead_max_runs"] = g["n_dead"]
+
+    # curves (Figure 2), the architecture (Figure 1)
     curves = t.curves_table(records)
     main_curves = curves[(curves["kernel_size"] == k) & (curves["split"] == "segment")]
-    page.figures["fig_curves"] = partial(curves_figure, main_curves, names=t.METHOD_NAMES)
-    dead = t.constant_prediction_runs(preds)
-    dead = dead[dead["method"] == "max"]
-    g.update(n_dead=len(dead), n_max_runs=int((table["method"] == "max").sum()))
-    metrics["dead_max_runs"] = int(len(dead))
+    page.figures["fig_curves"] = partial(curves_figure, main_curves, names=t.METHOD_NAMES, dead=dead_keys)
+    page.figures["fig_architecture"] = partial(architecture_figure, in_leads=2, samples=2000, kernel_size=k)
 
     # where the attention lands
     examples = _attention_figures(records, params, segments)
     for i in range(2):
         page.figures[f"fig_attention_{i}"] = examples[i] if i < len(examples) else \
             partial(empty_figure, "no attention run in this build")
+    page.figures["fig_grades"] = _grade_figure(records, params, segments)
     loc = t.localisation_table(table, kernel_size=k)
     page.shown["localisation"] = Table(
         loc, "Attention against the annotated abnormal beats, held-out segments, mean over runs", precision=3)
@@ -151,16 +179,22 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     page.figures["fig_kernels"] = partial(plot_kernel_ablation, by_kernel)
     g["kernels_s"] = ", ".join(f"{kk / 360:.2f}" for kk in by_kernel.index) if len(by_kernel) else "n/a"
 
-    # the claims
-    comparisons = t.method_comparisons(table, splits=params.splits, methods=params.methods,
-                                       record_methods=params.record_methods, kernel_size=k, seed=params.seed)
+    # the comparisons and the claims
+    comparisons = t.method_comparisons(table, kernel_size=k, splits=params.splits, methods=params.methods)
     page.shown["comparisons"] = Table(
-        comparisons.assign(a=comparisons["a"].map(t.METHOD_NAMES), b=comparisons["b"].map(t.METHOD_NAMES)),
-        "Each method minus the classifier alone, paired over folds x seeds: mean difference with its 95 % bootstrap "
-        "interval (low, high), two-sided Wilcoxon p (with n pairs the smallest possible p is 2 / 2^n)",
-        precision=3) if len(comparisons) else None
-    verdicts = chapter_verdicts(table, curves, kernel_size=k, epochs=run.epochs, seed=params.seed)
-    page.shown["verdicts"] = verdicts["markdown"]
-    metrics["verdicts"] = verdicts["metrics"]
+        comparisons.assign(a=comparisons["a"].map(t.METHOD_NAMES), b=comparisons["b"].map(t.BASELINE_NAMES)),
+        t.COMPARISONS_CAPTION, precision=3, intervals=(("mean_diff", "low", "high"),)) if len(comparisons) else None
+    metrics["comparisons"] = comparisons.to_dict(orient="records")
+    budget = chapter_budget(table, kernel_size=k, epochs=run.epochs, lr=run.lr, schedule=run.lr_schedule,
+                            paper_reference=paper["iclr.mitdb.classifier.acc"])
+    claims = chapter_claims(table, curves, budget, kernel_size=k, paper=paper)
+    page.shown["claims"] = claims_table(claims)
+    metrics["claims"] = claims_metrics(claims)
+    g.update(budget_reached="reaches" if budget.reached else "does not reach",
+             reference_acc=budget.reference.text(3), budget_needed=budget.would_change(),
+             n_claims=len(claims), verdict_counts=", ".join(f"{n} {v}" for v, n in verdict_counts(
+                 metrics["claims"]).items() if n))
+    page.shown["inventory"] = Table(t.inventory_table(), "Every figure and table of the paper, and where this page "
+                                                       "reproduces it")
     page.metrics = metrics
     return page

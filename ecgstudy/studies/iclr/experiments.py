@@ -40,8 +40,10 @@ FOLD = Experiment(
 )
 #: The page's own version: bump it when :func:`~ecgstudy.studies.iclr.chapter.summarise` changes what the
 #: page shows (the fold runs keep :data:`ICLR_VERSION`). 2: pooled intervals resample patients. 3: the trivial
-#: baselines (balanced accuracy, the training majority class) beside every method.
-PAGE_VERSION = f"{ICLR_VERSION}-page.3"
+#: baselines (balanced accuracy, the training majority class) beside every method. 4: claims at a glance
+#: (ecgstudy.claims, corrected resampled t over folds, the budget rule), model health, Figures 1 and 4, the
+#: inventory of the paper's figures and tables (issue 19).
+PAGE_VERSION = f"{ICLR_VERSION}-page.4"
 CHAPTER = Experiment(
     name="iclr", title="ICLR chapter: the grid of fold runs, its summary and figures",
     params_model=IclrChapterParams, datasets=("mitdb",), notebook="iclr.ipynb", profile_defaults=CHAPTER_PROFILES,

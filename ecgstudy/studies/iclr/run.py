@@ -31,6 +31,21 @@ def example_positions(labels: np.ndarray, n: int) -> np.ndarray:
     return np.asarray(out, dtype=np.int64)
 
 
+def held_out_outputs(model, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """One pass of ``model`` over ``x``: class probabilities ``(n, 2)`` (as
+    :func:`~ecgstudy.training.predict_proba` gives them), the log-odds of PVC ``log p1 - log p0``
+    ``(n,)`` (the logit of a two-class softmax, computed from the log-probabilities, so it stays
+    finite where ``p1`` rounds to 1.0) and the attention ``(n, samples)`` (``None`` without one)."""
+    from ecgstudy.training.inference import first_channel, predict, probs_from_log_probs
+    from ecgstudy.training.objectives import log_probs
+
+    out = predict(model, x, fields={"probs": probs_from_log_probs, "log_probs": log_probs,
+                                    "attention": first_channel("attention")})
+    logp = out["log_probs"].reshape(len(x), -1) if len(x) else np.zeros((0, 2), np.float32)
+    probs = out["probs"].reshape(len(x), -1) if len(x) else np.zeros((0, 2), np.float32)
+    return probs, logp[:, 1] - logp[:, 0], out.get("attention")
+
+
 def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
     """Train and evaluate one (method, split, fold, seed); write the run's files into ``run_dir``.
 
@@ -43,7 +58,7 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
     from ecgstudy.metrics.binary import binary_metrics
     from ecgstudy.models import build_iclr_model
     from ecgstudy.runs.store import write_json
-    from ecgstudy.training import TrainConfig, history_table, predict_proba, seed_everything, train_classifier
+    from ecgstudy.training import TrainConfig, history_table, seed_everything, train_classifier
 
     segments = load_segments(source.kind, n_synthetic=params.n_synthetic_segments,
                              folder=source.folders.get("mitdb"))
@@ -63,7 +78,7 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
                          lr_schedule=params.lr_schedule)
     history = train_classifier(model, segments.signals[train_idx], y[train_idx], config,
                                x_eval=segments.signals[test_idx], y_eval=y[test_idx])
-    probs, attention = predict_proba(model, segments.signals[test_idx], keep_attention=True)
+    probs, logit_pvc, attention = held_out_outputs(model, segments.signals[test_idx])
     metrics = binary_metrics(y[test_idx], probs[:, 1])
     metrics.update(n_train=int(len(train_idx)), n_test=int(len(test_idx)),
                    train_seconds=float(sum(h.seconds for h in history)),
@@ -82,6 +97,6 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
         np.savez_compressed(run_dir / "attention.npz", index=test_idx[pos],
                             attention=attention[pos].astype(np.float16))
     np.savez_compressed(run_dir / "predictions.npz", index=test_idx, prob_pvc=probs[:, 1].astype(np.float32),
-                        label=y[test_idx])
+                        label=y[test_idx], logit_pvc=logit_pvc.astype(np.float32))
     (run_dir / "curves.json").write_text(json.dumps(history_table(history)))
     write_json(run_dir / "metrics.json", metrics)
