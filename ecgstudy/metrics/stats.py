@@ -153,7 +153,7 @@ def corrected_t_interval(differences: Sequence[float], *, n_train: int, n_test: 
     j = len(d)
     if n_train < 1 or n_test < 1:
         raise ParameterError(f"corrected_t_interval: n_train={n_train}, n_test={n_test}: both must be >= 1")
-    method = f"corrected resampled t (Nadeau & Bengio) over {j} folds"
+    method = f"corrected resampled t (Nadeau & Bengio) over {j} fold runs"
     if j < 2:
         return Interval(float(d.mean()) if j else math.nan, math.nan, math.nan, j, level, method)
     mean = float(d.mean())

@@ -129,7 +129,8 @@ def comparison_claims(table: pd.DataFrame, budget: Budget, *, kernel_size: int, 
     """Claims (a)-(c): L2 pooling against the classifier alone (the paper's +0.007 accuracy, +0.005 AUC on
     MIT-BIH), ReLU + max against the classifier, L2 against ReLU + max (paper: L2 beats it, on private
     data), and L2 against the cascaded model and the majority class (paper: the proposed method beats every
-    baseline; size not reported on MIT-BIH: direction only)."""
+    baseline; size not reported on MIT-BIH: direction only). Beating the majority class is about our models
+    against a rule that needs no training, so it is testable at any budget."""
     data = f"MIT-BIH, {_units(table, 'segment')}"
     claims = []
     for metric in ("accuracy", "auc"):
@@ -151,11 +152,13 @@ def comparison_claims(table: pd.DataFrame, budget: Budget, *, kernel_size: int, 
                 paper_value=math.inf, paper_text="higher (size not reported on MIT-BIH)",
                 ours=_comparison(table, a=a, b=b, metric=metric, kernel_size=kernel_size), data=data))
     for metric in ("accuracy", "balanced_accuracy"):
-        claims.append(_budget_claim(
-            budget, key=f"iclr.l2_vs_majority.{metric}",
+        # testable at any budget: whether our trained models beat a rule that needs no training
+        claims.append(Claim(
+            key=f"iclr.l2_vs_majority.{metric}",
             claim=f"L2 pooling beats the majority class (always PVC) in {_METRIC[metric]}",
             paper_value=math.inf, paper_text="higher (not reported)",
-            ours=_comparison(table, a="l2", b="majority", metric=metric, kernel_size=kernel_size), data=data))
+            ours=_comparison(table, a="l2", b="majority", metric=metric, kernel_size=kernel_size), data=data,
+            budget=budget.ours(), would_change="an interval reaching 0 (more runs, or runs that learn less)"))
     return claims
 
 
