@@ -91,9 +91,12 @@ class Claim:
                                   self.would_change)))
 
     def as_dict(self) -> dict[str, Any]:
-        """The claim as JSON-safe data (``metrics.json``)."""
+        """The claim as JSON-safe data (``metrics.json``): NaN and infinite numbers become ``None``;
+        ``paper_sign`` keeps the direction of the paper's value from ``null`` (+1, -1, 0), so that a claim
+        whose size the paper does not report (``paper_value=±inf``) keeps its direction."""
+        sign = (self.paper_value > self.null) - (self.paper_value < self.null)
         return {"key": self.key, "claim": self.claim, "kind": self.kind, "paper_value": _num(self.paper_value),
-                "paper": self.paper(), "null": _num(self.null), "estimate": _num(self.ours.estimate),
+                "paper_sign": sign, "paper": self.paper(), "null": _num(self.null), "estimate": _num(self.ours.estimate),
                 "low": _num(self.ours.low), "high": _num(self.ours.high), "n": int(self.ours.n),
                 "level": float(self.ours.level), "method": self.ours.method, "data": self.data,
                 "budget": self.budget, "testable": bool(self.testable), "verdict": self.verdict,

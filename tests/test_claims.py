@@ -35,7 +35,10 @@ def test_the_table_and_the_json_carry_the_same_numbers():
     assert frame.loc[0, "data"] == "MIT-BIH; Student t over 3 runs"
     d = json.loads(json.dumps(claims_metrics([c])))[0]
     assert (d["estimate"], d["verdict"], d["numbers"]) == (0.91, "contradicts", ["iclr.mitdb.l2.acc"])
-    assert d["low"] < d["estimate"] < d["high"]
+    assert d["low"] < d["estimate"] < d["high"] and d["paper_sign"] == 1
+    down = Claim(key="t.down", claim="lower", paper_value=-math.inf, ours=t_interval([-0.2, -0.1, -0.15]), data="d",
+                 budget="b").as_dict()
+    assert (down["paper_value"], down["paper_sign"], down["verdict"]) == (None, -1, "agrees")
 
 
 def test_one_run_has_no_interval_and_prints_none():
@@ -57,3 +60,29 @@ def test_a_table_finds_an_interval_that_misses_its_estimate():
     frame = pd.DataFrame({"mean": [0.774, 0.9, float("nan")], "low": [0.791, 0.8, 0.1], "high": [0.812, 0.95, 0.2]})
     assert Table(frame, "x", intervals=(("mean", "low", "high"),)).interval_errors() == \
         ["mean row 0: 0.774 outside [0.791, 0.812]"]
+
+
+def _committed_pages():
+    from pathlib import Path
+
+    root = Path(__file__).parents[1] / "results" / "real"
+    return sorted(p for chapter in ("iclr", "xecgnet", "ecgradcam") for p in (root / chapter).glob("*/metrics.json"))
+
+
+def test_every_committed_chapter_page_states_its_claims_and_each_interval_holds_its_estimate():
+    from ecgstudy.metrics.stats import claim_verdict
+
+    pages = _committed_pages()
+    assert {p.parts[-3] for p in pages} == {"iclr", "xecgnet", "ecgradcam"}
+    for path in pages:
+        claims = json.loads(path.read_text()).get("claims")
+        assert claims, f"{path}: no claims"
+        for c in claims:
+            if c["low"] is not None:
+                assert c["low"] <= c["estimate"] <= c["high"], f"{path}: {c['key']}"
+            # the stored verdict is the one rule's, from the stored numbers
+            nan = float("nan")
+            assert c["verdict"] == claim_verdict(
+                nan if c["low"] is None else c["low"], nan if c["high"] is None else c["high"],
+                paper_effect=c["paper_sign"] * float("inf") if c["paper_value"] is None else c["paper_value"],
+                null=c["null"], testable=c["testable"], kind=c["kind"]), f"{path}: {c['key']}"
