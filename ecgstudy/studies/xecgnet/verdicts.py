@@ -194,9 +194,10 @@ def _testability(health: pd.DataFrame, ds: str, gammas: tuple[float, ...], secon
 def _would_change(ours, paper_value: float, testable: bool, why: str) -> str:
     from ecgstudy.metrics.stats import claim_verdict
 
-    if not testable:
-        return why
     verdict = claim_verdict(ours.low, ours.high, paper_effect=paper_value)
+    if not testable:
+        return why + (f"; at a converged budget this interval would read '{verdict}'"
+                      if ours.low == ours.low else "")
     if verdict == "not detected" and np.isfinite(paper_value) and paper_value != 0:
         half = (ours.high - ours.low) / 2
         n = int(np.ceil(ours.n * (half / abs(paper_value)) ** 2))
