@@ -184,9 +184,10 @@ def _testability(health: pd.DataFrame, ds: str, gammas: tuple[float, ...], secon
         return True, ""
     seen = " and ".join(f"{int(a['converged'].sum())} of {len(a)} gamma-{g:g} runs" for g, a in arms)
     runs = sum(len(a) for _, a in arms)
+    total = f", {runs * PAPER_EPOCHS * seconds / 3600:.0f} h for these {runs} runs" if runs > 1 else ""
     cost = (f"; the authors' budget (up to {PAPER_EPOCHS:,} epochs, patience {PAPER_PATIENCE}) costs up to "
-            f"{PAPER_EPOCHS * seconds / 3600:.1f} h per run at our measured {seconds:.0f} s per epoch, "
-            f"{runs * PAPER_EPOCHS * seconds / 3600:.0f} h for these {runs} runs" if seconds == seconds else "")
+            f"{PAPER_EPOCHS * seconds / 3600:.1f} h per run at our measured {seconds:.0f} s per epoch{total}"
+            if seconds == seconds else "")
     return False, (f"training to convergence: {seen} had stopped improving (best validation micro-F1 at least "
                    f"6 epochs before the end; the rule asks {100 * CONVERGED_SHARE:.0f} % of each){cost}")
 
