@@ -327,6 +327,7 @@ def test_an_interval_end_of_exactly_zero_prints_as_zero_in_every_effect_sentence
 
     row = {"diff": 0.02, "low": 0.0, "high": 0.05, "n": 5}
     assert _fmt_effect(row) == "+0.020 (95 % CI 0 to +0.050, paired Student t over 5 seeds)"
+    assert _fmt_effect({"diff": 0.02, "low": float("nan"), "high": float("nan"), "n": 1}) == "+0.020 (1 seed: no interval)"
 
 
 def _sweep_rows():

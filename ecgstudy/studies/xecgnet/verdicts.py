@@ -84,6 +84,8 @@ def selection_deviation(run_params: dict[str, "XecgRunParams"], jumps: pd.DataFr
 
 
 def _fmt_effect(row) -> str:
+    if row["low"] != row["low"]:
+        return f"{row['diff']:+.3f} ({int(row['n'])} seed: no interval)"
     return (f"{row['diff']:+.3f} (95 % CI {format_bound(row['low'])} to {format_bound(row['high'])}, paired Student t "
             f"over {int(row['n'])} seeds)")
 
