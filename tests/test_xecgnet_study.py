@@ -50,17 +50,8 @@ def test_gamma_effect_pairs_by_seed_and_drops_unpaired_runs():
     e = gamma_effect(_table([0.01, 0.02, 0.03, 0.04, 0.05]), metric="multi_acc").iloc[0]
     assert e["n"] == 5 and e["mean_gamma0"] == pytest.approx(0.7)
     assert e["diff"] == pytest.approx(0.03) and e["mean"] == pytest.approx(0.73)
-    assert e["low"] > 0 and e["p_value"] == pytest.approx(0.0625)  # exact Wilcoxon, n = 5, all positive
-
-
-def test_verdict_needs_enough_seeds_and_an_interval_above_zero():
-    def verdict(diffs):
-        t = _table(diffs)
-        return chapter_summary(t, gamma_effect(t, metric="multi_acc").assign(metric="multi_acc"))["verdict"]
-
-    assert verdict([0.05]).startswith("Too few seeds")
-    assert "not reproduced" in verdict([0.02, -0.03, 0.01, -0.02, 0.0])
-    assert verdict([0.01, 0.02, 0.03, 0.04, 0.05]).startswith("The paper's gamma = 0.01 raised")
+    # paired Student t over 5 seeds: 0.03 ± t(0.975, 4) * sd / sqrt(5) = 0.03 ± 0.0196; no Wilcoxon p (>= 0.0625)
+    assert (e["low"], e["high"]) == pytest.approx((0.01037, 0.04963), abs=1e-5) and "p_value" not in e
 
 
 def _sweep(best_diffs: list[float]) -> pd.DataFrame:
@@ -76,9 +67,10 @@ def _sweep(best_diffs: list[float]) -> pd.DataFrame:
 
 
 def test_gamma_effect_adjusts_the_interval_for_the_number_of_gammas():
-    e = gamma_effect(_sweep([0.06, 0.05, 0.04, 0.03, -0.02]), metric="multi_acc").set_index("gamma")
+    e = gamma_effect(_sweep([0.06, 0.05, 0.04, 0.03, 0.03]), metric="multi_acc").set_index("gamma")
     assert (e["k"] == 5).all()
-    assert e.loc[0.1, "low"] == pytest.approx(0.004) and e.loc[0.1, "low_adj"] == pytest.approx(-0.004)  # 99 %
+    assert e.loc[0.1, "low"] == pytest.approx(0.0258, abs=1e-4)  # 95 % paired t
+    assert e.loc[0.1, "low_adj"] == pytest.approx(0.0152, abs=1e-4)  # 99 % = 95 % / 5 gammas
     one = gamma_effect(_table([0.01, 0.02, 0.03, 0.04, 0.05]), metric="multi_acc").iloc[0]
     assert one["k"] == 1 and (one["low_adj"], one["high_adj"]) == (one["low"], one["high"])
 
@@ -88,18 +80,14 @@ def test_a_best_gamma_picked_after_the_fact_must_pass_the_adjusted_interval():
         t = _sweep(diffs)
         return chapter_summary(t, gamma_effect(t, metric="multi_acc").assign(metric="multi_acc"))
 
-    marginal = summary([0.06, 0.05, 0.04, 0.03, -0.02])  # 95 % interval above 0, 99 % interval not
-    assert "not reproduced" in marginal["verdict"] and marginal["verdict"].startswith("No gamma")
+    marginal = summary([0.06, 0.05, 0.04, 0.03, -0.02])
     assert "The best of its 5 gammas, 0.1, changes it by +0.032" in marginal["best_text"]
-    assert "the paper's gamma (0.01) changes multi-label subset accuracy by -0.004" in marginal["best_text"]
-    assert "adjusted interval, -0.004 to +0.056, which includes 0." in marginal["best_text"]
-    clear = summary([0.06, 0.05, 0.04, 0.03, -0.01])  # adjusted interval +0.004 to +0.056
-    assert clear["verdict"].startswith("The paper's gamma = 0.01 did not") and "(gamma = 0.1)" in clear["verdict"]
-    assert "which lies above 0." in clear["best_text"]
-    # two seeds without change: the bootstrap's lower end is exactly 0, printed as 0 and not a gain
-    touching = summary([0.10, 0.12, 0.0, 0.03, 0.0])
-    assert "adjusted interval, 0 to " in touching["best_text"] and "which includes 0." in touching["best_text"]
-    assert touching["verdict"].startswith("No gamma")
+    assert "the paper's gamma (0.01) changes multi-label subset accuracy by -0.004 (95 % CI -0.030 to +0.022, " \
+           "paired Student t over 5 seeds)" in marginal["best_text"]
+    assert "adjusted interval, -0.032 to +0.096, which includes 0." in marginal["best_text"]
+    clear = summary([0.06, 0.05, 0.04, 0.03, 0.03])  # adjusted interval +0.015 to +0.069
+    assert "adjusted interval, +0.015 to +0.069, which lies above 0." in clear["best_text"]
+    assert "not reproduced" not in marginal["best_text"] + clear["best_text"]
 
 
 def test_summary_metrics_are_keyed_as_the_scorecard_reads_them():
@@ -337,8 +325,9 @@ def test_summary_keeps_each_dataset_to_its_own_classes():
 def test_an_interval_end_of_exactly_zero_prints_as_zero_in_every_effect_sentence():
     from ecgstudy.studies.xecgnet.verdicts import _fmt_effect
 
-    row = {"diff": 0.02, "low": 0.0, "high": 0.05, "p_value": 0.25, "n": 5}
-    assert _fmt_effect(row) == "+0.020 (95 % CI 0 to +0.050, Wilcoxon p = 0.25, 5 seeds)"
+    row = {"diff": 0.02, "low": 0.0, "high": 0.05, "n": 5}
+    assert _fmt_effect(row) == "+0.020 (95 % CI 0 to +0.050, paired Student t over 5 seeds)"
+    assert _fmt_effect({"diff": 0.02, "low": float("nan"), "high": float("nan"), "n": 1}) == "+0.020 (1 seed: no interval)"
 
 
 def _sweep_rows():

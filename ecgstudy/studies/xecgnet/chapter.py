@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from functools import partial
 
+import pandas as pd
+
 from ecgstudy.report import Page
 from ecgstudy.runs.executors import run_grid
 from ecgstudy.studies.xecgnet.data import cpsc_complete
@@ -84,9 +86,11 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
 
     ``data_kind``: the page's resolved data (``"real"`` or ``"synthetic"``), which names the datasets;
     each figure's records are read from the data its run used."""
+    from ecgstudy.claims import claims_metrics, claims_table
     from ecgstudy.report import Table, empty_figure
     from ecgstudy.runs.grid_status import GridStatus
     from ecgstudy.paper_numbers import PAPER_NUMBERS
+    from ecgstudy.studies.xecgnet import health as h
     from ecgstudy.studies.xecgnet import tables as t
     from ecgstudy.studies.xecgnet import verdicts as v
     from ecgstudy.viz.xecgnet import sweep_figure
@@ -144,14 +148,50 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
     effects = t.effect_table(main)
     page.shown["effects"] = Table(
         effects.assign(dataset=effects["dataset"].map(names))[
-            ["dataset", "metric", "gamma", "n", "mean", "mean_gamma0", "diff", "low", "high", "low_adj", "high_adj",
-             "p_value"]],
-        "Paired over seeds: gamma vs gamma = 0. diff = mean difference with its 95 % bootstrap interval "
-        "(low, high) and its Bonferroni-adjusted interval for the number of gammas tried (low_adj, high_adj); "
-        "p: two-sided Wilcoxon signed-rank test", precision=3, formats={"gamma": "{:g}"}) if len(effects) else None
+            ["dataset", "metric", "gamma", "n", "mean", "mean_gamma0", "diff", "low", "high", "low_adj", "high_adj"]],
+        "Paired over seeds (same split): gamma vs gamma = 0. diff = mean difference with its 95 % paired Student-t "
+        "interval (low, high) and its Bonferroni-adjusted interval for the number of gammas tried (low_adj, "
+        "high_adj)", precision=3, formats={"gamma": "{:g}"},
+        intervals=(("diff", "low", "high"), ("diff", "low_adj", "high_adj"))) if len(effects) else None
     summary = v.chapter_summary(table, effects, names=names)
-    g.update(verdict=summary["verdict"], best_gamma_text=summary["best_text"])
-    metrics = {**summary["metrics"], **grid.counts(), "patient_leakage": leak}
+    g["best_gamma_text"] = summary["best_text"]
+
+    # model health and the constant predictors
+    health = h.run_health(records)
+    page.shown["baselines"] = Table(
+        h.baseline_table(health, names),
+        "Each metric's mean over seeds beside a constant predictor on the same test sets (the most frequent label "
+        "set; for multi_acc the most frequent set among multi-label records), chosen on the test labels so an "
+        "upper bound for any constant; 'runs <= constant': runs that do not beat it", precision=3) \
+        if len(health) else None
+    page.shown["health"] = Table(
+        h.health_table(health, names),
+        "Model health per setting: runs whose micro-F1 does not beat the constant predictor ('learned nothing'), "
+        "mean share of the true classes' response maps that are identically zero on multi-label test records "
+        "(and runs where it is at least half), mean share of flat attention maps (range below 1e-3), healthy "
+        "runs (learned, with fewer than half of either dead) and converged runs (best validation micro-F1 at "
+        "least 6 epochs before the end)", precision=2) if len(health) else None
+    g["health_text"] = v.health_text(health, names)
+    metrics = {**summary["metrics"], **grid.counts(), "patient_leakage": leak, "health": v.health_metrics(health)}
+
+    # claims at a glance
+    budgets = {ds: v.budget_text(run_params[ds]) for ds in used}
+    claims = v.claims(main, health, names=names, budgets=budgets) if len(main) else []
+    page.shown["claims"] = claims_table(claims)
+    metrics["claims"] = claims_metrics(claims)
+    g["verdict"] = v.claims_text(claims)
+    g["convergence_rule"] = (f"A claim that compares trained networks is testable only when they had converged: "
+                             f"at least {100 * v.CONVERGED_SHARE:.0f} % of the runs of each gamma it compares reached "
+                             f"their best validation micro-F1 at least {h.CONVERGED_AFTER} epochs before their last "
+                             f"epoch (early stopping at our patience did, or would have, ended them). The authors "
+                             f"allowed up to {v.PAPER_EPOCHS:,} epochs with patience {v.PAPER_PATIENCE}.")
+    f1 = v.per_class_f1_table(main, names)
+    page.shown["per_class_f1"] = Table(
+        f1, "Test F1 per class, mean over seeds with its 95 % Student-t interval, beside the paper's CPSC 2018 "
+            "F1 of the matching class (its single runs)", precision=3, na_rep="",
+        intervals=(("F1 gamma 0", "low 0", "high 0"), ("F1 gamma 0.01", "low 0.01", "high 0.01"))) \
+        if len(f1) else None
+    page.shown["inventory"] = Table(v.inventory_table(), "Every result of the paper and where this page shows it")
     regs = t.regulariser_table(table, params.authors_code_gammas, names)
     page.shown["regularisers"] = Table(regs, "Same gamma, the two regularisers") if len(regs) else \
         "*No run of the authors' regulariser in this build.*"
@@ -164,12 +204,18 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
             "Mean over seeds of test-window scores: ratio = attention mass share / uniform share, per beat class; "
             "multi_covered = share of windows with >= 2 abnormal beat types where M covers every one",
             precision=2, na_rep="n/a", index=True)
-        e = t.gamma_effect(main.dropna(subset=["attention_multi_covered"]), metric="attention_multi_covered")
+        well = main.merge(health[["dataset", "gamma", "regulariser", "seed", "healthy"]], how="inner",
+                          on=["dataset", "gamma", "regulariser", "seed"]) if len(health) else main.iloc[:0]
+        well = well[well["healthy"].astype(bool)] if len(well) else well
+        e = t.gamma_effect(well.dropna(subset=["attention_multi_covered"]), metric="attention_multi_covered") \
+            if len(well) else pd.DataFrame()
         if len(e):
             page.shown["coverage_effect"] = Table(
                 e.assign(dataset=e["dataset"].map(names)),
-                "Paired over seeds: full coverage of multi-type windows, gamma vs 0", precision=3,
-                formats={"gamma": "{:g}"})
+                "Paired over the seeds whose two networks are healthy: full coverage of multi-type windows, gamma "
+                "vs 0, with the 95 % paired Student-t interval (low, high) and the Bonferroni-adjusted one",
+                precision=3, formats={"gamma": "{:g}"},
+                intervals=(("diff", "low", "high"), ("diff", "low_adj", "high_adj")))
         metrics["coverage"] = t.coverage_metrics(main, names)
         g["cov_text"] = summary["coverage_text"]
     else:

@@ -8,7 +8,9 @@ it on the test split. ``gamma = 0`` is the plain ABN baseline.
 Files of a run: ``metrics.json`` (test metrics of :func:`ecgstudy.metrics.multilabel_metrics`,
 the selected epoch, and, where beats are known, how the attention ``M`` and the class
 response maps ``A`` cover each abnormal beat type: :mod:`ecgstudy.explain.type_coverage`),
-``predictions.npz`` (test ids, averaged probabilities, labels), ``maps.npz`` (``M`` of every
+``predictions.npz`` (test ids, averaged probabilities, labels and, in runs made since the page
+version ``xecgnet.1-page.1``, the pre-sigmoid scores ``logits_att`` and ``logits_per`` of the two
+branches, which do not saturate as float32 probabilities do), ``maps.npz`` (``M`` of every
 test item, ``A`` of the test items with two or more labels, float16), ``coverage.csv``,
 ``curves.json`` (per-epoch losses and validation scores)."""
 
@@ -48,7 +50,8 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
                       stop_gradient=params.stop_gradient)
     history = train_multilabel(model, data.x["train"], data.y["train"], data.x["val"], data.y["val"], config,
                                loss_fn=loss_fn)
-    out = predict(model, data.x["test"], fields={name: field(name) for name in ("probs", "attention", "response")})
+    out = predict(model, data.x["test"], fields={name: field(name) for name in ("probs", "attention", "response", "logits_att",
+                                                                         "logits_per")})
     y_test = data.y["test"]
     metrics = multilabel_metrics(y_test, predict_multilabel(out["probs"]), data.class_names)
     metrics.update(best_epoch=history.best_epoch, epochs_run=len(history.epochs),
@@ -69,6 +72,7 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
     np.savez_compressed(run_dir / "maps.npz", attention=out["attention"][:, 0].astype(np.float16),
                         multi_index=multi, response_multi=out["response"][multi].astype(np.float16))
     np.savez_compressed(run_dir / "predictions.npz", ids=data.ids["test"], probs=out["probs"].astype(np.float32),
-                        labels=y_test)
+                        labels=y_test, logits_att=out["logits_att"].astype(np.float32),
+                        logits_per=out["logits_per"].astype(np.float32))
     (run_dir / "curves.json").write_text(json.dumps(history.table()))
     write_json(run_dir / "metrics.json", metrics)
