@@ -57,13 +57,13 @@ def _measured(profile: str | None, metrics: dict[str, Any]) -> str:
     return f"measured ({profile})"
 
 
-def row_verdict(n: PaperNumber, value: float | None, claim: dict[str, Any] | None) -> tuple[str, str]:
+def row_verdict(n: PaperNumber, value: float | None, claims: list[dict[str, Any]] | None) -> tuple[str, str]:
     """The verdict of one scorecard row and why, from the row, our value (``None``: none) and the
-    chapter claim that decides it (a :meth:`ecgstudy.claims.Claim.as_dict`, or ``None``):
+    chapter claims that name it (:meth:`ecgstudy.claims.Claim.as_dict`; empty or ``None``: none):
 
-    * a row that cannot be reproduced here (``n.blocker``): not testable, for that reason (with the
-      claim's verdict on substitute data, if a claim names the row);
-    * a row a claim decides: the claim's verdict;
+    * a row that cannot be reproduced here (``n.blocker``): not testable, for that reason (with each
+      claim's verdict on substitute data, if claims name the row);
+    * a row a claim decides: the claim's verdict (the first, if several name it);
     * a count (an integer paper value) measured without a claim: agrees when equal, else contradicts;
     * otherwise: not testable, with what is missing.
 
@@ -72,12 +72,12 @@ def row_verdict(n: PaperNumber, value: float | None, claim: dict[str, Any] | Non
     ('agrees', 'a count, compared exactly: 356 here, 356 in the paper')
     """
     untestable = VERDICTS[3]
+    claims = claims or []
     if n.blocker:
-        why = n.blocker
-        if claim:
-            why += f"; on substitute data ({claim['data']}): {claim['verdict']}"
-        return untestable, why
-    if claim:
+        subs = "; ".join(f"{c['data'].split(',')[0]}: {c['verdict']}" for c in claims)
+        return untestable, n.blocker + (f" (on substitute data, {subs})" if subs else "")
+    if claims:
+        claim = claims[0]
         return claim["verdict"], f"claim {claim['key']}: {claim['claim']}"
     if value is None:
         return untestable, "no eligible real-data run in the store has it yet"
@@ -107,7 +107,10 @@ def scorecard(store: RunStore | None = None, *, ignored: list | None = None) -> 
 
     store = store or RunStore()
     claims = chapter_claims(store)
-    by_number = {k: c for c in (claims.to_dict(orient="records") if len(claims) else []) for k in c["numbers"]}
+    by_number: dict[str, list] = {}
+    for c in claims.to_dict(orient="records") if len(claims) else []:
+        for k in c["numbers"]:
+            by_number.setdefault(k, []).append(c)
     cache: dict[str, list] = {}
     rows = []
     for n in PAPER_NUMBERS:

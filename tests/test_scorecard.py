@@ -230,3 +230,14 @@ def test_scorecard_page_has_a_verdict_column_per_paper(store: RunStore):
         assert {"verdict", "why"} <= set(frame.columns) and frame["verdict"].notna().all()
     assert page.glue["verdict_counts"] == f"{page.glue['n_rows']} not testable at this budget"
     assert page.shown["ignored"] is None
+
+
+def test_a_row_the_paper_measured_on_missing_data_lists_each_substitute_claim():
+    from ecgstudy.scorecard import row_verdict
+
+    row = next(n for n in PAPER_NUMBERS if n.key == "xecgnet.cpsc.g0.01.multi_acc")
+    claims = [{"key": "a", "claim": "x", "data": "PTB-XL subset, 5 seeds", "verdict": "not detected"},
+              {"key": "b", "claim": "x", "data": "MIT-BIH windows, 5 seeds", "verdict": "agrees"}]
+    assert row_verdict(row, None, claims) == (
+        "not testable at this budget",
+        "needs CPSC 2018 data (on substitute data, PTB-XL subset: not detected; MIT-BIH windows: agrees)")
