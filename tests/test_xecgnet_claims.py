@@ -56,7 +56,7 @@ def test_a_comparison_of_runs_that_had_not_converged_is_not_testable_and_names_t
     assert c.verdict == "not testable at this budget" and not c.testable
     assert "3 of 5 gamma-0 runs and 5 of 5 gamma-0.01 runs had stopped improving" in c.would_change
     assert "2.5 h per run at our measured 9 s per epoch, 25 h for these 10 runs" in c.would_change
-    assert c.would_change.endswith("this interval would read 'agrees'")
+    assert c.would_change.endswith("today's interval would read 'agrees'")
     assert c.as_dict()["low"] == pytest.approx(0.01037, abs=1e-5)  # the interval is still reported
 
 

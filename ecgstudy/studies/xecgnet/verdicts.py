@@ -199,7 +199,7 @@ def _would_change(ours, paper_value: float, testable: bool, why: str) -> str:
 
     verdict = claim_verdict(ours.low, ours.high, paper_effect=paper_value)
     if not testable:
-        return why + (f"; at a converged budget this interval would read '{verdict}'"
+        return why + (f"; taken at face value, today's interval would read '{verdict}'"
                       if ours.low == ours.low else "")
     if verdict == "not detected" and np.isfinite(paper_value) and paper_value != 0:
         half = (ours.high - ours.low) / 2
