@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ecgstudy.claims import chapter_claims, glance_table, verdict_counts
-from ecgstudy.metrics.stats import VERDICTS
+from ecgstudy.claims import chapter_claims, glance_table, verdict_counts, verdict_text
 from ecgstudy.report import Page, Table
 
 #: The papers in book order: scorecard key and title.
@@ -18,18 +17,6 @@ PAPERS = (("iclr", "Attention-based joint learning (ICLR 2021 submission)"), ("x
           ("ecgradcam", "ECGradCAM (Sci Rep 2021)"))
 
 _PAGE_COLUMNS = ["page", "experiment", "data_kind", "reads", "run_id", "recomputed", "seconds"]
-
-
-def _count_text(counts: dict[str, int]) -> str:
-    """``"3 agree, 1 contradicts, 4 not detected, 9 not testable at this budget"`` (empty kinds left out)."""
-    words = {"agrees": ("agrees", "agree"), "contradicts": ("contradicts", "contradict")}
-    parts = []
-    for verdict in VERDICTS:
-        n = counts.get(verdict, 0)
-        if n:
-            one, many = words.get(verdict, (verdict, verdict))
-            parts.append(f"{n} {one if n == 1 else many}")
-    return ", ".join(parts) if parts else "none"
 
 
 def intro_page(manifest: str | Path | None, *, profile: str, store=None) -> Page:
@@ -52,7 +39,7 @@ def intro_page(manifest: str | Path | None, *, profile: str, store=None) -> Page
     claims = chapter_claims(store)
     records = claims.to_dict(orient="records") if len(claims) else []
     counts = verdict_counts(records)
-    g["claims_counts"] = _count_text(counts)
+    g["claims_counts"] = verdict_text(records)
     g["n_claims"] = len(records)
     g["claims_pages"] = ", ".join(f"{c} ({p}, run {r})" for c, p, r in
                                   claims[["chapter", "profile", "run_id"]].drop_duplicates().itertuples(index=False)) \
@@ -77,7 +64,7 @@ def scorecard_page(store=None) -> Page:
              n_pending=int((table["status"] == "pending").sum()),
              n_private=int(table["status"].str.startswith("not reproducible").sum()),
              n_needs_cpsc=int(table["status"].str.startswith("needs CPSC").sum()),
-             verdict_counts=_count_text(verdict_counts(table.to_dict(orient="records"))))
+             verdict_counts=verdict_text(table.to_dict(orient="records")))
 
     def fmt(v):
         return "" if v is None or v != v else (f"{v:,.0f}" if abs(v) >= 10 else f"{v:.3f}")

@@ -126,6 +126,23 @@ def verdict_counts(claims: Sequence[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
+def verdict_text(claims: Sequence[dict[str, Any]]) -> str:
+    """How many claims end in each verdict, in words (verdicts no claim has are left out).
+
+    >>> verdict_text([{"verdict": "agrees"}] * 3 + [{"verdict": "contradicts"}, {"verdict": "not detected"}])
+    '3 agree, 1 contradicts, 1 not detected'
+    >>> verdict_text([])
+    'none'
+    """
+    words = {"agrees": ("agrees", "agree"), "contradicts": ("contradicts", "contradict")}
+    parts = []
+    for verdict, n in verdict_counts(claims).items():
+        if n:
+            one, many = words.get(verdict, (verdict, verdict))
+            parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts) if parts else "none"
+
+
 def chapter_claims(store=None, *, ignored: list | None = None) -> pd.DataFrame:
     """Every chapter's claims, from the newest page of each chapter that may stand for the
     reproduction (:func:`ecgstudy.runs.reference.eligible_runs`, largest profile first), as one

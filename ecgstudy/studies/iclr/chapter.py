@@ -91,7 +91,7 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     from ecgstudy.runs.grid_status import GridStatus
     from ecgstudy.paper_numbers import PAPER_NUMBERS
     from ecgstudy.studies.iclr import tables as t
-    from ecgstudy.claims import claims_metrics, claims_table, verdict_counts
+    from ecgstudy.claims import claims_metrics, claims_table, verdict_text
     from ecgstudy.studies.iclr.verdicts import chapter_budget, chapter_claims
     from ecgstudy.viz.iclr import architecture_figure, curves_figure, plot_kernel_ablation
 
@@ -192,8 +192,7 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     metrics["claims"] = claims_metrics(claims)
     g.update(budget_reached="reaches" if budget.reached else "does not reach",
              reference_acc=budget.reference.text(3), budget_needed=budget.would_change(),
-             n_claims=len(claims), verdict_counts=", ".join(f"{n} {v}" for v, n in verdict_counts(
-                 metrics["claims"]).items() if n))
+             n_claims=len(claims), verdict_counts=verdict_text(metrics["claims"]))
     page.shown["inventory"] = Table(t.inventory_table(), "Every figure and table of the paper, and where this page "
                                                        "reproduces it")
     page.metrics = metrics

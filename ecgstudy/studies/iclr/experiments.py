@@ -43,7 +43,8 @@ FOLD = Experiment(
 #: baselines (balanced accuracy, the training majority class) beside every method. 4: claims at a glance
 #: (ecgstudy.claims, corrected resampled t over folds, the budget rule), model health, Figures 1 and 4, the
 #: inventory of the paper's figures and tables (issue 19). 5: beating the majority class is testable at any budget.
-PAGE_VERSION = f"{ICLR_VERSION}-page.5"
+#: 6: claims keep their direction in metrics.json (paper_sign); verdict counts in words.
+PAGE_VERSION = f"{ICLR_VERSION}-page.6"
 CHAPTER = Experiment(
     name="iclr", title="ICLR chapter: the grid of fold runs, its summary and figures",
     params_model=IclrChapterParams, datasets=("mitdb",), notebook="iclr.ipynb", profile_defaults=CHAPTER_PROFILES,

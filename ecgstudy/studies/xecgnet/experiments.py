@@ -17,7 +17,8 @@ XECGNET_VERSION = "xecgnet.1"
 #: page.1: claims at a glance (paired Student t over seeds, the convergence rule), constant-predictor
 #: baselines, model health (dead response maps, flat attention), per-class F1, the paper's inventory.
 #: page.2: an untestable claim says what today's interval reads, not what a converged one would.
-PAGE_VERSION = f"{XECGNET_VERSION}-page.2"
+#: page.3: claims keep their direction in metrics.json (paper_sign); verdict counts in words.
+PAGE_VERSION = f"{XECGNET_VERSION}-page.3"
 
 
 #: Budgets per profile (the chapter states them). The authors: Adam 1e-5, batch 32, up to

@@ -305,13 +305,11 @@ def claims_text(claims: list) -> str:
     >>> claims_text([])
     'No claim could be tested in this build.'
     """
-    from ecgstudy.claims import verdict_counts
+    from ecgstudy.claims import verdict_text
 
     if not claims:
         return "No claim could be tested in this build."
-    counts = verdict_counts([c.as_dict() for c in claims])
-    parts = [f"{n} {v}" for v, n in counts.items() if n]
-    return f"Of the {len(claims)} claims tested on the substitute data: " + ", ".join(parts) + "."
+    return f"Of the {len(claims)} claims tested on the substitute data: {verdict_text([c.as_dict() for c in claims])}."
 
 
 #: Every result of the paper (paper-specs section 1: the journal text was not available, so the abstract's
