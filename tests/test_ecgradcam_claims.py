@@ -142,6 +142,9 @@ def test_sex_claims_value_testability_and_the_feature_gain():
     good = v.sex_network_claims(table.assign(auc=[0.95, 0.97, 0.96, 0.96, 0.96], accuracy=[0.88, 0.9, 0.89, 0.89, 0.9]),
                                 budgets={})
     assert [c.verdict for c in good] == ["agrees", "agrees"]
+    chance = v.sex_network_claims(table.iloc[:2].assign(auc=[0.0, 1.0]), budgets={}, learned={("p", "sex"): False})
+    assert [c.verdict for c in chance] == ["not testable at this budget"] * 2  # 2 folds reach 0.96 only by width
+    assert "do not beat the majority class" in chance[1].would_change
     res = {"n": 198, "folds": 5, "comparison": {"auc_diff": {"estimate": 0.006, "low": -0.058, "high": 0.071}}}
     (gain,) = v.sex_feature_claim(res, name="LUDB")
     assert gain.paper_value == pytest.approx(0.08) and gain.verdict == "contradicts"  # holds 0, excludes +0.08

@@ -230,7 +230,7 @@ def _claims(page: Page, params: EcgradcamChapterParams, run_params: dict, parts:
                                    datasets=[ds for ds in params.datasets if ds in set(table.get("dataset", []))]),
               *v.blocking_claims(parts["harm"], counted, budgets=budgets, learned=learned),
               *v.sex_feature_claim(sex, name=names.get(sex_ds, "")),
-              *v.sex_network_claims(table, budgets=budgets)]
+              *v.sex_network_claims(table, budgets=budgets, learned=learned)]
     page.metrics["claims"] = claims_metrics(claims)
     page.shown["claims"] = claims_table(claims, "Claims at a glance: the paper's claims, ours with a 95 % interval, "
                                                 "and the verdict of the one rule")
