@@ -31,7 +31,6 @@ from ecgstudy.studies.ecgradcam.tables import run_table, target_summary
 from ecgstudy.studies.ecgradcam.targets import target_region
 from ecgstudy.studies.ecgradcam.data import MedianBeatData
 from ecgstudy.studies.ecgradcam.features import downslope_features, lead_downslope, sex_feature_experiment
-from ecgstudy.studies.ecgradcam.verdicts import blocking_verdicts, chapter_verdicts, region_verdicts
 
 #          p_on p_peak p_off qrs_on qrs_peak qrs_off t_on t_peak t_off
 FID = np.array([[100, 120, 140, 200, 220, 240, 300, 340, 380],
@@ -217,6 +216,7 @@ def test_run_table_and_summary():
         ok = True
 
         def __init__(self, fold, mae, ratio):
+            self.spec = type("Spec", (), {"run_id": f"run{fold}"})()
             self.m = {"dataset": "ludb", "target": "qrs_ms", "task": "regression", "fold": fold, "seed": 0,
                       "n_train": 8, "n_test": 2, "train_seconds": 1.0, "mae": mae, "r2": 0.5, "baseline_mae": 9.0,
                       "attention": {"gradcam": {"last_add": {"ratio": ratio, "share": 0.2, "uniform": 0.1}},
@@ -228,6 +228,7 @@ def test_run_table_and_summary():
 
     table = run_table([Rec(0, 4.0, 2.0), Rec(1, 6.0, 4.0)])
     assert len(table) == 2 and table["ratio.gradcam.last_add"].tolist() == [2.0, 4.0]
+    assert table["run_id"].tolist() == ["run0", "run1"]
     assert math.isnan(table["accuracy"].iloc[0]) and table["block.qrs.delta_mae"].tolist() == [3.0, 3.0]
     s = target_summary(table).iloc[0]
     assert s["n_runs"] == 2 and s["mae_mean"] == 5.0 and s["mae_sd"] == pytest.approx(math.sqrt(2))
@@ -282,69 +283,6 @@ def test_train_missing_false_trains_nothing(tmp_path, monkeypatch):
     assert len(records) == 4 and {r.status for r in records} == {"missing"}
 
 
-def test_verdicts_on_hand_made_runs():
-    rows = []
-    for fold in range(4):
-        rows.append({"dataset": "ludb", "target": "qrs_ms", "task": "regression", "fold": fold,
-                     "ratio.gradcam.last_add": 2.0 + 0.1 * fold, "ratio.ecgradcam.last_add": 0.9 + 0.2 * (fold % 2)})
-        rows.append({"dataset": "ludb", "target": "hr_bpm", "task": "regression", "fold": fold,
-                     "ratio.gradcam.last_add": np.nan, "ratio.ecgradcam.last_add": np.nan})  # no region: left out
-    table = pd.DataFrame(rows)
-    reg = region_verdicts(table, n_boot=200).set_index("variant")
-    assert list(reg["target"]) == ["qrs_ms", "qrs_ms"]
-    assert reg.loc["gradcam", "ratio"] == pytest.approx(2.15) and reg.loc["gradcam", "verdict"] == "higher"
-    assert reg.loc["ecgradcam", "ratio"] == pytest.approx(1.0)
-    assert reg.loc["ecgradcam", "verdict"] == "no clear difference"
-
-    summary = pd.DataFrame([
-        {"dataset": "ludb", "target": "qrs_ms", "task": "regression",
-         "block_p_delta_mae": 0.5, "block_qrs_delta_mae": 4.0, "block_t_delta_mae": 1.0},
-        {"dataset": "ludb", "target": "t_amp_V5_mV", "task": "regression",
-         "block_p_delta_mae": 0.0, "block_qrs_delta_mae": 0.2, "block_t_delta_mae": 0.1},
-        {"dataset": "ludb", "target": "sex", "task": "binary",  # accuracy: a drop is harm
-         "block_p_delta_accuracy": -0.01, "block_qrs_delta_accuracy": -0.2, "block_t_delta_accuracy": 0.05},
-        {"dataset": "ludb", "target": "hr_bpm", "task": "regression",
-         "block_p_delta_mae": 9.0, "block_qrs_delta_mae": 9.0, "block_t_delta_mae": 9.0},
-    ])
-    blk = blocking_verdicts(summary).set_index("target")
-    assert list(blk.index) == ["qrs_ms", "t_amp_V5_mV", "sex"]
-    assert blk.loc["qrs_ms", "worst"] == "qrs" and bool(blk.loc["qrs_ms", "agrees"])
-    assert blk.loc["t_amp_V5_mV", "worst"] == "qrs" and not blk.loc["t_amp_V5_mV", "agrees"]
-    assert blk.loc["sex", "worst"] == "qrs" and blk.loc["sex", "harm"] == pytest.approx(0.2)
-
-    sim = pd.DataFrame({"dataset": ["ludb", "ludb"], "variant": ["gradcam", "ecgradcam"], "pairs": [3, 3],
-                        "mean_corr": [0.1, 0.9]})
-    v = chapter_verdicts(region_verdicts(table, n_boot=200), blocking_verdicts(summary), sim,
-                         {"estimate": 0.01, "low": -0.02, "high": 0.04}, names={"ludb": "LUDB"},
-                         learned={("ludb", "qrs_ms"): True})
-    assert v["metrics"]["regions_gradcam"] == {"ludb": {"above": 1, "scored": 1, "learned": 1}}
-    assert v["metrics"]["same_maps"] == {"gradcam": {"ludb": False}, "ecgradcam": {"ludb": True}}
-    assert v["metrics"]["blocking"] == {"ludb": {"agrees": 2, "targets": 3}}
-    assert "on the LUDB, 1 of 1 targets (qrs_ms) (networks that beat the baseline: qrs_ms)" in v["markdown"]
-    assert "on the LUDB, 2 of 3 (qrs_ms: QRS, t_amp_V5_mV: QRS, sex: QRS)" in v["markdown"]
-    assert v["metrics"]["sex_feature"]["verdict"] == "no clear difference"
-    md = v["markdown"]
-    assert md.count("\n") == 3 and "**not shown**" in md
-    assert "(textbook Grad-CAM / ECGradCAM): LUDB 0.10 / 0.90. **No** for ECGradCAM on the LUDB, where" in md
-    assert "The maps change with the target with textbook Grad-CAM on every dataset." in md
-
-
-def test_verdicts_are_given_per_dataset():
-    from ecgstudy.studies.ecgradcam.verdicts import blocking_text, region_text
-
-    regions = pd.DataFrame({"dataset": ["ludb", "ludb", "transfer"], "target": ["qrs_ms", "qt_ms", "qrs_ms"],
-                            "variant": ["gradcam"] * 3, "verdict": ["higher", "no clear difference", "higher"]})
-    text = region_text(regions, "gradcam", names={"ludb": "L", "transfer": "T"},
-                       learned={("transfer", "qrs_ms"): True, ("ludb", "qrs_ms"): False})
-    assert text == ("on the L, 1 of 2 targets (qrs_ms) (networks that beat the baseline: none); "
-                    "on the T, 1 of 1 targets (qrs_ms) (networks that beat the baseline: qrs_ms)")
-    assert region_text(regions, "ecgradcam", names={}) == "no target with a defining region was scored"
-    blocking = pd.DataFrame({"dataset": ["ludb", "transfer", "transfer"], "target": ["qrs_ms", "qrs_ms", "qt_ms"],
-                             "worst": ["p", "qrs", "t"], "agrees": [False, True, True]})
-    assert blocking_text(blocking, names={"ludb": "L", "transfer": "T"}) == \
-        "on the L, 0 of 1 (qrs_ms: P); on the T, 2 of 2 (qrs_ms: QRS, qt_ms: T)"
-
-
 def test_baseline_counts_and_the_solo_training_note_are_per_dataset():
     from ecgstudy.studies.ecgradcam.verdicts import baseline_text, solo_training_note
 
@@ -377,29 +315,6 @@ def test_sex_feature_text_places_the_papers_gain_against_the_interval():
     assert "(95 % CI 0 to +0.070)" in text(0.0, 0.07) and text(0.0, 0.07).endswith("above this interval.")
 
 
-def test_similarity_text_names_each_dataset_once_and_joins_them():
-    from ecgstudy.studies.ecgradcam.verdicts import similarity_text
-
-    sim = pd.DataFrame({"dataset": ["l", "l", "p", "p", "t", "t"], "variant": ["gradcam", "ecgradcam"] * 3,
-                        "mean_corr": [-0.03, 0.34, 0.05, 0.84, 0.01, 0.91]})
-    text = similarity_text(sim, names={"l": "LUDB", "p": "PTB-XL", "t": "transfer"},
-                           learned={("l", "qrs_ms"): False, ("p", "age"): True, ("t", "qt_ms"): True})
-    assert "LUDB -0.03 / 0.34; PTB-XL 0.05 / 0.84; transfer 0.01 / 0.91." in text
-    assert "**No** for ECGradCAM on the PTB-XL and the transfer, where its maps hardly change" in text
-    assert text.endswith("with textbook Grad-CAM on every dataset, and with ECGradCAM on the LUDB "
-                         "(whose networks beat no baseline).")
-    assert "**No** for textbook Grad-CAM" not in text
-
-
-def test_similarity_text_near_the_threshold_and_when_every_map_changes():
-    from ecgstudy.studies.ecgradcam.verdicts import similarity_text
-
-    sim = pd.DataFrame({"dataset": ["s", "s"], "variant": ["gradcam", "ecgradcam"], "mean_corr": [0.797, 0.2]})
-    text = similarity_text(sim, names={"s": "S"})
-    assert "S 0.797 / 0.20." in text and "**No**" not in text
-    assert text.endswith("The maps change with the target with both variants on every dataset.")
-
-
 def _page_summary() -> pd.DataFrame:
     """A hand-made summary with intervals: a LUDB regression target, LUDB's and PTB-XL's sex."""
     nan = np.nan
@@ -425,22 +340,22 @@ NAMES = {"ludb": "LUDB", "ptbxl": "PTB-XL subset", "transfer": "T"}
 
 
 def test_page_tables_on_a_hand_made_summary():
-    from ecgstudy.studies.ecgradcam.tables import blocking_table, region_table, scores_table
+    from ecgstudy.studies.ecgradcam.tables import region_table, scores_table
 
     s = _page_summary()
     scores = scores_table(s, names=NAMES)
-    assert list(scores.columns) == ["dataset", "target", "units", "runs", "records", "MAE or accuracy", "R² or AUC",
-                                    "baseline", "network - baseline"]
-    assert scores.iloc[0, 1:].astype(str).tolist() == ["qrs_ms", "ms", "5", "198", "9.5 (8 to 11)", "0.5", "12",
-                                                       "-2.5 (-4 to -1)"]
-    assert scores.iloc[1].tolist()[3:] == [5, 200, "0.625", "0.75", "0.5", "+0.125"]  # no n_records: the test sizes
+    assert list(scores.columns) == ["dataset", "target", "units", "runs", "records", "MAE or accuracy", "MAE/acc. low",
+                                    "MAE/acc. high", "baseline", "network - baseline", "difference low",
+                                    "difference high", "R² or AUC", "balanced accuracy"]
+    assert list(map(str, scores.iloc[0, 1:])) == ["qrs_ms", "ms", "5", "198", "9.5", "8.0", "11.0", "12.0", "-2.5",
+                                                       "-4.0", "-1.0", "0.5", "nan"]
+    row = scores.iloc[1]  # no n_records: the test sizes; no interval: NaN ends
+    assert row["records"] == 200 and row["MAE or accuracy"] == 0.625 and row["baseline"] == 0.5
+    assert row["network - baseline"] == 0.125 and math.isnan(row["difference low"]) and row["R² or AUC"] == 0.75
     assert scores["units"].iloc[1] == "class (1 male, 0 female)" and scores["dataset"].iloc[2] == "PTB-XL subset"
     regions = region_table(s, names=NAMES)
-    assert regions.iloc[0].tolist() == ["LUDB", "qrs_ms", "[qrs_on, qrs_off]", "1.5 ± 0.25", "0.75"]
-    assert regions.iloc[1, 3:].tolist() == ["n/a", "2 ± 0.5"]
-    blocking = blocking_table(s, names=NAMES)
-    assert blocking.iloc[0].tolist() == ["LUDB", "qrs_ms", "mae", "+0.5", "+4", "n/a"]
-    assert blocking.iloc[1].tolist() == ["LUDB", "sex", "accuracy", "n/a", "-0.125", "n/a"]
+    assert regions.iloc[0].tolist() == ["LUDB", "qrs_ms", "[qrs_on, qrs_off]", "", "1.5 ± 0.25", "0.75"]
+    assert regions.iloc[1, 4:].tolist() == ["n/a", "2 ± 0.5"]
     assert tables_module.scores_table(s.iloc[:0], names=NAMES).empty
 
 
@@ -478,7 +393,7 @@ def test_the_delineator_table_and_who_is_closer():
     scores = pd.DataFrame(rows)
     table = delineator_table(scores, _page_summary())
     assert table["network MAE"].tolist() == ["9.5 ± 1.2", "not run"]
-    assert table.iloc[1, 3:].tolist() == ["20 (19-21)", "20 (19-21)", "20 (19-21)", "-10", "199 of 200"]
+    assert table.iloc[1, 3:].tolist() == [20.0, 19.0, 21.0] * 3 + ["-10", "199 of 200"]
     assert network_closer(scores, _page_summary()) == (1, 1)
     assert network_closer(scores, _page_summary().iloc[:0]) == (0, 0)  # no run at all
     assert delineator_table(scores, pd.DataFrame())["network MAE"].tolist() == ["not run"] * 2
@@ -487,16 +402,13 @@ def test_the_delineator_table_and_who_is_closer():
 
 
 def test_page_sentences():
-    from ecgstudy.studies.ecgradcam.verdicts import (blocking_sentence, delineator_text, similarity_values_text,
-                                                     transfer_summary_text)
+    from ecgstudy.studies.ecgradcam.verdicts import delineator_text, transfer_summary_text
 
     scores = pd.DataFrame({"target": ["pr_ms", "qrs_ms", "hr_bpm"], "combine": "median", "mae": [20.0, np.nan, 1.5],
                            "bias": [19.0, 0.0, -0.25]})
     text = delineator_text(scores, closer=0, compared=2)
     assert "with MAE pr_ms 20 ms (bias +19), hr_bpm 1.5 bpm (bias -0.25); where" in text
     assert text.endswith("closer to it than the delineator on 0 of 2 interval targets it was trained for.")
-    assert similarity_values_text(pd.DataFrame(columns=["dataset", "variant", "mean_corr"]), names={}) == "n/a"
-    assert blocking_sentence(pd.DataFrame(), names={}) == "No target with a defining wave was blocked in this build."
     tt = pd.DataFrame({"target": ["qrs_ms"], "n_runs": [5], "source_mae": [5.0], "source_baseline_mae": [10.0],
                        "source_r": [0.8], "mae": [12.0], "baseline_mae": [15.0], "r": [0.5], "bias": [8.0],
                        "delineator_mae": [np.nan], "network_vs_delineator_mae": [np.nan]})
@@ -549,7 +461,7 @@ def test_summarise_without_runs_gives_everything_the_notebook_cites(tmp_path, mo
     assert page.glue["n_runs"] == 0 and page.glue["leads_target"] == "none"
     assert page.glue["transfer_text"] == "No transfer run has finished in this build."
     assert page.metrics["n_runs"] == 0 and page.metrics["n_missing"] > 0 and page.metrics["targets"] == {}
-    assert set(page.metrics) >= {"delineator", "sex_features", "verdicts"}
+    assert set(page.metrics) >= {"delineator", "sex_features", "claims", "health"}
     for name, draw in page.figures.items():
         fig = draw()
         assert fig.axes[0].texts[0].get_text() == "no run in this build", name

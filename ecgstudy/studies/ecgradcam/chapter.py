@@ -113,7 +113,9 @@ def _delineator(page: Page, params: EcgradcamChapterParams, beats: _Beats, summa
                                n_synthetic=beats.run_params["ludb"].n_synthetic)
     scores = delineator_scores(est, ludb.targets, targets=[k for k in DELINEATED_TARGETS if k in ludb.targets],
                                seed=params.seed)
-    page.shown["delineator"] = Table(t.delineator_table(scores, summary), t.delineator_caption(est.method, names["ludb"]))
+    page.shown["delineator"] = Table(t.delineator_table(scores, summary), t.delineator_caption(est.method, names["ludb"]),
+                                     formats={c: "{:.3g}" for iv in t.delineator_intervals() for c in iv},
+                                     na_rep="n/a", intervals=t.delineator_intervals())
     closer, compared = t.network_closer(scores, summary)
     page.glue.update(delineator_text=v.delineator_text(scores, closer=closer, compared=compared),
                      delineator_failures=v.delineator_failures_text(len(est.failures), len(ludb.record_ids)))
@@ -169,9 +171,10 @@ def _maps(page: Page, params: EcgradcamChapterParams, records, beats: _Beats) ->
                                             lead_names=d.lead_names)
 
 
-def _sex(page: Page, params: EcgradcamChapterParams, beats: _Beats) -> dict | None:
+def _sex(page: Page, params: EcgradcamChapterParams, beats: _Beats) -> tuple[dict | None, str | None]:
     """The attention-derived feature for sex: the logistic regressions' table, sentence and
-    metrics; returns the AUC difference (None when no dataset has a delineation and sex)."""
+    metrics; returns the experiment's result and its dataset (None, None when no dataset has a
+    delineation and sex)."""
     from ecgstudy.report import Table
     from ecgstudy.paper_numbers import PAPER_NUMBERS
     from ecgstudy.studies.ecgradcam import tables as t
@@ -183,15 +186,16 @@ def _sex(page: Page, params: EcgradcamChapterParams, beats: _Beats) -> dict | No
     page.shown["sex"] = None
     page.glue["sex_text"] = NO_SEX_TEXT
     if d is None or not d.has_fiducials or "sex" not in d.targets:
-        return None
+        return None, None
     feats = downslope_features(d.x, d.fiducials, lead_names=d.lead_names, leads=("V5",), record_ids=d.record_ids)
     res = sex_feature_experiment(feats, d.targets["sex"].to_numpy(), seed=params.seeds[0], lead="V5")
     paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
-    page.shown["sex"] = Table(t.sex_feature_table(res), t.sex_feature_caption(res))
+    page.shown["sex"] = Table(t.sex_feature_table(res), t.sex_feature_caption(res), precision=3, na_rep="",
+                              intervals=t.SEX_INTERVALS)
     page.glue["sex_text"] = sex_feature_text(res, paper_auc_qrs=paper["ecgradcam.sex_lr_qrs.auc"],
                                              paper_auc_with=paper["ecgradcam.sex_lr_attn.auc"])
     page.metrics["sex_features"] = t.sex_feature_metrics(res)
-    return res["comparison"]["auc_diff"]
+    return res, ds
 
 
 def _patient_leakage(page: Page, params: EcgradcamChapterParams, records, data_kind: str) -> str:
@@ -213,19 +217,41 @@ def _patient_leakage(page: Page, params: EcgradcamChapterParams, records, data_k
                         what="PTB-XL folds split records, and one patient's records with them")
 
 
+def _claims(page: Page, params: EcgradcamChapterParams, run_params: dict, parts: dict, names: dict) -> None:
+    """The claims at a glance (:mod:`~ecgstudy.studies.ecgradcam.verdicts`), their metrics and count."""
+    from ecgstudy.claims import claims_metrics, claims_table
+    from ecgstudy.studies.ecgradcam import verdicts as v
+
+    table, counted, learned = parts["table"], parts["counted"], parts["learned"]
+    budgets = v.budgets(table, {ds: run_params[ds].epochs for ds in params.datasets}, names=names)
+    sex, sex_ds = parts["sex"]
+    claims = [*v.region_claims(table, counted, budgets=budgets, learned=learned),
+              *v.similarity_claims(parts["pairs"], counted, budgets=budgets,
+                                   datasets=[ds for ds in params.datasets if ds in set(table.get("dataset", []))]),
+              *v.blocking_claims(parts["harm"], counted, budgets=budgets, learned=learned),
+              *v.sex_feature_claim(sex, name=names.get(sex_ds, "")),
+              *v.sex_network_claims(table, budgets=budgets, learned=learned)]
+    page.metrics["claims"] = claims_metrics(claims)
+    page.shown["claims"] = claims_table(claims, "Claims at a glance: the paper's claims, ours with a 95 % interval, "
+                                                "and the verdict of the one rule")
+    page.glue["claims_count"] = v.verdict_counts_text(claims)
+
+
 def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> Page:
     """Everything the ECGradCAM page shows, from the chapter's runs (trained first unless
     ``params.train_missing`` is false): glued texts, tables, figures and the page's metrics.
 
     Each dataset's median beats are loaded at most once. Shown, in the page's order:
-    ``failures``, ``scores``, ``delineator``, ``transfer``, ``regions``, ``layers``,
-    ``similarity``, ``blocking``, ``sex``, ``verdicts`` (``None``: nothing to show).
+    ``claims``, ``failures``, ``health``, ``scores``, ``delineator``, ``transfer``, ``regions``,
+    ``layers``, ``similarity``, ``blocking``, ``worst``, ``sex``, ``inventory`` (``None``: nothing to show).
     """
     from ecgstudy.report import Table
     from ecgstudy.runs.grid_status import GridStatus
+    from ecgstudy.studies.ecgradcam import health as h
     from ecgstudy.studies.ecgradcam import tables as t
     from ecgstudy.studies.ecgradcam import verdicts as v
     from ecgstudy.studies.ecgradcam.intervals import add_intervals, record_bootstrap
+    from ecgstudy.studies.ecgradcam.inventory import inventory_table
 
     page = Page()
     g = page.glue
@@ -240,37 +266,47 @@ def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> 
     page.metrics = grid.counts()
     g["patient_leakage"] = _patient_leakage(page, params, records, data_kind)
 
-    # how well the networks measure
+    # how well the networks measure, and the networks' health
     summary = add_intervals(t.target_summary(table, layer="last_add"), record_bootstrap(records, seed=params.seed))
-    page.shown["scores"] = Table(t.scores_table(summary, names=names), t.SCORES_CAPTION)
+    page.shown["scores"] = Table(t.scores_table(summary, names=names), t.SCORES_CAPTION, precision=3, na_rep="",
+                                 intervals=t.SCORES_INTERVALS)
     page.metrics["targets"] = t.target_metrics(summary)
     learned = v.learned_targets(summary)
+    health = h.run_health(records)
+    counted = h.map_runs(health, learned)
+    page.shown["health"] = Table(h.health_table(health, names=names), h.HEALTH_CAPTION) if len(health) else None
+    page.metrics["health"] = h.health_metrics(health)
+    g["health_text"] = h.health_text(health, names=names)
+    g["n_counted"] = f"{len(counted)} of {len(health)}"
     g["n_beat_baseline"] = v.baseline_text(summary, names=names)
     g["solo_note"] = v.solo_training_note(summary, "ludb", name=names["ludb"])
     _delineator(page, params, beats, summary, names)
     _transfer(page, params, records, names, learned, real=data_kind == "real")
 
     # where the maps look
-    page.shown["regions"] = Table(t.region_table(summary, names=names), t.REGION_CAPTION)
+    page.shown["regions"] = Table(t.region_table(summary, names=names, read=h.counted_by_target(health, counted)),
+                                  t.REGION_CAPTION)
     by_layer = t.layer_ratio_table(table)
     page.shown["layers"] = None if by_layer is None else \
         Table(by_layer, t.LAYER_CAPTION, precision=2, na_rep="n/a", index=True)
-    sim = t.cross_target_similarity(records, layer="last_add")
-    page.shown["similarity"] = Table(t.named(sim, names), t.SIMILARITY_CAPTION, precision=3) if len(sim) else None
+    pairs = t.cross_target_pairs(records, layer="last_add")
+    sim = t.cross_target_similarity(pairs, counted)
+    page.shown["similarity"] = Table(t.named(sim, names), t.SIMILARITY_CAPTION, precision=3, na_rep="n/a",
+                                     intervals=t.SIMILARITY_INTERVALS) if len(sim) else None
     if len(sim):
         page.metrics["cross_target_corr"] = sim.to_dict(orient="records")
-    regions = v.region_verdicts(table, layer="last_add", seed=params.seed)
-    for variant in t.VARIANTS:
-        g[f"region_{variant}"] = v.region_text(regions, variant, names=names, learned=learned)
-    g["sim_text"] = v.similarity_values_text(sim, names=names)
     _maps(page, params, records, beats)
 
-    # wave blocking, the sex feature, the verdicts
-    page.shown["blocking"] = Table(t.blocking_table(summary, names=names), t.BLOCKING_CAPTION)
-    blocking = v.blocking_verdicts(summary)
-    g["blocking_text"] = v.blocking_sentence(blocking, names=names)
-    sex_diff = _sex(page, params, beats)
-    verdicts = v.chapter_verdicts(regions, blocking, sim, sex_diff, names=names, learned=learned)
-    page.shown["verdicts"] = verdicts["markdown"]
-    page.metrics["verdicts"] = verdicts["metrics"]
+    # wave blocking, the sex feature, the claims
+    harm = v.wave_harm(table)
+    waves, worst = v.wave_table(harm), v.worst_vs_next(harm)
+    page.shown["blocking"] = Table(t.blocking_table(waves, names=names), t.BLOCKING_CAPTION, precision=3,
+                                   na_rep="n/a", intervals=t.BLOCKING_INTERVALS) if len(waves) else None
+    page.shown["worst"] = Table(t.worst_table(worst, names=names), t.WORST_CAPTION, precision=3, na_rep="n/a",
+                                intervals=t.WORST_INTERVALS) if len(worst) else None
+    page.metrics["blocking"] = {"waves": waves.to_dict(orient="records"), "worst_vs_next": worst.to_dict(orient="records")}
+    sex = _sex(page, params, beats)
+    _claims(page, params, run_params, {"table": table, "counted": counted, "learned": learned, "pairs": pairs,
+                                       "harm": harm, "sex": sex}, names)
+    page.shown["inventory"] = inventory_table()
     return page

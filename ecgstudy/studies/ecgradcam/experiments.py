@@ -15,6 +15,12 @@ from ecgstudy.studies.ecgradcam.transfer import run_transfer
 ECGRADCAM_VERSION = "ecgradcam.1"
 
 
+#: Version of the chapter page: the runs' version plus the page's own revision (the training runs keep theirs).
+#: page.1: claims at a glance (ecgstudy.claims) decided by the one rule, Student t / corrected t intervals, model
+#: health (networks that beat their baseline, dead maps, saturated sex probabilities), the inventory of the paper.
+PAGE_VERSION = f"{ECGRADCAM_VERSION}-page.1"
+
+
 #: Code version of the transfer runs (bump when their results would change).
 TRANSFER_VERSION = "ecgradcam-transfer.1"
 
@@ -78,6 +84,6 @@ RUNS = {"ludb": _run_experiment("ludb"), "ptbxl": _run_experiment("ptbxl"), "tra
 CHAPTER = Experiment(
     name="ecgradcam", title="ECGradCAM chapter: targets x folds, maps, wave blocking, the sex feature experiment",
     params_model=EcgradcamChapterParams, datasets=("ludb", "ptbxl"), notebook="ecgradcam.ipynb",
-    profile_defaults=CHAPTER_PROFILES, version=ECGRADCAM_VERSION,
+    profile_defaults=CHAPTER_PROFILES, version=PAGE_VERSION,
 )
 EXPERIMENTS = (*RUNS.values(), CHAPTER)

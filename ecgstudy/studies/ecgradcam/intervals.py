@@ -10,7 +10,10 @@ LUDB record, it keeps the records shared between runs paired. The intervals say 
 depends on which records were drawn, not how much it would move with another training seed.
 
 The baseline is rescored the same way (the training mean for regression, the training majority
-for sex), so the difference *network - baseline* gets a paired interval too.
+for sex), so the difference *network - baseline* gets a paired interval too. Sex runs are scored
+from their logits when stored; a committed run whose stored float32 probabilities are saturated
+(exact 0 or 1, no logits) keeps the AUC of its ``metrics.json`` (computed before saving) in every
+resample: its ranking is not in the saved arrays.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 REGRESSION_SCORES = ("mae", "r2", "baseline_mae", "mae_minus_baseline")
-BINARY_SCORES = ("accuracy", "auc", "baseline_accuracy", "accuracy_minus_baseline")
+BINARY_SCORES = ("accuracy", "auc", "baseline_accuracy", "accuracy_minus_baseline", "balanced_accuracy")
 
 
 def _weighted_regression(w: np.ndarray, y: np.ndarray, p: np.ndarray, base: float) -> dict[str, np.ndarray]:
@@ -43,7 +46,8 @@ def _weighted_regression(w: np.ndarray, y: np.ndarray, p: np.ndarray, base: floa
 
 
 def _weighted_binary(w: np.ndarray, y: np.ndarray, p: np.ndarray, majority: float) -> dict[str, np.ndarray]:
-    """Accuracy at 0.5, AUC (Mann-Whitney, ties count one half) and the majority's accuracy."""
+    """Accuracy at 0.5, AUC (Mann-Whitney, ties count one half), the majority's accuracy and the
+    balanced accuracy (mean of the two classes' recalls; the majority class's is 0.5)."""
     tot = w.sum(1)
     pos, neg = y == 1, y == 0
     # pairwise (positive, negative) wins: the AUC of a weighted sample is w_pos' C w_neg / (W_pos W_neg)
@@ -53,14 +57,25 @@ def _weighted_binary(w: np.ndarray, y: np.ndarray, p: np.ndarray, majority: floa
         acc = (w * ((p >= 0.5) == y)).sum(1) / tot
         base = (w * (y == majority)).sum(1) / tot
         auc = np.einsum("bi,ij,bj->b", wp, wins, wn) / (wp.sum(1) * wn.sum(1))
-    return {"accuracy": acc, "auc": auc, "baseline_accuracy": base, "accuracy_minus_baseline": acc - base}
+        hit = p >= 0.5
+        balanced = 0.5 * ((wp * hit[pos]).sum(1) / wp.sum(1) + (wn * ~hit[neg]).sum(1) / wn.sum(1))
+    return {"accuracy": acc, "auc": auc, "baseline_accuracy": base, "accuracy_minus_baseline": acc - base,
+            "balanced_accuracy": balanced}
 
 
 def _run_arrays(rec) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    m = rec.metrics()
+    """A run's held-out ids, targets and predictions (sex: probabilities from the logits when
+    stored, :func:`~ecgstudy.studies.ecgradcam.health.binary_scores`) and its metrics, with
+    ``saturated`` added (sex probabilities stored at exactly 0 or 1, no logits)."""
+    from ecgstudy.studies.ecgradcam.health import binary_scores, saturated
+
+    m = dict(rec.metrics())
     with np.load(rec.path / "predictions.npz") as z:
         ids = np.asarray(z["ids"]).astype(str)
-        return ids, np.asarray(z["y"], dtype=np.float64), np.asarray(z["prediction"], dtype=np.float64), m
+        binary = m["task"] == "binary"
+        p = binary_scores(z) if binary else np.asarray(z["prediction"], dtype=np.float64)
+        m["saturated"] = binary and "logit" not in z and saturated(z["prediction"])
+        return ids, np.asarray(z["y"], dtype=np.float64), p, m
 
 
 def _majority(y: np.ndarray, baseline_accuracy: float) -> float:
@@ -123,8 +138,11 @@ def record_bootstrap(records: Iterable, *, n_boot: int = 2000, level: float = 0.
         per_run = []
         for ids, y, p, m in runs:
             w = weights[:, np.searchsorted(universe, ids)]
-            per_run.append(_weighted_binary(w, y, p, _majority(y, m["baseline_accuracy"])) if binary
-                           else _weighted_regression(w, y, p, float(m["train_mean"])))
+            scores = (_weighted_binary(w, y, p, _majority(y, m["baseline_accuracy"])) if binary
+                      else _weighted_regression(w, y, p, float(m["train_mean"])))
+            if m.get("saturated"):  # the saved ties cannot rank: the AUC computed before saving, held fixed
+                scores["auc"] = np.full(len(w), float(m["auc"]))
+            per_run.append(scores)
         row = {"dataset": ds, "target": target, "task": task, "n_runs": len(runs), "n_records": len(universe)}
         for score in BINARY_SCORES if binary else REGRESSION_SCORES:
             stack = np.stack([r[score] for r in per_run])  # (runs, 1 + n_boot)
@@ -143,11 +161,12 @@ def add_intervals(summary: "pd.DataFrame", intervals: "pd.DataFrame") -> "pd.Dat
     """``summary`` (:func:`~ecgstudy.studies.ecgradcam.tables.target_summary`, means and sds over runs)
     joined on dataset and target with :func:`record_bootstrap`'s intervals (``<score>_low``,
     ``<score>_high``), its paired differences (``mae_minus_baseline``,
-    ``accuracy_minus_baseline``) and ``n_records`` (distinct records scored); targets without an
+    ``accuracy_minus_baseline``), the sex networks' ``balanced_accuracy`` and ``n_records`` (distinct records scored); targets without an
     interval keep NaN."""
     if not len(summary) or not len(intervals):
         return summary
-    diffs = [c for c in ("mae_minus_baseline", "accuracy_minus_baseline") if c in intervals.columns]
+    diffs = [c for c in ("mae_minus_baseline", "accuracy_minus_baseline", "balanced_accuracy")
+             if c in intervals.columns]
     keep = ["dataset", "target", "n_records", *diffs,
             *(c for c in intervals.columns if c.endswith(("_low", "_high")))]
     return summary.merge(intervals[keep], on=["dataset", "target"], how="left")

@@ -20,7 +20,8 @@ blocked:
   the headline metric.
 
 Files of a run: ``metrics.json``, ``predictions.npz`` (record ids, targets, predictions, also
-with each wave blocked), ``maps.npz`` (layer maps ``(n_test, T)`` float16 keyed
+with each wave blocked; for sex also ``logit``, the pre-sigmoid scores, in runs made after
+``ecgradcam.1-page.1``: older runs have none), ``maps.npz`` (layer maps ``(n_test, T)`` float16 keyed
 ``<variant>.<layer>``, with ``index`` / ``record_ids`` of the held-out records and the per-record
 region ratios), ``curves.json`` (per-epoch training and held-out loss).
 """
@@ -192,6 +193,8 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
         return expit(out) if binary else out * sd + mu
 
     pred = predict(x_te)
+    # sex: the logits too (float32 rounds probabilities of confident networks to exactly 1.0, erasing their ranking)
+    logits = {"logit": predict_output(model, x_te).astype(np.float32)} if binary else {}
     metrics: dict = {
         "dataset": dataset, "target": params.target, "task": "binary" if binary else "regression",
         "units": target_units(dataset, params.target), "fold": params.fold, "n_folds": params.n_folds,
@@ -214,7 +217,7 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
 
     ids = data.record_ids[test]
     np.savez_compressed(run_dir / "predictions.npz", ids=ids, index=test, y=y_te.astype(np.float32),
-                        prediction=pred.astype(np.float32), **blocked_preds)
+                        prediction=pred.astype(np.float32), **logits, **blocked_preds)
     np.savez_compressed(run_dir / "maps.npz", index=test, record_ids=ids, region_defined=defined,
                         **{k: v.astype(np.float16) for k, v in layer_maps.items()}, **per_record)
     (run_dir / "curves.json").write_text(json.dumps(curve))

@@ -18,7 +18,7 @@ TABLE_METRICS = ("mae", "rmse", "r2", "baseline_mae", "accuracy", "auc", "baseli
 
 
 def run_table(records) -> pd.DataFrame:
-    """One row per finished run: dataset, target, fold, seed, sizes, headline metrics, the region
+    """One row per finished run: dataset, target, fold, seed, run id, sizes, headline metrics, the region
     ratio per variant and layer (``ratio.<variant>.<layer>``, also ``share.`` and ``uniform.``),
     and per blocked wave the change of the headline metrics (``block.<wave>.delta_<metric>``,
     ``block.<wave>.n_blocked``)."""
@@ -28,7 +28,7 @@ def run_table(records) -> pd.DataFrame:
             continue
         m = rec.metrics()
         row = {"dataset": m["dataset"], "target": m["target"], "task": m["task"], "fold": int(m["fold"]),
-               "seed": int(m["seed"]), "n_train": m["n_train"], "n_test": m["n_test"],
+               "seed": int(m["seed"]), "run_id": rec.spec.run_id, "n_train": m["n_train"], "n_test": m["n_test"],
                "train_seconds": m["train_seconds"],
                **{k: m.get(k, math.nan) for k in TABLE_METRICS}}
         for variant, layers in m.get("attention", {}).items():
@@ -73,21 +73,23 @@ def target_summary(table: pd.DataFrame, *, layer: str = "last_add") -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def cross_target_similarity(records, *, layer: str = "last_add") -> pd.DataFrame:
+def cross_target_pairs(records, *, layer: str = "last_add") -> pd.DataFrame:
     """How alike the maps of one record are across models trained for different targets.
 
-    For every pair of runs of the same dataset, fold and seed but different targets, the
-    Pearson correlation of the two layer maps of each held-out record both runs share, averaged
-    over records; then the mean over pairs, per variant. A map that explains *the target* should
-    differ between targets; one near 1 says the map shows the model's activations, whatever it
-    measures (what the authors' ECGradCAM reduces to: the min-max channel-summed activation).
+    For every pair of runs of the same dataset, fold and seed but different targets, and each
+    variant, the Pearson correlation of the two layer maps of each held-out record both runs share
+    (records where either map is constant are skipped), averaged over records. A map that explains
+    *the target* should differ between targets; one near 1 says the map shows the model's
+    activations, whatever it measures (what the authors' ECGradCAM reduces to: the min-max
+    channel-summed activation).
 
     Returns:
-        One row per dataset and variant: ``dataset, variant, pairs, mean_corr``.
+        One row per pair and variant: ``dataset, variant, fold, seed, target_a, target_b, run_a,
+        run_b, records, corr``.
     """
     import itertools
 
-    maps: dict[tuple, dict[str, dict[str, np.ndarray]]] = {}
+    maps: dict[tuple, dict[str, tuple[str, dict[str, dict[str, np.ndarray]]]]] = {}
     for rec in records:
         if not rec.ok or not (rec.path / "maps.npz").exists():
             continue
@@ -95,22 +97,50 @@ def cross_target_similarity(records, *, layer: str = "last_add") -> pd.DataFrame
         key = (m["dataset"], int(m["fold"]), int(m["seed"]))
         with np.load(rec.path / "maps.npz") as z:
             ids = [str(r) for r in z["record_ids"]]
-            maps.setdefault(key, {})[m["target"]] = {
-                v: dict(zip(ids, z[f"{v}.{layer}"].astype(np.float64))) for v in VARIANTS if f"{v}.{layer}" in z}
+            maps.setdefault(key, {})[m["target"]] = (rec.spec.run_id, {
+                v: dict(zip(ids, z[f"{v}.{layer}"].astype(np.float64))) for v in VARIANTS if f"{v}.{layer}" in z})
     rows = []
     for variant in VARIANTS:
-        per_ds: dict[str, list[float]] = {}
-        for (ds, _, _), by_target in maps.items():
+        for (ds, fold, seed), by_target in maps.items():
             for a, b in itertools.combinations(sorted(by_target), 2):
-                ma, mb = by_target[a].get(variant, {}), by_target[b].get(variant, {})
+                (ra, ma), (rb, mb) = by_target[a], by_target[b]
+                ma, mb = ma.get(variant, {}), mb.get(variant, {})
                 common = sorted(set(ma) & set(mb))
                 corr = [np.corrcoef(ma[r], mb[r])[0, 1] for r in common
                         if np.std(ma[r]) > 0 and np.std(mb[r]) > 0]
                 if corr:
-                    per_ds.setdefault(ds, []).append(float(np.mean(corr)))
-        for ds, vals in per_ds.items():
-            rows.append({"dataset": ds, "variant": variant, "pairs": len(vals), "mean_corr": float(np.mean(vals))})
-    return pd.DataFrame(rows, columns=["dataset", "variant", "pairs", "mean_corr"])
+                    rows.append({"dataset": ds, "variant": variant, "fold": fold, "seed": seed, "target_a": a,
+                                 "target_b": b, "run_a": ra, "run_b": rb, "records": len(corr),
+                                 "corr": float(np.mean(corr))})
+    return pd.DataFrame(rows, columns=["dataset", "variant", "fold", "seed", "target_a", "target_b", "run_a", "run_b",
+                                       "records", "corr"])
+
+
+def cross_target_similarity(pairs: pd.DataFrame, counted: set[str] | None = None) -> pd.DataFrame:
+    """Per dataset and variant, the mean over pairs of :func:`cross_target_pairs` (``pairs``,
+    ``mean_corr``) and, over the pairs of networks that both beat their baseline (run ids in
+    ``counted``), their mean per fold averaged over folds with its Student-t interval
+    (``counted_pairs``, ``counted_corr``, ``low``, ``high``; NaN with fewer than 2 folds).
+
+    >>> p = pd.DataFrame({"dataset": "d", "variant": "v", "fold": [0, 1, 1], "seed": 0, "run_a": ["a", "c", "c"],
+    ...                   "run_b": ["b", "d", "x"], "corr": [0.5, 0.7, 0.0]})
+    >>> list(map(str, cross_target_similarity(p, {"a", "b", "c", "d"}).round(3).iloc[0]))[:6]
+    ['d', 'v', '3', '0.4', '2', '0.6']
+    """
+    from ecgstudy.metrics.stats import t_interval
+    from ecgstudy.studies.ecgradcam.verdicts import fold_similarity
+
+    cols = ["dataset", "variant", "pairs", "mean_corr", "counted_pairs", "counted_corr", "low", "high"]
+    rows = []
+    folds = fold_similarity(pairs, counted)
+    for (ds, variant), part in (pairs.groupby(["dataset", "variant"], sort=False) if len(pairs) else []):
+        mine = folds[(folds["dataset"] == ds) & (folds["variant"] == variant)] if len(folds) else folds
+        ci = t_interval(mine["corr"].to_numpy(dtype=np.float64)) if len(mine) else None
+        rows.append({"dataset": ds, "variant": variant, "pairs": int(len(part)), "mean_corr": float(part["corr"].mean()),
+                     "counted_pairs": int(mine["pairs"].sum()) if len(mine) else 0,
+                     "counted_corr": ci.estimate if ci else math.nan, "low": ci.low if ci else math.nan,
+                     "high": ci.high if ci else math.nan})
+    return pd.DataFrame(rows, columns=cols)
 
 
 def transfer_table(records) -> pd.DataFrame:
@@ -147,10 +177,10 @@ def transfer_table(records) -> pd.DataFrame:
 # --- what the page shows: its tables, one function each (the captions are the page's) ---------------
 
 
-def mean_sd_text(mean: float, sd: float) -> str:
+def mean_sd_pair_text(mean: float, sd: float) -> str:
     """``"mean ± sd"`` (3 and 2 significant digits); the mean alone without an sd; ``"n/a"`` without a mean.
 
-    >>> mean_sd_text(12.345, 1.234), mean_sd_text(12.345, float("nan")), mean_sd_text(float("nan"), 1.0)
+    >>> mean_sd_pair_text(12.345, 1.234), mean_sd_pair_text(12.345, float("nan")), mean_sd_pair_text(float("nan"), 1.0)
     ('12.3 ± 1.2', '12.3', 'n/a')
     """
     return "n/a" if mean != mean else (f"{mean:.3g} ± {sd:.2g}" if sd == sd else f"{mean:.3g}")
@@ -188,11 +218,17 @@ def float_fields(row) -> dict:
 
 #: Caption of :func:`scores_table`.
 SCORES_CAPTION = (
-    "Held-out records: mean over folds (and seeds), with 95 % intervals from resampling the records "
-    "(ecgstudy.studies.ecgradcam.intervals; they show how much a score depends on the records drawn, not on the "
-    "training seed). Regression: MAE and R²; baseline = MAE of predicting the training mean. Sex: accuracy and "
-    "AUC; baseline = accuracy of the majority class. A network learned its target where the whole interval of "
-    "network - baseline lies on the better side of 0")
+    "Held-out records: mean over folds (and seeds), with 95 % intervals from resampling the records, each a "
+    "patient on LUDB (ecgstudy.studies.ecgradcam.intervals; a cluster bootstrap of the pooled held-out predictions: "
+    "how much a score depends on the records drawn, not on the training seed). Regression: MAE and R²; baseline = "
+    "MAE of predicting the training mean. Sex: accuracy, AUC and balanced accuracy; baseline = accuracy of the "
+    "training majority class (balanced accuracy 0.5). A network learned its target where the whole interval of "
+    "network - baseline lies on the better side of 0. Sex runs whose stored probabilities are saturated keep the "
+    "AUC of their metrics.json")
+
+#: The intervals :func:`scores_table` prints (estimate, low, high columns).
+SCORES_INTERVALS = (("MAE or accuracy", "MAE/acc. low", "MAE/acc. high"),
+                    ("network - baseline", "difference low", "difference high"))
 
 
 def scores_table(summary: pd.DataFrame, *, names: Mapping[str, str]) -> pd.DataFrame:
@@ -201,16 +237,17 @@ def scores_table(summary: pd.DataFrame, *, names: Mapping[str, str]) -> pd.DataF
 
     Columns: ``dataset`` (its name in ``names``), ``target``, ``units``, ``runs``, ``records``
     (distinct records scored: the transfer networks share them; else the summed test sizes),
-    ``MAE or accuracy``, ``R² or AUC``, ``baseline`` and ``network - baseline``, each as
-    :func:`interval_text` (regression: MAE, R², the training mean's MAE; sex: accuracy, AUC, the
-    majority class's accuracy). No row (and no column) for an empty summary.
+    ``MAE or accuracy`` with ``MAE/acc. low`` and ``MAE/acc. high``, ``baseline`` (the training
+    mean's MAE, the majority class's accuracy), ``network - baseline`` with ``difference low`` and
+    ``difference high``, ``R² or AUC`` and ``balanced accuracy`` (sex; NaN for regression). No row
+    (and no column) for an empty summary.
 
     >>> s = pd.DataFrame({"dataset": ["d"], "target": ["qrs_ms"], "task": ["regression"], "n_runs": [5],
-    ...                   "n_test": [40], "mae_mean": [9.5], "r2_mean": [0.25], "baseline_mae_mean": [12.0],
-    ...                   "mae_minus_baseline": [-2.5], "mae_minus_baseline_low": [-4.0],
+    ...                   "n_test": [40], "mae_mean": [9.5], "mae_low": [8.0], "mae_high": [11.0], "r2_mean": [0.25],
+    ...                   "baseline_mae_mean": [12.0], "mae_minus_baseline": [-2.5], "mae_minus_baseline_low": [-4.0],
     ...                   "mae_minus_baseline_high": [-1.0]})
-    >>> scores_table(s, names={"d": "D"}).astype(str).iloc[0].tolist()
-    ['D', 'qrs_ms', 'ms', '5', '40', '9.5', '0.25', '12', '-2.5 (-4 to -1)']
+    >>> list(map(str, scores_table(s, names={"d": "D"}).iloc[0]))
+    ['D', 'qrs_ms', 'ms', '5', '40', '9.5', '8.0', '11.0', '12.0', '-2.5', '-4.0', '-1.0', '0.25', 'nan']
     """
     from ecgstudy.studies.ecgradcam.targets import target_units
 
@@ -218,13 +255,17 @@ def scores_table(summary: pd.DataFrame, *, names: Mapping[str, str]) -> pd.DataF
     for _, r in summary.iterrows():
         binary = r["task"] == "binary"
         n_rec = r.get("n_records", np.nan)  # distinct records scored (the transfer networks share them)
-        row = {"dataset": names[r["dataset"]], "target": r["target"], "units": target_units(r["dataset"], r["target"]),
-               "runs": r["n_runs"], "records": int(n_rec if n_rec == n_rec else r["n_test"])}
         first, second = ("accuracy", "auc") if binary else ("mae", "r2")
-        row.update({"MAE or accuracy": interval_text(r, first), "R² or AUC": interval_text(r, second),
-                    "baseline": interval_text(r, f"baseline_{first}"),
-                    "network - baseline": interval_text(r, f"{first}_minus_baseline", signed=True)})
-        rows.append(row)
+        diff = f"{first}_minus_baseline"
+        rows.append({"dataset": names[r["dataset"]], "target": r["target"],
+                     "units": target_units(r["dataset"], r["target"]), "runs": r["n_runs"],
+                     "records": int(n_rec if n_rec == n_rec else r["n_test"]),
+                     "MAE or accuracy": r.get(f"{first}_mean", np.nan), "MAE/acc. low": r.get(f"{first}_low", np.nan),
+                     "MAE/acc. high": r.get(f"{first}_high", np.nan),
+                     "baseline": r.get(f"baseline_{first}_mean", np.nan),
+                     "network - baseline": r.get(diff, np.nan), "difference low": r.get(f"{diff}_low", np.nan),
+                     "difference high": r.get(f"{diff}_high", np.nan), "R² or AUC": r.get(f"{second}_mean", np.nan),
+                     "balanced accuracy": r.get("balanced_accuracy", np.nan) if binary else np.nan})
     return pd.DataFrame(rows)
 
 
@@ -255,16 +296,16 @@ def delineator_table(scores: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFram
             networks' ``mae_mean`` and ``mae_sd``).
 
     Returns:
-        ``target, units, network MAE`` (:func:`mean_sd_text`, ``"not run"`` without a network),
-        ``NeuroKit2 MAE (<combine>)`` per combination (``"mae (low-high)"``, ``"n/a"``),
+        ``target, units, network MAE`` (:func:`mean_sd_pair_text`, ``"not run"`` without a network),
+        ``NeuroKit2 MAE (<combine>)``, ``(<combine>) low``, ``(<combine>) high`` per combination (NaN when unmeasured),
         ``bias (median)`` (of the primary combination, signed) and ``measured`` (``"k of n"``).
 
     >>> sc = pd.DataFrame({"target": ["qrs_ms"] * 3, "combine": ["median", "global", "II"],
     ...     "n_reference": 10, "n_measured": [9, 9, 8], "mae": [12.0, 20.0, float("nan")], "mae_low": [10.0, 15.0, 0],
     ...     "mae_high": [14.0, 25.0, 0], "bias": [5.0, 18.0, 0.0]})
     >>> s = pd.DataFrame({"dataset": ["ludb"], "target": ["qrs_ms"], "mae_mean": [9.0], "mae_sd": [1.0]})
-    >>> delineator_table(sc, s).iloc[0].tolist()
-    ['qrs_ms', 'ms', '9 ± 1', '12 (10-14)', '20 (15-25)', 'n/a', '+5', '9 of 10']
+    >>> list(map(str, delineator_table(sc, s).iloc[0]))
+    ['qrs_ms', 'ms', '9 ± 1', '12.0', '10.0', '14.0', '20.0', '15.0', '25.0', 'nan', 'nan', 'nan', '+5', '9 of 10']
     """
     from ecgstudy.studies.ecgradcam.baselines import COMBINES, PRIMARY_COMBINE
     from ecgstudy.studies.ecgradcam.targets import target_units
@@ -275,12 +316,13 @@ def delineator_table(scores: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFram
         part = part.set_index("combine")
         p = part.loc[PRIMARY_COMBINE]
         row = {"target": target, "units": target_units("ludb", target),
-               "network MAE": mean_sd_text(net.loc[target, "mae_mean"], net.loc[target, "mae_sd"])
+               "network MAE": mean_sd_pair_text(net.loc[target, "mae_mean"], net.loc[target, "mae_sd"])
                if target in net.index else "not run"}
         for c in COMBINES:
             q = part.loc[c]
-            row[f"NeuroKit2 MAE ({c})"] = "n/a" if q["mae"] != q["mae"] else \
-                f"{q['mae']:.3g} ({q['mae_low']:.3g}-{q['mae_high']:.3g})"
+            nan = q["mae"] != q["mae"]
+            row[f"NeuroKit2 MAE ({c})"] = q["mae"]
+            row[f"({c}) low"], row[f"({c}) high"] = (np.nan, np.nan) if nan else (q["mae_low"], q["mae_high"])
         row[f"bias ({PRIMARY_COMBINE})"] = f"{p['bias']:+.3g}"
         row["measured"] = f"{int(p['n_measured'])} of {int(p['n_reference'])}"
         rows.append(row)
@@ -308,6 +350,17 @@ def network_closer(scores: pd.DataFrame, summary: pd.DataFrame) -> tuple[int, in
             compared += 1
             closer += int(net.loc[target, "mae_mean"] < p["mae"])
     return closer, compared
+
+
+def delineator_intervals() -> tuple[tuple[str, str, str], ...]:
+    """The intervals :func:`delineator_table` prints, one per lead combination.
+
+    >>> delineator_intervals()[0]
+    ('NeuroKit2 MAE (median)', '(median) low', '(median) high')
+    """
+    from ecgstudy.studies.ecgradcam.baselines import COMBINES
+
+    return tuple((f"NeuroKit2 MAE ({c})", f"({c}) low", f"({c}) high") for c in COMBINES)
 
 
 def delineator_caption(method: str, name: str) -> str:
@@ -365,18 +418,21 @@ def transfer_metrics(table: pd.DataFrame) -> dict[str, dict]:
 
 #: Caption of :func:`region_table`.
 REGION_CAPTION = ("Map mass in the target's defining region divided by the region's share of the beat (1 = no "
-                  "preference), last residual addition, held-out records; mean ± sd over folds")
+                  "preference), last residual addition, held-out records; mean ± sd over all runs. Runs read: the runs "
+                  "whose network beat its baseline, the only ones the claims read")
 
 
-def region_table(summary: pd.DataFrame, *, names: Mapping[str, str]) -> pd.DataFrame:
+def region_table(summary: pd.DataFrame, *, names: Mapping[str, str],
+                 read: Mapping[tuple[str, str], str] | None = None) -> pd.DataFrame:
     """Where the maps look: per dataset and target, its ``defining region``
-    (:func:`~ecgstudy.studies.ecgradcam.targets.describe_region`) and per variant the region
-    ratio's mean ± sd over runs (``<variant> ratio``, :func:`mean_sd_text`).
+    (:func:`~ecgstudy.studies.ecgradcam.targets.describe_region`), the ``runs read`` by the claims
+    (``read``, e.g. :func:`~ecgstudy.studies.ecgradcam.health.counted_by_target`) and per variant the
+    region ratio's mean ± sd over runs (``<variant> ratio``, :func:`mean_sd_pair_text`).
 
     >>> s = pd.DataFrame({"dataset": ["d"], "target": ["qrs_ms"], "ratio_gradcam_mean": [1.5],
     ...     "ratio_gradcam_sd": [0.25], "ratio_ecgradcam_mean": [float("nan")], "ratio_ecgradcam_sd": [0.0]})
-    >>> region_table(s, names={"d": "D"}).iloc[0].tolist()
-    ['D', 'qrs_ms', '[qrs_on, qrs_off]', '1.5 ± 0.25', 'n/a']
+    >>> region_table(s, names={"d": "D"}, read={("d", "qrs_ms"): "2 of 5"}).iloc[0].tolist()
+    ['D', 'qrs_ms', '[qrs_on, qrs_off]', '2 of 5', '1.5 ± 0.25', 'n/a']
     """
     from ecgstudy.studies.ecgradcam.targets import describe_region, target_region
 
@@ -384,7 +440,8 @@ def region_table(summary: pd.DataFrame, *, names: Mapping[str, str]) -> pd.DataF
     for _, r in summary.iterrows():
         rows.append({"dataset": names[r["dataset"]], "target": r["target"],
                      "defining region": describe_region(target_region(r["target"])),
-                     **{f"{v} ratio": mean_sd_text(r[f"ratio_{v}_mean"], r[f"ratio_{v}_sd"]) for v in VARIANTS}})
+                     "runs read": (read or {}).get((r["dataset"], r["target"]), ""),
+                     **{f"{v} ratio": mean_sd_pair_text(r[f"ratio_{v}_mean"], r[f"ratio_{v}_sd"]) for v in VARIANTS}})
     return pd.DataFrame(rows)
 
 
@@ -413,7 +470,12 @@ def layer_ratio_table(table: pd.DataFrame) -> pd.DataFrame | None:
 
 #: Caption of the cross-target similarity table (:func:`cross_target_similarity`).
 SIMILARITY_CAPTION = ("Correlation of one record's maps between models trained for different targets (same fold "
-                      "and seed): near 1 means the map does not depend on what is measured")
+                      "and seed): near 1 means the map does not depend on what is measured. mean_corr: over all pairs; "
+                      "counted_corr: over the pairs of networks that both beat their baseline, per fold, then the mean "
+                      "over folds with its Student-t 95 % interval (low, high)")
+
+#: The intervals the similarity table prints.
+SIMILARITY_INTERVALS = (("counted_corr", "low", "high"),)
 
 
 def named(table: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
@@ -426,44 +488,69 @@ def named(table: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
 
 
 #: Caption of :func:`blocking_table`.
-BLOCKING_CAPTION = ("Change of the held-out metric when a wave is replaced by a straight line (MAE: up is worse; "
-                    "accuracy: down is worse), mean over folds")
+BLOCKING_CAPTION = ("Harm of replacing each wave by a straight line: the change of the held-out metric, signed so that "
+                    "positive is worse (MAE up; accuracy down for sex), mean over runs with its Student-t 95 % "
+                    "interval over runs; defining: a wave that defines the target")
+
+#: The intervals :func:`blocking_table` prints.
+BLOCKING_INTERVALS = (("harm", "low", "high"),)
 
 
-def blocking_table(summary: pd.DataFrame, *, names: Mapping[str, str]) -> pd.DataFrame:
-    """Wave blocking: per dataset and target, its ``metric`` (``mae``; ``accuracy`` for sex) and
-    per wave the mean change of that metric with the wave blocked (``<WAVE> blocked``, signed, 3
-    significant digits; ``"n/a"`` when not measured).
+def blocking_table(waves: pd.DataFrame, *, names: Mapping[str, str]) -> pd.DataFrame:
+    """Wave blocking, one row per dataset, target and wave: :func:`~ecgstudy.studies.ecgradcam.verdicts.wave_table`
+    with the datasets' names on the page and the waves in capitals.
 
-    >>> s = pd.DataFrame({"dataset": ["d"], "target": ["qrs_ms"], "task": ["regression"],
-    ...                   "block_qrs_delta_mae": [4.25], "block_t_delta_mae": [-0.5]})
-    >>> blocking_table(s, names={"d": "D"}).iloc[0].tolist()
-    ['D', 'qrs_ms', 'mae', 'n/a', '+4.25', '-0.5']
+    >>> w = pd.DataFrame({"dataset": ["d"], "target": ["qrs_ms"], "wave": ["qrs"], "defining": [True], "runs": [5],
+    ...                   "harm": [4.25], "low": [2.0], "high": [6.5]})
+    >>> list(map(str, blocking_table(w, names={"d": "D"}).iloc[0]))
+    ['D', 'qrs_ms', 'QRS', 'True', '5', '4.25', '2.0', '6.5']
     """
-    rows = []
-    for _, r in summary.iterrows():
-        metric = "accuracy" if r["task"] == "binary" else "mae"
-        row = {"dataset": names[r["dataset"]], "target": r["target"], "metric": metric}
-        for w in WAVES:
-            v = r.get(f"block_{w}_delta_{metric}", np.nan)
-            row[f"{w.upper()} blocked"] = "n/a" if v != v else f"{v:+.3g}"
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return waves.assign(dataset=waves["dataset"].map(names), wave=waves["wave"].str.upper())
+
+
+#: Caption of :func:`worst_table`.
+WORST_CAPTION = ("Is the most harmful wave to block distinguishable from the next? Harm of the worst wave minus the "
+                 "next, paired over runs, with Nadeau & Bengio's corrected t interval (the folds share training "
+                 "data; records, one per patient on LUDB, as the units)")
+
+#: The intervals :func:`worst_table` prints.
+WORST_INTERVALS = (("difference", "low", "high"),)
+
+
+def worst_table(worst: pd.DataFrame, *, names: Mapping[str, str]) -> pd.DataFrame:
+    """:func:`~ecgstudy.studies.ecgradcam.verdicts.worst_vs_next` with the datasets' names and the waves in capitals.
+
+    >>> w = pd.DataFrame({"dataset": ["d"], "target": ["qt_ms"], "worst": ["t"], "next": ["qrs"], "runs": [5],
+    ...                   "difference": [1.5], "low": [0.5], "high": [2.5], "distinguishable": [True]})
+    >>> worst_table(w, names={"d": "D"}).iloc[0].tolist()[:4]
+    ['D', 'qt_ms', 'T', 'QRS']
+    """
+    return worst.assign(dataset=worst["dataset"].map(names), worst=worst["worst"].str.upper(),
+                        next=worst["next"].str.upper())
 
 
 def sex_feature_table(result: dict) -> pd.DataFrame:
     """The sex feature experiment (:func:`~ecgstudy.studies.ecgradcam.features.sex_feature_experiment`):
-    per feature set, its pooled out-of-fold ``accuracy`` and ``AUC`` as ``"estimate (low-high)"``.
+    per feature set, its pooled out-of-fold ``accuracy`` and ``AUC`` with their intervals
+    (``accuracy low`` ... ``AUC high``), then the baseline: the majority class (its share of the
+    records; AUC 0.5), without an interval.
 
     >>> ci = {"estimate": 0.7, "low": 0.65, "high": 0.75}
-    >>> sex_feature_table({"sets": {"qrs": {"accuracy": ci, "auc": ci}}}).iloc[0].tolist()
-    ['qrs', '0.700 (0.650-0.750)', '0.700 (0.650-0.750)']
+    >>> t = sex_feature_table({"n": 10, "n_male": 6, "sets": {"qrs": {"accuracy": ci, "auc": ci}}})
+    >>> [list(map(str, row)) for row in t.values]
+    [['qrs', '0.7', '0.65', '0.75', '0.7', '0.65', '0.75'], ['majority class (baseline)', '0.6', 'nan', 'nan', '0.5', 'nan', 'nan']]
     """
-    def text(s: dict) -> str:
-        return f"{s['estimate']:.3f} ({s['low']:.3f}-{s['high']:.3f})"
+    rows = [{"features": name, "accuracy": s["accuracy"]["estimate"], "accuracy low": s["accuracy"]["low"],
+             "accuracy high": s["accuracy"]["high"], "AUC": s["auc"]["estimate"], "AUC low": s["auc"]["low"],
+             "AUC high": s["auc"]["high"]} for name, s in result["sets"].items()]
+    share = result["n_male"] / result["n"]
+    rows.append({"features": "majority class (baseline)", "accuracy": max(share, 1 - share), "accuracy low": np.nan,
+                 "accuracy high": np.nan, "AUC": 0.5, "AUC low": np.nan, "AUC high": np.nan})
+    return pd.DataFrame(rows)
 
-    return pd.DataFrame([{"features": name, "accuracy": text(s["accuracy"]), "AUC": text(s["auc"])}
-                         for name, s in result["sets"].items()])
+
+#: The intervals :func:`sex_feature_table` prints.
+SEX_INTERVALS = (("accuracy", "accuracy low", "accuracy high"), ("AUC", "AUC low", "AUC high"))
 
 
 def sex_feature_caption(result: dict) -> str:
