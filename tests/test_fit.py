@@ -482,3 +482,55 @@ def test_multilabel_settings_reproduce_the_old_loop_bit_for_bit():
 def test_batch_loss_is_a_plain_record():
     b = BatchLoss(torch.tensor(1.0), {"loss": torch.tensor(1.0)}, 2.0)
     assert b.weight == 2.0 and float(b.terms["loss"]) == 1.0
+
+
+def test_best_epoch_in_min_mode_keeps_the_lowest_score_and_reports_it_unsigned():
+    model, result, after = _scripted_fit([0.5, 0.2, 0.3, 0.2, 0.4, 0.1], BestEpoch("val", patience=3, mode="min"))
+    assert result.best_epoch == 2 and result.best_score == 0.2  # epoch 4 only ties
+    assert len(result.epochs) == 5 and result.stopped_early and model.p.item() == after[2]
+    assert result.convergence() == {"best_epoch": 2, "last_epoch": 5, "stopped_by": "patience"}
+    _, capped, _ = _scripted_fit([0.5, 0.4], BestEpoch("val", patience=3, mode="min"))
+    assert capped.convergence() == {"best_epoch": 2, "last_epoch": 2, "stopped_by": "epoch_cap"}
+
+
+def test_bf16_autocast_runs_the_forward_pass_in_bfloat16_and_keeps_float32_weights():
+    seen = []
+
+    class Probe(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(1, 1)
+
+        def forward(self, x):
+            out = self.fc(x[:, 0])
+            seen.append(out.dtype)
+            return out
+
+    model = Probe()
+    fit(model, X, Y, loss=column_loss(F.mse_loss), optimizer=sgd(0.1), epochs=1, batch_size=2, seed=0,
+        precision="bf16")
+    assert set(seen) == {torch.bfloat16} and model.fc.weight.dtype == torch.float32
+    seen.clear()
+    fit(model, X, Y, loss=column_loss(F.mse_loss), optimizer=sgd(0.1), epochs=1, batch_size=2, seed=0)
+    assert set(seen) == {torch.float32}
+    with pytest.raises(ValueError, match="precision"):
+        fit(model, X, Y, loss=column_loss(F.mse_loss), optimizer=sgd(0.1), epochs=1, batch_size=2, seed=0,
+            precision="fp16")
+
+
+def test_bf16_step_equals_the_step_on_bfloat16_rounded_inputs_and_weights():
+    # one SGD step of a linear model under autocast: the matmul sees bf16-rounded x and w and accumulates in fp32
+    torch.manual_seed(0)
+    x = torch.randn(8, 1, 4)
+    y = torch.randn(8)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 1, bias=False))
+    w0 = model[1].weight.detach().clone()
+    fit(model, x, y, loss=column_loss(F.mse_loss), optimizer=sgd(0.1), epochs=1, batch_size=8, seed=0,
+        precision="bf16")
+    xb, wb = x[:, 0].bfloat16().float(), w0.bfloat16().float()
+    pred = (xb @ wb.T)[:, 0].bfloat16().float()
+    grad_out = (2 * (pred - y) / len(y)).bfloat16().float()
+    expected = w0 - 0.1 * (grad_out @ xb).bfloat16().float()
+    fp32 = w0 - 0.1 * (2 * (x[:, 0] @ w0.T)[:, 0].sub(y) / len(y)) @ x[:, 0]
+    assert torch.allclose(model[1].weight, expected[None], rtol=0, atol=1e-6)
+    assert not torch.allclose(model[1].weight, fp32, rtol=0, atol=1e-5)  # the fp32 step differs

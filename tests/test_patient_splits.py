@@ -48,6 +48,23 @@ def test_iclr_patient_folds_keep_201_and_202_together_record_folds_do_not():
 
 
 @pytest.mark.realdata
+def test_iclr_inner_validation_keeps_patients_apart_from_training_and_test():
+    from ecgstudy.data.mitdb_cache import load_iclr_segments
+    from ecgstudy.evaluation.folds import inner_validation, pick_fold
+
+    seg = load_iclr_segments(real_dataset("mitdb"))
+    patients = patient_ids("mitdb", seg.record_ids)
+    for seed in SEEDS:
+        for fold in range(5):
+            train, test = pick_fold(split_folds(seg.labels, patients, split="patient", n_folds=5, seed=seed), fold)
+            fit_idx, val = inner_validation(seg.labels, patients, train, split="patient", n_inner=5, seed=seed)
+            assert sorted(np.concatenate([fit_idx, val]).tolist()) == train.tolist()
+            sides = [set(patients[i]) for i in (fit_idx, val, test)]
+            assert not (sides[0] & sides[1]) and not (sides[1] & sides[2]) and not (sides[0] & sides[2])
+            assert set(seg.labels[val]) == set(seg.labels[train])  # both classes reach validation
+
+
+@pytest.mark.realdata
 def test_xecgnet_splits_keep_patients_apart():
     from ecgstudy.data.ptbxl import ptbxl_present, ptbxl_split
     from ecgstudy.studies.xecgnet.data import mitdb_split

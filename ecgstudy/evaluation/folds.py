@@ -186,6 +186,27 @@ def split_folds(labels: Sequence[Any] | np.ndarray, groups: Sequence[Any] | np.n
     raise ParameterError(f"split={split!r}: expected 'segment', 'record' or 'patient'")
 
 
+def inner_validation(labels: Sequence[Any] | np.ndarray, groups: Sequence[Any] | np.ndarray | None,
+                     train_idx: np.ndarray, *, split: Literal["segment", "record", "patient"], n_inner: int,
+                     seed: int) -> Fold:
+    """Split a fold's training indices into ``(fit_idx, val_idx)``: ``val_idx`` is the first of
+    ``n_inner`` folds of :func:`split_folds` over the training items, by the same unit as the outer
+    split (segments, records or patients), so validation never shares a record or patient with the
+    items it chooses the model for when the outer split does not. Both are sorted subsets of ``train_idx``.
+
+    >>> train = np.arange(10)
+    >>> fit_idx, val_idx = inner_validation(["a", "b"] * 5, list("ppqqrrsstt"), train, split="patient",
+    ...                                     n_inner=5, seed=0)
+    >>> len(val_idx), sorted(set(np.array(list("ppqqrrsstt"))[val_idx]) & set(np.array(list("ppqqrrsstt"))[fit_idx]))
+    (2, [])
+    """
+    train_idx = np.sort(np.asarray(train_idx, dtype=np.int64))
+    labels = np.asarray(labels)[train_idx]
+    inner_groups = None if groups is None else np.asarray(groups)[train_idx]
+    fit_pos, val_pos = pick_fold(split_folds(labels, inner_groups, split=split, n_folds=n_inner, seed=seed), 0)
+    return train_idx[fit_pos], train_idx[val_pos]
+
+
 def pick_fold(folds: Sequence[Fold], fold: int) -> Fold:
     """Fold ``fold``'s ``(train_idx, test_idx)``, each sorted.
 

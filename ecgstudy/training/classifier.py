@@ -5,7 +5,9 @@ returns either a tensor of log-probabilities ``(batch, n_classes)`` or an object
 ``log_probs`` attribute (and optionally ``attention`` ``(batch, 1, samples)``), such as
 :class:`ecgstudy.models.IclrOutput`. :func:`train_classifier` is :func:`~ecgstudy.training.fit`
 with :func:`~ecgstudy.training.objectives.weighted_nll`, :func:`~ecgstudy.training.optimisers.adam`,
-the held-out loss and accuracy as the per-epoch evaluation and the last epoch kept (the paper).
+the held-out loss and accuracy as the per-epoch evaluation and the last epoch kept (the paper), or,
+given a validation set and ``patience``, the epoch of the lowest validation loss (training stops after
+``patience`` epochs without a lower one).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ecgstudy.training.loop import Epoch, fit
+from ecgstudy.training.loop import BestEpoch, Epoch, FitResult, LastEpoch, Precision, fit
 from ecgstudy.training.objectives import log_probs, weighted_nll
 from ecgstudy.training.optimisers import adam
 from ecgstudy.training.inference import first_channel, predict, probs_from_log_probs
@@ -39,6 +41,9 @@ class TrainConfig:
         eval_every: evaluate the held-out set every this many epochs (and always after the last).
         lr_schedule: ``"constant"`` (the papers) or ``"cosine"`` (per step from ``lr`` down to 0 at
             the last step; short CPU budgets use it so the last epoch's model is not a noisy one).
+        precision: ``"fp32"`` or ``"bf16"`` autocast of the training batches (:func:`~ecgstudy.training.fit`).
+        patience: with a validation set, keep the epoch of the lowest validation loss and stop after
+            this many epochs without a lower one (``None``: keep the last epoch).
     """
 
     epochs: int = 120
@@ -49,22 +54,45 @@ class TrainConfig:
     threads: int = 2
     eval_every: int = 1
     lr_schedule: Literal["constant", "cosine"] = "constant"
+    precision: Precision = "fp32"
+    patience: int | None = None
 
 
 @dataclass
 class EpochRecord:
-    """One epoch's curve points (losses are mean class-weighted NLL per segment)."""
+    """One epoch's curve points (losses are mean class-weighted NLL per segment; ``val_*`` on the inner
+    validation set, ``eval_*`` on the held-out fold)."""
 
     epoch: int
     train_loss: float
     eval_loss: float | None = None
     eval_accuracy: float | None = None
     seconds: float = 0.0
+    val_loss: float | None = None
+    val_accuracy: float | None = None
 
 
 def _record(e: Epoch) -> EpochRecord:
     return EpochRecord(epoch=e.epoch, train_loss=e.train["loss"], eval_loss=e.scores.get("eval_loss"),
-                       eval_accuracy=e.scores.get("eval_accuracy"), seconds=e.seconds)
+                       eval_accuracy=e.scores.get("eval_accuracy"), seconds=e.seconds,
+                       val_loss=e.scores.get("val_loss"), val_accuracy=e.scores.get("val_accuracy"))
+
+
+@dataclass
+class ClassifierFit:
+    """What :func:`train_classifier` returns: the curve and the selection (:class:`FitResult`)."""
+
+    history: list[EpochRecord]
+    result: FitResult
+
+    def __iter__(self):
+        return iter(self.history)
+
+    def __len__(self) -> int:
+        return len(self.history)
+
+    def __getitem__(self, i):
+        return self.history[i]
 
 
 def predict_proba(model: nn.Module, x: np.ndarray | torch.Tensor, *, batch_size: int = 64,
@@ -103,36 +131,58 @@ def train_classifier(
     *,
     x_eval: np.ndarray | None = None,
     y_eval: np.ndarray | None = None,
+    x_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
     progress: bool = False,
     on_epoch: Callable[[EpochRecord], None] | None = None,
-) -> list[EpochRecord]:
-    """Train ``model`` with class-weighted NLL and Adam for ``config.epochs``; return the per-epoch curve.
+) -> ClassifierFit:
+    """Train ``model`` with class-weighted NLL and Adam for up to ``config.epochs``; return the curve
+    and the selected epoch (a :class:`ClassifierFit`, which iterates over the per-epoch records).
 
     Args:
         x_train: ``(n, leads, samples)`` float32. y_train: ``(n,)`` int class indices.
         x_eval, y_eval: held-out set evaluated every ``config.eval_every`` epochs (loss, accuracy;
-            batches of ``max(batch_size, 64)``).
+            batches of ``max(batch_size, 64)``); it is never used for a decision.
+        x_val, y_val: inner validation set, evaluated every epoch (``val_loss``, ``val_accuracy``); with
+            ``config.patience`` it chooses the kept epoch (lowest ``val_loss``) and stops training.
         on_epoch: called after each epoch with its record (e.g. to log).
 
     The loss of a batch is ``sum_i w[y_i] * nll_i / sum_i w[y_i]`` (PyTorch's weighted mean).
+
+    Raises:
+        ValueError: ``config.patience`` without a validation set.
     """
     weight = None if config.class_weights is None else torch.tensor(config.class_weights, dtype=torch.float32)
     xe = None if x_eval is None else torch.as_tensor(x_eval, dtype=torch.float32)
     ye = None if y_eval is None else torch.as_tensor(y_eval, dtype=torch.long)
+    xv = None if x_val is None or not len(x_val) else torch.as_tensor(x_val, dtype=torch.float32)
+    yv = None if xv is None else torch.as_tensor(y_val, dtype=torch.long)
+    if config.patience is not None and xv is None:
+        raise ValueError("train_classifier: patience needs a validation set (x_val, y_val)")
+    batch = max(config.batch_size, 64)
 
     def evaluate(m: nn.Module, epoch: int) -> dict[str, float | None]:
-        if xe is None or not (epoch % config.eval_every == 0 or epoch == config.epochs):
-            return {"eval_loss": None, "eval_accuracy": None}
-        loss, accuracy = nll_and_accuracy(m, xe, ye, weight, batch_size=max(config.batch_size, 64))
-        return {"eval_loss": loss, "eval_accuracy": accuracy}
+        scores: dict[str, float | None] = {"eval_loss": None, "eval_accuracy": None}
+        if xe is not None and (epoch % config.eval_every == 0 or epoch == config.epochs):
+            scores["eval_loss"], scores["eval_accuracy"] = nll_and_accuracy(m, xe, ye, weight, batch_size=batch)
+        if xv is not None:
+            scores["val_loss"], scores["val_accuracy"] = nll_and_accuracy(m, xv, yv, weight, batch_size=batch)
+        return scores
 
+    select = LastEpoch() if config.patience is None else BestEpoch("val_loss", patience=config.patience, mode="min")
     result = fit(model, x_train, y_train, loss=weighted_nll(weight), optimizer=adam(config.lr),
                  epochs=config.epochs, batch_size=config.batch_size, seed=config.seed, threads=config.threads,
-                 lr_schedule=config.lr_schedule, y_dtype=torch.long, evaluate=evaluate, progress=progress,
-                 on_epoch=None if on_epoch is None else (lambda e: on_epoch(_record(e))))
-    return [_record(e) for e in result.epochs]
+                 lr_schedule=config.lr_schedule, y_dtype=torch.long, evaluate=evaluate, select=select,
+                 progress=progress, on_epoch=None if on_epoch is None else (lambda e: on_epoch(_record(e))),
+                 precision=config.precision)
+    return ClassifierFit([_record(e) for e in result.epochs], result)
 
 
-def history_table(history: Sequence[EpochRecord]) -> list[dict[str, Any]]:
-    """JSON-able rows of a curve."""
-    return [asdict(r) for r in history]
+def history_table(history: Sequence[EpochRecord] | ClassifierFit) -> list[dict[str, Any]]:
+    """JSON-able rows of a curve (``val_*`` only when an inner validation set was scored, so the curves of
+    runs without one keep their columns)."""
+    rows = [asdict(r) for r in history]
+    if all(r["val_loss"] is None and r["val_accuracy"] is None for r in rows):
+        for r in rows:
+            del r["val_loss"], r["val_accuracy"]
+    return rows

@@ -15,16 +15,22 @@ batch of the permutation (slices of ``batch_size``): forward, loss, ``zero_grad(
 rule (a ``copy.deepcopy`` of the ``state_dict`` when an epoch becomes the best); the best
 epoch's weights are loaded back at the end. On CPU the same seed, data and thread count give
 bit-identical weights, curves and predictions.
+
+``precision="bf16"`` runs each batch's forward pass and loss under
+``torch.autocast("cpu", dtype=torch.bfloat16)`` (or CUDA's, for a model on a GPU): weights, gradients,
+the optimiser state and every evaluation stay float32. On CPUs with AMX this trains about 2x faster
+(``benchmarks/bench_precision.py``); float32 is the reference.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -50,14 +56,35 @@ class LastEpoch:
 
 @dataclass(frozen=True)
 class BestEpoch:
-    """Keep the weights of the epoch with the highest evaluation ``score`` (the first one on ties);
-    stop after ``patience`` epochs in a row without a higher one (``None``: never stop early)."""
+    """Keep the weights of the epoch with the best evaluation ``score`` (the highest, or the lowest with
+    ``mode="min"``, e.g. a validation loss; the first one on ties); stop after ``patience`` epochs in a
+    row without a better one (``None``: never stop early)."""
 
     score: str
     patience: int | None = None
+    mode: Literal["max", "min"] = "max"
 
 
 Selection = LastEpoch | BestEpoch
+
+
+#: Training precision: float32 (the reference) or bfloat16 autocast of the forward pass and loss.
+Precision = Literal["fp32", "bf16"]
+
+
+def autocast(precision: Precision, device: torch.device | str = "cpu") -> contextlib.AbstractContextManager:
+    """The context a training batch runs in: nothing for ``"fp32"``, bf16 autocast for ``"bf16"``.
+
+    >>> with autocast("bf16"):
+    ...     torch.ones(2, 2) @ torch.ones(2, 2)
+    tensor([[2., 2.],
+            [2., 2.]], dtype=torch.bfloat16)
+    """
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    if precision == "bf16":
+        return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
+    raise ValueError(f"precision={precision!r}: use 'fp32' or 'bf16'")
 
 
 @dataclass
@@ -96,6 +123,18 @@ class FitResult:
     best_score: float | None
     stopped_early: bool
 
+    @property
+    def last_epoch(self) -> int:
+        """The last epoch that ran (1-based)."""
+        return self.epochs[-1].epoch if self.epochs else 0
+
+    def convergence(self) -> dict[str, Any]:
+        """What a run records about its budget: ``best_epoch``, ``last_epoch`` and ``stopped_by``
+        (``"patience"``: no better validation score for ``patience`` epochs, the run converged;
+        ``"epoch_cap"``: the budget ended it)."""
+        return {"best_epoch": self.best_epoch, "last_epoch": self.last_epoch,
+                "stopped_by": "patience" if self.stopped_early else "epoch_cap"}
+
     def rows(self) -> list[dict[str, Any]]:
         """:meth:`Epoch.row` of every epoch (a run's ``curves.json``)."""
         return [e.row() for e in self.epochs]
@@ -118,6 +157,7 @@ def fit(
     select: Selection = LastEpoch(),
     progress: bool = False,
     on_epoch: Callable[[Epoch], None] | None = None,
+    precision: Precision = "fp32",
 ) -> FitResult:
     """Train ``model`` on ``(x, y)`` for up to ``epochs`` epochs; leave the selected epoch's weights in it.
 
@@ -135,6 +175,7 @@ def fit(
             model to eval mode; the next epoch switches it back to training mode).
         select: :class:`LastEpoch` or :class:`BestEpoch` (its ``score`` must be one of ``evaluate``'s).
         progress: a tqdm bar over epochs. on_epoch: called with each finished :class:`Epoch`.
+        precision: ``"fp32"`` or ``"bf16"`` (autocast of each batch's forward pass and loss).
 
     Returns:
         The :class:`FitResult`.
@@ -144,6 +185,7 @@ def fit(
     """
     if lr_schedule not in SCHEDULES:
         lr_factor(0, 1, lr_schedule)  # raises the ValueError that names the schedules
+    autocast(precision)  # raises on an unknown precision
     if isinstance(select, BestEpoch) and evaluate is None:
         raise ValueError(f"fit: select=BestEpoch({select.score!r}) needs an evaluate callable")
     gen = seed_everything(seed, threads=threads)
@@ -163,7 +205,8 @@ def fit(
         weight_sum = 0.0
         for lo in range(0, len(x), batch_size):
             idx = order[lo:lo + batch_size]
-            batch = loss(model(x[idx]), y[idx])
+            with autocast(precision, x.device):
+                batch = loss(model(x[idx]), y[idx])
             opt.zero_grad(set_to_none=True)
             batch.value.backward()
             opt.step()
@@ -184,6 +227,8 @@ def fit(
             best_score = None if select.score is None else rec.scores[select.score]
             continue
         score = rec.scores[select.score]
+        if select.mode == "min":
+            score = -score
         if score > best_score:
             best_score, best_epoch, waited = score, epoch, 0
             best_state = copy.deepcopy(model.state_dict())
@@ -193,4 +238,6 @@ def fit(
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
+    if isinstance(select, BestEpoch) and select.mode == "min" and best_score is not None:
+        best_score = -best_score
     return FitResult(history, best_epoch, best_score, stopped_early=len(history) < epochs)

@@ -1,8 +1,11 @@
 """One training run of the ICLR chapter: one method on one cross-validation fold with one seed.
 
-A run trains the method and evaluates it on the held-out fold (the paper evaluates the model of
-the *last* epoch; there is no separate validation set, so the held-out fold also gives Figure 2's
-validation curves)."""
+A run trains the method and evaluates it on the held-out fold. The paper evaluates the model of the
+*last* epoch and has no separate validation set, so the held-out fold also gives Figure 2's validation
+curves. With ``inner_folds`` and ``patience`` a run holds out part of its training set (by the split's
+unit: segments, records or patients) as inner validation, keeps the epoch of the lowest validation loss
+and stops when it has not improved for ``patience`` epochs; it records ``best_epoch``, ``last_epoch`` and
+``stopped_by`` (``"patience"``: converged; ``"epoch_cap"``: the budget ended it)."""
 
 from __future__ import annotations
 
@@ -46,15 +49,64 @@ def held_out_outputs(model, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     return probs, logp[:, 1] - logp[:, 0], out.get("attention")
 
 
+def epoch_logger(path: Path):
+    """``on_epoch`` callback that appends one line per epoch to ``path`` (``tail -f`` it to follow a run)."""
+
+    def log(r) -> None:
+        scores = {k: getattr(r, k) for k in ("train_loss", "val_loss", "val_accuracy", "eval_accuracy")}
+        text = "  ".join(f"{k} {v:.4f}" for k, v in scores.items() if v is not None)
+        with open(path, "a") as f:
+            f.write(f"epoch {r.epoch:>3}  {text}  {r.seconds:.1f} s\n")
+
+    return log
+
+
+def fold_indices(params: IclrFoldParams, segments, source: DataSource) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(fit_idx, val_idx, test_idx)`` of a run: the outer fold's held-out segments, and its training
+    segments split into those the model is fitted on and the inner validation set (empty without
+    ``inner_folds``). Folds group by record or patient as ``params.split`` says."""
+    from ecgstudy.evaluation.folds import inner_validation, pick_fold, split_folds
+
+    groups = segments.record_ids
+    if params.split == "patient":
+        from ecgstudy.data.patients import patient_ids
+
+        groups = patient_ids("mitdb" if source.kind == "real" else "synthetic", segments.record_ids)
+    folds = split_folds(segments.labels, groups, split=params.split, n_folds=params.n_folds, seed=params.seed)
+    train_idx, test_idx = pick_fold(folds, params.fold)
+    if not params.inner_folds:
+        return train_idx, train_idx[:0], test_idx
+    fit_idx, val_idx = inner_validation(segments.labels, groups, train_idx, split=params.split,
+                                        n_inner=params.inner_folds, seed=params.seed)
+    return fit_idx, val_idx, test_idx
+
+
+def reproduce(run_dir: Path, source: DataSource) -> dict[str, tuple[float, float]]:
+    """Load a run's checkpoint (:mod:`ecgstudy.checkpoints`), predict its held-out fold again and return
+    ``{metric: (stored, now)}`` for accuracy, AUC, sensitivity and specificity."""
+    from ecgstudy.checkpoints import load
+    from ecgstudy.metrics.binary import binary_metrics
+    from ecgstudy.runs.store import read_run_info
+
+    info = read_run_info(Path(run_dir) / "run.json")
+    params = IclrFoldParams.model_validate(info["params"])
+    segments = load_segments(source.kind, n_synthetic=params.n_synthetic_segments, folder=source.folders.get("mitdb"))
+    _, _, test_idx = fold_indices(params, segments, source)
+    probs, _, _ = held_out_outputs(load(run_dir), segments.signals[test_idx])
+    now = binary_metrics(labels(segments)[test_idx], probs[:, 1])
+    stored = json.loads((Path(run_dir) / "metrics.json").read_text())
+    return {k: (float(stored[k]), float(now[k])) for k in ("accuracy", "auc", "sensitivity", "specificity")}
+
+
 def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
     """Train and evaluate one (method, split, fold, seed); write the run's files into ``run_dir``.
 
     Files: ``metrics.json`` (accuracy, sensitivity, specificity, AUC, confusion counts, and for
     attention methods the localisation and grade summaries), ``predictions.npz`` (held-out
     indices, PVC probability, label), ``curves.json`` (per-epoch losses and accuracy),
-    ``attention.npz`` (attention of ``n_examples`` held-out segments, float16, and their indices).
+    ``attention.npz`` (attention of ``n_examples`` held-out segments, float16, and their indices),
+    ``weights.pt`` with ``keep_weights`` (:mod:`ecgstudy.checkpoints`).
     """
-    from ecgstudy.evaluation.folds import pick_fold, split_folds
     from ecgstudy.metrics.binary import binary_metrics
     from ecgstudy.models import build_iclr_model
     from ecgstudy.runs.store import write_json
@@ -63,26 +115,31 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
     segments = load_segments(source.kind, n_synthetic=params.n_synthetic_segments,
                              folder=source.folders.get("mitdb"))
     y = labels(segments)
-    groups = segments.record_ids
-    if params.split == "patient":
-        from ecgstudy.data.patients import patient_ids
-
-        groups = patient_ids("mitdb" if source.kind == "real" else "synthetic", segments.record_ids)
-    folds = split_folds(segments.labels, groups, split=params.split, n_folds=params.n_folds, seed=params.seed)
-    train_idx, test_idx = pick_fold(folds, params.fold)
+    fit_idx, val_idx, test_idx = fold_indices(params, segments, source)
     seed_everything(params.seed)
-    model = build_iclr_model(params.method, in_leads=segments.signals.shape[1], kernel_size=params.kernel_size,
-                             classifier_variant=params.classifier_variant)
+    model_kwargs = {"method": params.method, "in_leads": int(segments.signals.shape[1]),
+                    "kernel_size": params.kernel_size, "classifier_variant": params.classifier_variant}
+    model = build_iclr_model(**model_kwargs)
     config = TrainConfig(epochs=params.epochs, lr=params.lr, batch_size=params.batch_size,
                          class_weights=tuple(params.class_weights), seed=params.seed,
-                         lr_schedule=params.lr_schedule)
-    history = train_classifier(model, segments.signals[train_idx], y[train_idx], config,
-                               x_eval=segments.signals[test_idx], y_eval=y[test_idx])
+                         lr_schedule=params.lr_schedule, precision=params.precision, patience=params.patience)
+    history = train_classifier(model, segments.signals[fit_idx], y[fit_idx], config,
+                               x_eval=segments.signals[test_idx], y_eval=y[test_idx],
+                               x_val=segments.signals[val_idx] if len(val_idx) else None, y_val=y[val_idx],
+                               on_epoch=epoch_logger(run_dir / "progress.log"))
     probs, logit_pvc, attention = held_out_outputs(model, segments.signals[test_idx])
     metrics = binary_metrics(y[test_idx], probs[:, 1])
-    metrics.update(n_train=int(len(train_idx)), n_test=int(len(test_idx)),
+    metrics.update(n_train=int(len(fit_idx)), n_test=int(len(test_idx)),
                    train_seconds=float(sum(h.seconds for h in history)),
                    test_records=sorted(set(map(str, segments.record_ids[test_idx]))))
+    if params.inner_folds:
+        metrics.update(n_val=int(len(val_idx)), val_records=sorted(set(map(str, segments.record_ids[val_idx]))),
+                       best_val_loss=history.result.best_score, precision=params.precision,
+                       **history.result.convergence())
+    if params.keep_weights:
+        from ecgstudy.checkpoints import save
+
+        save(model, run_dir, builder="iclr", kwargs=model_kwargs)
     if attention is not None:
         from ecgstudy.explain.grade import grade_ratio, grade_segments
         from ecgstudy.explain.localisation import localisation_scores
