@@ -488,9 +488,11 @@ def test_best_epoch_in_min_mode_keeps_the_lowest_score_and_reports_it_unsigned()
     model, result, after = _scripted_fit([0.5, 0.2, 0.3, 0.2, 0.4, 0.1], BestEpoch("val", patience=3, mode="min"))
     assert result.best_epoch == 2 and result.best_score == 0.2  # epoch 4 only ties
     assert len(result.epochs) == 5 and result.stopped_early and model.p.item() == after[2]
-    assert result.convergence() == {"best_epoch": 2, "last_epoch": 5, "stopped_by": "patience"}
+    assert result.convergence() == {"best_epoch": 2, "last_epoch": 5, "stopped_by": "patience",
+                                    "skipped_steps": 0}
     _, capped, _ = _scripted_fit([0.5, 0.4], BestEpoch("val", patience=3, mode="min"))
-    assert capped.convergence() == {"best_epoch": 2, "last_epoch": 2, "stopped_by": "epoch_cap"}
+    assert capped.convergence() == {"best_epoch": 2, "last_epoch": 2, "stopped_by": "epoch_cap",
+                                    "skipped_steps": 0}
 
 
 def test_bf16_autocast_runs_the_forward_pass_in_bfloat16_and_keeps_float32_weights():
@@ -534,3 +536,25 @@ def test_bf16_step_equals_the_step_on_bfloat16_rounded_inputs_and_weights():
     fp32 = w0 - 0.1 * (2 * (x[:, 0] @ w0.T)[:, 0].sub(y) / len(y)) @ x[:, 0]
     assert torch.allclose(model[1].weight, expected[None], rtol=0, atol=1e-6)
     assert not torch.allclose(model[1].weight, fp32, rtol=0, atol=1e-5)  # the fp32 step differs
+
+
+def test_a_bf16_batch_with_a_non_finite_gradient_is_skipped_and_counted():
+    class Spiky(nn.Module):
+        """``w x + sqrt(1.5 - w x)``: NaN on the batch holding x = 2 (sqrt of a negative number), finite on x = 1."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.tensor(1.0))
+
+        def forward(self, x):
+            x = x[:, 0, 0]
+            return (self.w * x + torch.sqrt(1.5 - self.w * x))[:, None]
+
+    model = Spiky()
+    result = fit(model, X, Y, loss=column_loss(F.mse_loss), optimizer=sgd(0.01), epochs=1, batch_size=1, seed=0,
+                 precision="bf16")
+    assert result.skipped_steps == 1 and result.convergence()["skipped_steps"] == 1
+    # only the x = 1 batch stepped, from w = 1: d/dw (w + sqrt(1.5 - w) - 3)^2 = 2 (sqrt(.5) - 2)(1 - .5 / sqrt(.5))
+    grad = 2 * (math.sqrt(0.5) - 2) * (1 - 0.5 / math.sqrt(0.5))
+    assert torch.isfinite(model.w) and model.w.item() == pytest.approx(1 - 0.01 * grad, abs=2e-3)
+    assert abs(model.w.item() - 1) > 5e-3

@@ -19,7 +19,10 @@ bit-identical weights, curves and predictions.
 ``precision="bf16"`` runs each batch's forward pass and loss under
 ``torch.autocast("cpu", dtype=torch.bfloat16)`` (or CUDA's, for a model on a GPU): weights, gradients,
 the optimiser state and every evaluation stay float32. On CPUs with AMX this trains about 2x faster
-(``benchmarks/bench_precision.py``); float32 is the reference.
+(``benchmarks/bench_precision.py``); float32 is the reference. A bf16 batch whose loss or gradients
+are not finite is skipped (no optimiser step), as ``torch.amp.GradScaler`` skips float16 steps: on
+the AMX machines oneDNN's bf16 convolution backward now and then returned NaN in a few weights'
+gradients, and recomputing the same batch gave finite ones. :attr:`FitResult.skipped_steps` counts them.
 """
 
 from __future__ import annotations
@@ -122,6 +125,7 @@ class FitResult:
     best_epoch: int
     best_score: float | None
     stopped_early: bool
+    skipped_steps: int = 0
 
     @property
     def last_epoch(self) -> int:
@@ -131,9 +135,9 @@ class FitResult:
     def convergence(self) -> dict[str, Any]:
         """What a run records about its budget: ``best_epoch``, ``last_epoch`` and ``stopped_by``
         (``"patience"``: no better validation score for ``patience`` epochs, the run converged;
-        ``"epoch_cap"``: the budget ended it)."""
+        ``"epoch_cap"``: the budget ended it) and ``skipped_steps`` (bf16 batches with non-finite gradients)."""
         return {"best_epoch": self.best_epoch, "last_epoch": self.last_epoch,
-                "stopped_by": "patience" if self.stopped_early else "epoch_cap"}
+                "stopped_by": "patience" if self.stopped_early else "epoch_cap", "skipped_steps": self.skipped_steps}
 
     def rows(self) -> list[dict[str, Any]]:
         """:meth:`Epoch.row` of every epoch (a run's ``curves.json``)."""
@@ -195,7 +199,8 @@ def fit(
     schedule = lr_scheduler(opt, total_steps=epochs * math.ceil(len(x) / batch_size), schedule=lr_schedule)
     history: list[Epoch] = []
     best_score: float | None = -math.inf if isinstance(select, BestEpoch) else None
-    best_epoch, best_state, waited = 0, None, 0
+    best_epoch, best_state, waited, skipped = 0, None, 0, 0
+    params = [p for p in model.parameters() if p.requires_grad]
     bar = tqdm(range(1, epochs + 1), desc="epochs", unit="epoch", disable=not progress)
     for epoch in bar:
         t0 = time.perf_counter()
@@ -209,6 +214,11 @@ def fit(
                 batch = loss(model(x[idx]), y[idx])
             opt.zero_grad(set_to_none=True)
             batch.value.backward()
+            if precision != "fp32" and not _finite(batch.value, params):
+                skipped += 1
+                opt.zero_grad(set_to_none=True)
+                schedule.step()
+                continue
             opt.step()
             schedule.step()
             for k, v in batch.terms.items():
@@ -240,4 +250,10 @@ def fit(
         model.load_state_dict(best_state)
     if isinstance(select, BestEpoch) and select.mode == "min" and best_score is not None:
         best_score = -best_score
-    return FitResult(history, best_epoch, best_score, stopped_early=len(history) < epochs)
+    return FitResult(history, best_epoch, best_score, stopped_early=len(history) < epochs, skipped_steps=skipped)
+
+
+def _finite(loss: torch.Tensor, params: list[torch.Tensor]) -> bool:
+    """Whether the loss and every gradient are finite (one fused check)."""
+    grads = [p.grad for p in params if p.grad is not None]
+    return bool(torch.isfinite(loss).all()) and bool(torch.stack([g.float().abs().sum() for g in grads]).isfinite().all())
