@@ -115,9 +115,16 @@ def test_every_committed_checkpoint_reproduces_its_stored_test_metrics(run_dir):
     from ecgstudy.runs.store import read_run_info
 
     info = read_run_info(run_dir / "run.json")
-    if info["experiment"] != "iclr-fold":
-        pytest.skip(f"{info['experiment']}: reproduction not written yet")
-    from ecgstudy.studies.iclr.run import reproduce
+    if info["experiment"] == "iclr-fold":
+        from ecgstudy.studies.iclr.run import reproduce
 
-    for name, (stored, now) in reproduce(run_dir, resolve_data("real", ("mitdb",))).items():
-        assert now == pytest.approx(stored, abs=1e-3), name
+        datasets = ("mitdb",)
+    elif info["experiment"].startswith("xecgnet-"):
+        from ecgstudy.studies.xecgnet.params import dataset_of
+        from ecgstudy.studies.xecgnet.run import reproduce
+
+        datasets = (dataset_of(info["experiment"]),)
+    else:
+        pytest.skip(f"{info['experiment']}: reproduction not written yet")
+    for name, (stored, now) in reproduce(run_dir, resolve_data("real", datasets)).items():
+        assert now == pytest.approx(stored, abs=1e-3, nan_ok=True), name

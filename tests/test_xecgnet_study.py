@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ecgstudy.experiments import get_experiment
@@ -156,12 +157,96 @@ def test_mitdb_cpu_keeps_the_final_epoch_and_older_run_ids_hold():
     assert (ptbxl.selection, ptbxl.patience, ptbxl.max_epochs) == ("val_micro_f1", 6, 20)
 
 
+def test_precision_and_keep_weights_are_left_out_of_the_record_at_their_defaults():
+    from ecgstudy.studies.xecgnet.params import XecgRunParams
+
+    record = XecgRunParams().record()
+    assert "precision" not in record and "keep_weights" not in record
+    changed = XecgRunParams(precision="bf16", keep_weights=True).record()
+    assert (changed["precision"], changed["keep_weights"]) == ("bf16", True)
+    assert XecgRunParams.added_fields == ("selection", "split_unit", "precision", "keep_weights")
+
+
+def test_committed_run_ids_are_recomputed_unchanged():
+    from ecgstudy.paths import PROJECT_ROOT
+    from ecgstudy.runs.store import RunSpec, read_run_info
+    from ecgstudy.studies.xecgnet.params import XecgRunParams
+
+    infos = [read_run_info(p) for p in sorted((PROJECT_ROOT / "results" / "real").glob("xecgnet-*/*/run.json"))]
+    if not infos:
+        pytest.skip("no committed xECGNet run")
+    for info in infos:
+        params = XecgRunParams.model_validate(info["params"])
+        spec = RunSpec(info["experiment"], params.record(), info["data_kind"], info["data_checksum"],
+                       code_version=info["code_version"])
+        assert spec.run_id == info["run_id"], info["run_id"]
+
+
+def _smoke_run(tmp_path, monkeypatch, **values):
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    store = RunStore(tmp_path / "results")
+    exp = get_experiment("xecgnet-mitdb")
+    spec = exp.spec({"profile": "smoke", "data": "synthetic", "gamma": 0.01, **values})
+    rec = store.execute(spec, lambda d: exp.work(spec, d))
+    assert rec.ok, rec.error
+    return rec
+
+
+@pytest.mark.slow
+def test_a_bf16_run_records_its_precision_and_trains_differently_from_fp32(tmp_path, monkeypatch):
+    runs = {p: _smoke_run(tmp_path, monkeypatch, precision=p) for p in ("fp32", "bf16")}
+    assert runs["bf16"].spec.params["precision"] == "bf16" and "precision" not in runs["fp32"].spec.params
+    for precision, rec in runs.items():
+        m = rec.metrics()
+        assert (m["precision"], m["best_epoch"], m["last_epoch"], m["stopped_by"], m["epochs_run"]) == \
+            (precision, 1, 1, "epoch_cap", 1)
+        assert not (rec.path / "weights.pt").exists()
+    probs = {}
+    for precision, rec in runs.items():
+        with np.load(rec.path / "predictions.npz") as z:
+            probs[precision] = z["probs"].copy()
+    assert probs["fp32"].shape == probs["bf16"].shape and not np.array_equal(probs["fp32"], probs["bf16"])
+
+
+@pytest.mark.slow
+def test_kept_weights_reproduce_the_stored_test_metrics(tmp_path, monkeypatch):
+    from ecgstudy import checkpoints
+    from ecgstudy.runs.datasource import resolve_data
+    from ecgstudy.studies.xecgnet.data import load_data
+    from ecgstudy.studies.xecgnet.params import XecgRunParams
+    from ecgstudy.studies.xecgnet.run import reproduce
+    from ecgstudy.training import field, predict
+
+    rec = _smoke_run(tmp_path, monkeypatch, keep_weights=True, max_epochs=2)
+    m = rec.metrics()
+    curve = json.loads((rec.path / "curves.json").read_text())
+    val = [row["val_micro_f1"] for row in curve]
+    assert (m["last_epoch"], m["epochs_run"], m["stopped_by"], m["precision"]) == (2, 2, "epoch_cap", "fp32")
+    assert m["best_epoch"] == 1 + val.index(max(val))  # the first of the best validation micro-F1s
+    lines = (rec.path / "progress.log").read_text().splitlines()
+    assert [line.split()[:3] for line in lines] == [["epoch", "1", "train_total"], ["epoch", "2", "train_total"]]
+    assert f"val_micro_f1 {val[1]:.4f}" in lines[1]
+    ckpt = checkpoints.read(rec.path)
+    assert ckpt["builder"] == "xecgnet"
+    assert ckpt["kwargs"] == {"in_leads": 2, "n_classes": len(m["class_names"]), "pool_sizes": [3, 3, 3, 1, 1],
+                              "attention_head": "authors_code"}
+    got = reproduce(rec.path, resolve_data("synthetic", ("mitdb",)))
+    assert set(got) == {"micro_f1", "macro_f1", "subset_acc", "multi_acc", "single_acc"}
+    for name, (stored, now) in got.items():
+        assert stored == m[name] and now == pytest.approx(stored, abs=1e-6, nan_ok=True), name
+    # the stored predictions are the checkpoint's own, bit for bit
+    data = load_data("mitdb", XecgRunParams.model_validate(rec.spec.params), resolve_data("synthetic", ("mitdb",)))
+    probs = predict(checkpoints.load(rec.path), data.x["test"], fields={"probs": field("probs")})["probs"]
+    with np.load(rec.path / "predictions.npz") as z:
+        assert np.array_equal(probs, z["probs"])
+
+
 def test_doctests_pass():
     import doctest
 
-    from ecgstudy.studies.xecgnet import tables, verdicts
+    from ecgstudy.studies.xecgnet import params, tables, verdicts
 
-    for module in (tables, verdicts):
+    for module in (params, tables, verdicts):
         result = doctest.testmod(module)
         assert result.attempted >= 1 and result.failed == 0, module.__name__
 
@@ -207,6 +292,7 @@ def test_early_stopping_restores_the_best_validation_epoch():
     assert hist.best_epoch == 1 and hist.best_val_micro_f1 == 1.0
     assert hist.stopped_early and len(hist.epochs) == 3  # epochs 2 and 3 without improvement
     assert model.p.item() > 0  # the weights of epoch 1 are back
+    assert hist.convergence() == {"best_epoch": 1, "last_epoch": 3, "stopped_by": "patience"}
 
 
 def test_selection_last_trains_every_epoch_and_keeps_the_final_weights():
@@ -227,8 +313,40 @@ def test_selection_last_trains_every_epoch_and_keeps_the_final_weights():
     assert len(hist.epochs) == 10 and not hist.stopped_early  # patience is ignored
     assert hist.best_epoch == 10 and hist.best_val_micro_f1 == 0.0 and hist.epochs[0].val_micro_f1 == 1.0
     assert model.p.item() < 0  # the final weights stay
+    assert hist.convergence() == {"best_epoch": 10, "last_epoch": 10, "stopped_by": "epoch_cap"}
     with pytest.raises(ValueError, match="selection"):
         MultiLabelConfig(selection="best")
+    with pytest.raises(ValueError, match="precision"):
+        MultiLabelConfig(precision="fp16")
+
+
+def test_multilabel_precision_reaches_the_training_forward_pass_only():
+    from ecgstudy.training.multilabel import MultiLabelConfig, train_multilabel
+
+    seen: list[tuple[bool, torch.dtype]] = []
+
+    class Probe(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 1)
+
+        def forward(self, x):
+            logits = self.fc(x[:, 0])
+            seen.append((self.training, logits.dtype))
+            return type("Out", (), {"probs": torch.sigmoid(logits.float())})()
+
+    def loss_fn(out, yb):
+        return type("L", (), {"total": F.binary_cross_entropy(out.probs, yb)})()
+
+    x = np.ones((4, 1, 2), np.float32)
+    y = np.ones((4, 1), np.uint8)
+    for precision, train_dtype in (("bf16", torch.bfloat16), ("fp32", torch.float32)):
+        seen.clear()
+        config = MultiLabelConfig(max_epochs=2, patience=None, lr=0.1, batch_size=2, precision=precision)
+        train_multilabel(Probe(), x, y, x, y, config, loss_fn=loss_fn)
+        # 2 epochs x (2 training batches in autocast, 1 float32 validation batch)
+        assert seen == [(True, train_dtype)] * 2 + [(False, torch.float32)] + [(True, train_dtype)] * 2 + \
+            [(False, torch.float32)], precision
 
 
 @pytest.mark.slow

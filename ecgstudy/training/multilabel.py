@@ -10,6 +10,7 @@ epoch the validation micro-F1 (probabilities >= 0.5) is computed; the weights of
 are kept and restored at the end; training stops after ``patience`` epochs without improvement.
 ``selection="last_epoch"`` trains every epoch and keeps the final weights (a fixed budget, for
 validation sets too small to choose an epoch); the validation scores are still logged.
+``precision="bf16"`` trains under bf16 autocast (:func:`~ecgstudy.training.fit`); validation stays float32.
 :func:`train_multilabel` is :func:`~ecgstudy.training.fit` with
 :func:`~ecgstudy.training.objectives.loss_terms`, :func:`~ecgstudy.training.optimisers.adam`,
 the validation scores as evaluation and :class:`~ecgstudy.training.BestEpoch` or
@@ -26,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ecgstudy.training.loop import BestEpoch, LastEpoch, fit
+from ecgstudy.training.loop import BestEpoch, Epoch, FitResult, LastEpoch, Precision, fit
 from ecgstudy.training.objectives import loss_terms
 from ecgstudy.training.optimisers import adam
 from ecgstudy.training.inference import field, predict
@@ -44,6 +45,7 @@ class MultiLabelConfig:
             (keep the final epoch's weights).
         lr: Adam learning rate. lr_schedule: ``"constant"`` or ``"cosine"`` (over ``max_epochs``).
         batch_size: records per step. seed: initialisation and batch order. threads: torch threads.
+        precision: ``"fp32"`` or ``"bf16"`` (autocast of the training batches' forward pass and loss).
     """
 
     max_epochs: int = 1000
@@ -54,10 +56,13 @@ class MultiLabelConfig:
     seed: int = 0
     threads: int = 2
     selection: Literal["val_micro_f1", "last_epoch"] = "val_micro_f1"
+    precision: Precision = "fp32"
 
     def __post_init__(self) -> None:
         if self.selection not in ("val_micro_f1", "last_epoch"):
             raise ValueError(f"MultiLabelConfig: selection={self.selection!r}: expected 'val_micro_f1' or 'last_epoch'")
+        if self.precision not in ("fp32", "bf16"):
+            raise ValueError(f"MultiLabelConfig: precision={self.precision!r}: expected 'fp32' or 'bf16'")
 
 
 @dataclass
@@ -74,12 +79,22 @@ class MultiLabelEpoch:
 @dataclass
 class MultiLabelHistory:
     """The curve and the selected epoch (whose weights the model holds after training);
-    ``best_val_micro_f1`` is the selected epoch's validation micro-F1."""
+    ``best_val_micro_f1`` is the selected epoch's validation micro-F1; ``result``: what
+    :func:`~ecgstudy.training.fit` returned (``None`` for a history built by hand)."""
 
     epochs: list[MultiLabelEpoch]
     best_epoch: int
     best_val_micro_f1: float
     stopped_early: bool
+    result: FitResult | None = None
+
+    def convergence(self) -> dict[str, Any]:
+        """``best_epoch``, ``last_epoch`` and ``stopped_by`` (``"patience"`` or ``"epoch_cap"``), as
+        :meth:`FitResult.convergence <ecgstudy.training.FitResult.convergence>` gives them."""
+        if self.result is not None:
+            return self.result.convergence()
+        return {"best_epoch": self.best_epoch, "last_epoch": self.epochs[-1].epoch if self.epochs else 0,
+                "stopped_by": "patience" if self.stopped_early else "epoch_cap"}
 
     def table(self) -> list[dict[str, Any]]:
         """JSON-able rows: ``epoch``, ``train_<term>``..., ``val_micro_f1``, ``val_subset_acc``, ``seconds``."""
@@ -107,12 +122,14 @@ def train_multilabel(
     *,
     loss_fn: Callable[[Any, torch.Tensor], Any],
     progress: bool = False,
+    on_epoch: Callable[[MultiLabelEpoch], None] | None = None,
 ) -> MultiLabelHistory:
     """Train with Adam, select an epoch (``config.selection``) and leave its weights in ``model``.
 
     Args:
         x_train, x_val: ``(n, leads, samples)`` float32. y_train, y_val: ``(n, n_classes)`` 0/1.
         loss_fn: ``loss_fn(model_output, y_batch_float)`` -> object with a scalar ``total``.
+        on_epoch: called with each finished epoch's record (e.g. to log it).
 
     Returns:
         The per-epoch history; ``model`` holds the selected epoch's weights.
@@ -128,7 +145,11 @@ def train_multilabel(
                  optimizer=adam(config.lr), epochs=config.max_epochs, batch_size=config.batch_size, seed=config.seed,
                  threads=config.threads, lr_schedule=config.lr_schedule, y_dtype=torch.float32,
                  evaluate=lambda m, _: validation_scores(m, xv, yv, batch_size=batch), select=select,
-                 progress=progress)
-    epochs = [MultiLabelEpoch(e.epoch, e.train, e.scores["val_micro_f1"], e.scores["val_subset_acc"], e.seconds)
-              for e in result.epochs]
-    return MultiLabelHistory(epochs, result.best_epoch, result.best_score, result.stopped_early)
+                 progress=progress, on_epoch=None if on_epoch is None else (lambda e: on_epoch(_record(e))),
+                 precision=config.precision)
+    return MultiLabelHistory([_record(e) for e in result.epochs], result.best_epoch, result.best_score,
+                             result.stopped_early, result)
+
+
+def _record(e: Epoch) -> MultiLabelEpoch:
+    return MultiLabelEpoch(e.epoch, e.train, e.scores["val_micro_f1"], e.scores["val_subset_acc"], e.seconds)

@@ -16,10 +16,19 @@ Dataset = Literal["cpsc2018", "ptbxl", "mitdb"]
 DATASET_NAMES = {"cpsc2018": "CPSC 2018", "ptbxl": "PTB-XL subset", "mitdb": "MIT-BIH windows"}
 
 
+def dataset_of(experiment: str) -> str:
+    """The dataset a training experiment reads, from its name.
+
+    >>> dataset_of("xecgnet-ptbxl"), dataset_of("xecgnet-cpsc")
+    ('ptbxl', 'cpsc2018')
+    """
+    return experiment.removeprefix("xecgnet-").replace("cpsc", "cpsc2018")
+
+
 class XecgRunParams(RunParams):
     """One training run of the xECGNet chapter."""
 
-    added_fields = ("selection", "split_unit")
+    added_fields = ("selection", "split_unit", "precision", "keep_weights")
 
     gamma: float = Field(0.01, ge=0, le=1e4, description="weight of the attention regulariser (0: ABN)")
     regulariser: Literal["paper", "authors_code"] = Field(
@@ -45,6 +54,10 @@ class XecgRunParams(RunParams):
     split_unit: Literal["record", "patient"] = Field(
         "record", description="MIT-BIH windows are split by record or by patient (201 and 202 are one person); "
                               "PTB-XL's own folds keep patients apart either way")
+    precision: Literal["fp32", "bf16"] = Field("fp32", description="training precision: float32 (the reference) "
+                                                                   "or bfloat16 autocast (about 2x on AMX CPUs)")
+    keep_weights: bool = Field(False, description="store the selected weights (weights.pt, ecgstudy.checkpoints) "
+                                                  "and evaluate the test split with them as stored")
 
 
 class XecgChapterParams(RunParams):

@@ -12,7 +12,16 @@ response maps ``A`` cover each abnormal beat type: :mod:`ecgstudy.explain.type_c
 version ``xecgnet.1-page.1``, the pre-sigmoid scores ``logits_att`` and ``logits_per`` of the two
 branches, which do not saturate as float32 probabilities do), ``maps.npz`` (``M`` of every
 test item, ``A`` of the test items with two or more labels, float16), ``coverage.csv``,
-``curves.json`` (per-epoch losses and validation scores)."""
+``curves.json`` (per-epoch losses and validation scores), ``progress.log`` (one line per epoch, written
+as training goes) and, with ``keep_weights``, ``weights.pt`` (:mod:`ecgstudy.checkpoints`).
+
+``metrics.json`` also records how training ended (runs made since ``precision`` and ``keep_weights``
+were added): ``precision``, ``best_epoch``, ``last_epoch`` and ``stopped_by`` (``"patience"``: no better
+validation micro-F1 for ``patience`` epochs; ``"epoch_cap"``: the budget ended it).
+
+With ``keep_weights`` the test split is predicted with the weights as stored (float16-rounded, read
+back from ``weights.pt``), so :func:`reproduce` recomputes the stored test metrics from the
+checkpoint alone, not merely close to them."""
 
 from __future__ import annotations
 
@@ -24,7 +33,48 @@ import numpy as np
 
 from ecgstudy.runs.datasource import DataSource
 from ecgstudy.studies.xecgnet.data import load_data
-from ecgstudy.studies.xecgnet.params import XecgRunParams
+from ecgstudy.studies.xecgnet.params import XecgRunParams, dataset_of
+
+#: Test metrics :func:`reproduce` recomputes (keys of :func:`ecgstudy.metrics.multilabel.multilabel_metrics`).
+REPRODUCED = ("micro_f1", "macro_f1", "subset_acc", "multi_acc", "single_acc")
+
+
+def epoch_logger(path: Path):
+    """``on_epoch`` callback that appends one line per epoch to ``path`` (``tail -f`` it to follow a run):
+    the epoch, the mean training loss terms, the validation micro-F1 and subset accuracy, seconds."""
+
+    def log(e) -> None:
+        terms = "  ".join(f"train_{k} {v:.4f}" for k, v in e.train.items())
+        with open(path, "a") as f:
+            f.write(f"epoch {e.epoch:>3}  {terms}  val_micro_f1 {e.val_micro_f1:.4f}  "
+                    f"val_subset_acc {e.val_subset_acc:.4f}  {e.seconds:.1f} s\n")
+
+    return log
+
+
+def model_kwargs(params: XecgRunParams, *, in_leads: int, n_classes: int) -> dict:
+    """Keyword arguments of :class:`ecgstudy.models.XecgNet` for a run (JSON values: the checkpoint's ``kwargs``)."""
+    return {"in_leads": int(in_leads), "n_classes": int(n_classes), "pool_sizes": [int(p) for p in params.pool_sizes],
+            "attention_head": params.attention_head}
+
+
+def reproduce(run_dir: Path, source: DataSource) -> dict[str, tuple[float, float]]:
+    """Load a run's checkpoint (:mod:`ecgstudy.checkpoints`), predict its test split again (rebuilt from the
+    run's parameters and the dataset of its experiment) and return ``{metric: (stored, now)}`` for the
+    metrics of :data:`REPRODUCED` that ``metrics.json`` holds (``multi_acc`` / ``single_acc`` may be NaN)."""
+    from ecgstudy.checkpoints import load
+    from ecgstudy.metrics.multilabel import multilabel_metrics, predict_multilabel
+    from ecgstudy.runs.store import read_run_info
+    from ecgstudy.training import field, predict
+
+    run_dir = Path(run_dir)
+    info = read_run_info(run_dir / "run.json")
+    params = XecgRunParams.model_validate(info["params"])
+    data = load_data(dataset_of(info["experiment"]), params, source)
+    probs = predict(load(run_dir), data.x["test"], fields={"probs": field("probs")})["probs"]
+    now = multilabel_metrics(data.y["test"], predict_multilabel(probs), data.class_names)
+    stored = json.loads((run_dir / "metrics.json").read_text())
+    return {k: (float(stored[k]), float(now[k])) for k in REPRODUCED if k in stored}
 
 
 def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dataset: str) -> None:
@@ -41,21 +91,26 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
 
     data = load_data(dataset, params, source)
     seed_everything(params.seed)
-    model = XecgNet(in_leads=data.x["train"].shape[1], n_classes=len(data.class_names),
-                    pool_sizes=tuple(params.pool_sizes), attention_head=params.attention_head)
+    kwargs = model_kwargs(params, in_leads=data.x["train"].shape[1], n_classes=len(data.class_names))
+    model = XecgNet(**{**kwargs, "pool_sizes": tuple(kwargs["pool_sizes"])})
     config = MultiLabelConfig(max_epochs=params.max_epochs, patience=params.patience, lr=params.lr,
                               lr_schedule=params.lr_schedule, batch_size=params.batch_size, seed=params.seed,
-                              selection=params.selection)
+                              selection=params.selection, precision=params.precision)
     loss_fn = partial(xecgnet_loss, gamma=params.gamma, regulariser=params.regulariser,
                       stop_gradient=params.stop_gradient)
     history = train_multilabel(model, data.x["train"], data.y["train"], data.x["val"], data.y["val"], config,
-                               loss_fn=loss_fn)
+                               loss_fn=loss_fn, on_epoch=epoch_logger(run_dir / "progress.log"))
+    if params.keep_weights:
+        from ecgstudy.checkpoints import load, save
+
+        save(model, run_dir, builder="xecgnet", kwargs=kwargs)
+        model = load(run_dir)  # the test split is predicted with the weights as published
     out = predict(model, data.x["test"], fields={name: field(name) for name in ("probs", "attention", "response", "logits_att",
                                                                          "logits_per")})
     y_test = data.y["test"]
     metrics = multilabel_metrics(y_test, predict_multilabel(out["probs"]), data.class_names)
-    metrics.update(best_epoch=history.best_epoch, epochs_run=len(history.epochs),
-                   best_val_micro_f1=history.best_val_micro_f1,
+    metrics.update(**history.convergence(), epochs_run=len(history.epochs),
+                   best_val_micro_f1=history.best_val_micro_f1, precision=params.precision,
                    train_seconds=float(sum(e.seconds for e in history.epochs)),
                    counts=data.counts, class_names=list(data.class_names), data=data.description)
     n_samples = data.x["test"].shape[-1]

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ecgstudy.metrics.intervals import mean_sd_text
+from ecgstudy.studies.xecgnet.params import dataset_of
 
 
 #: Parameters that identify a run inside the chapter's grid.
@@ -17,7 +18,7 @@ GRID_KEYS = ("dataset", "gamma", "regulariser", "seed")
 
 def _dataset_of(rec) -> str:
     """The dataset key of a run record (``xecgnet-cpsc`` -> ``cpsc2018``)."""
-    return rec.spec.experiment.removeprefix("xecgnet-").replace("cpsc", "cpsc2018")
+    return dataset_of(rec.spec.experiment)
 
 
 def run_table(records) -> pd.DataFrame:
