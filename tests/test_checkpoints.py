@@ -115,16 +115,17 @@ def test_every_committed_checkpoint_reproduces_its_stored_test_metrics(run_dir):
     from ecgstudy.runs.store import read_run_info
 
     info = read_run_info(run_dir / "run.json")
-    if info["experiment"] == "iclr-fold":
+    name = info["experiment"]
+    if name == "iclr-fold":
         from ecgstudy.studies.iclr.run import reproduce
-
-        datasets = ("mitdb",)
-    elif info["experiment"].startswith("xecgnet-"):
-        from ecgstudy.studies.xecgnet.params import dataset_of
+    elif name.startswith("xecgnet-"):
         from ecgstudy.studies.xecgnet.run import reproduce
-
-        datasets = (dataset_of(info["experiment"]),)
+    elif name in ("ecgradcam-ludb", "ecgradcam-ptbxl", "ecgradcam-transfer"):
+        from ecgstudy.studies.ecgradcam.run import reproduce
     else:
-        pytest.skip(f"{info['experiment']}: reproduction not written yet")
-    for name, (stored, now) in reproduce(run_dir, resolve_data("real", datasets)).items():
-        assert now == pytest.approx(stored, abs=1e-3, nan_ok=True), name
+        pytest.skip(f"{name}: reproduction not written yet")
+    from ecgstudy.experiments import get_experiment
+
+    # every chapter evaluates the float16-rounded weights it stores: only float rounding may differ
+    for metric, (stored, now) in reproduce(run_dir, resolve_data("real", get_experiment(name).datasets)).items():
+        assert now == pytest.approx(stored, rel=1e-5, abs=1e-4, nan_ok=True), metric

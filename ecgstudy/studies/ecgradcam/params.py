@@ -25,7 +25,7 @@ _LAYER = re.compile(r"^(last_add|last_conv|block\d+)$")
 class EcgradcamRunParams(RunParams):
     """One training run of the ECGradCAM chapter: one target, one fold, one seed."""
 
-    added_fields = ("split_unit",)
+    added_fields = ("split_unit", "precision", "inner_folds", "patience", "keep_weights")
 
     target: str = Field("qrs_ms", min_length=1, max_length=64,
                         description="column of the dataset's targets (checked when the data are loaded)")
@@ -41,6 +41,15 @@ class EcgradcamRunParams(RunParams):
     n_synthetic: int = Field(400, ge=20, le=100_000, description="records drawn when no real data")
     split_unit: Literal["record", "patient"] = Field(
         "record", description="folds by record or by patient (PTB-XL patient_id; a LUDB record is a patient)")
+    precision: Literal["fp32", "bf16"] = Field("fp32", description="training precision: float32 (the reference) "
+                                                                   "or bfloat16 autocast of the training batches")
+    inner_folds: int = Field(0, ge=0, le=20, description="hold out 1/k of the training rows (grouped and stratified "
+                                                         "as the outer folds) as inner validation; 0: none")
+    patience: int | None = Field(None, ge=1, description="keep the epoch of the lowest validation loss and stop "
+                                                         "after this many epochs without a lower one (None: the "
+                                                         "last epoch)")
+    keep_weights: bool = Field(False, description="store the selected weights (weights.pt, ecgstudy.checkpoints); "
+                                                  "the run is then evaluated with them (float16-rounded)")
 
     @field_validator("layers")
     @classmethod
@@ -56,6 +65,10 @@ class EcgradcamRunParams(RunParams):
     def _check_fold(self) -> "EcgradcamRunParams":
         if self.fold >= self.n_folds:
             raise ValueError(f"fold={self.fold}: must be in 0..{self.n_folds - 1}")
+        if self.inner_folds == 1:
+            raise ValueError("inner_folds=1: use 0 (no inner validation) or k >= 2 (hold out 1/k)")
+        if self.patience is not None and self.inner_folds < 2:
+            raise ValueError(f"patience={self.patience} needs an inner validation set (inner_folds >= 2)")
         return self
 
 

@@ -23,14 +23,28 @@ Files of a run: ``metrics.json``, ``predictions.npz`` (record ids, targets, pred
 with each wave blocked; for sex also ``logit``, the pre-sigmoid scores, in runs made after
 ``ecgradcam.1-page.1``: older runs have none), ``maps.npz`` (layer maps ``(n_test, T)`` float16 keyed
 ``<variant>.<layer>``, with ``index`` / ``record_ids`` of the held-out records and the per-record
-region ratios), ``curves.json`` (per-epoch training and held-out loss).
+region ratios), ``curves.json`` (per-epoch training and held-out loss, and ``val_loss`` with an inner
+validation set), ``progress.log`` (one line per epoch, written while the run trains), ``weights.pt`` with
+``keep_weights`` (:mod:`ecgstudy.checkpoints`).
+
+Budgets: by default a run trains ``epochs`` epochs and keeps the last. With ``inner_folds = k`` it holds
+out 1/k of its training rows as inner validation (grouped by patient and stratified as the outer folds,
+:func:`fold_indices`), and with ``patience`` it keeps the epoch of the lowest validation loss and stops
+after ``patience`` epochs without a lower one. ``metrics.json`` records ``precision``, ``n_val``,
+``best_epoch``, ``last_epoch``, ``stopped_by`` (``"patience"``: converged; ``"epoch_cap"``: the budget
+ended it) and ``best_val_loss``; ``epochs`` stays the cap. With ``keep_weights`` the selected weights
+are rounded to float16 (as :func:`ecgstudy.checkpoints.save` stores them) *before* the run is evaluated,
+so that every number of the run is that of the published model and :func:`reproduce` recomputes the
+stored test metrics from the checkpoint.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -81,6 +95,29 @@ def split_groups(dataset: str, record_ids: np.ndarray, params: EcgradcamRunParam
     return patient_ids(kind, record_ids, folder=source.folders.get("ptbxl"))
 
 
+def fold_indices(y: np.ndarray, params: EcgradcamRunParams, *, stratify: bool, groups: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(fit_idx, val_idx, test_idx)``, sorted positions in ``y``: the outer fold ``params.fold``
+    (:func:`fold_split`) and, with ``params.inner_folds = k``, its training rows split by the same rule
+    (fold 0 of ``fold_split`` over the training rows, ``k`` folds, the same seed, stratification and
+    ``groups``) into the rows the model is fitted on and the inner validation rows (empty with
+    ``inner_folds = 0``). With ``groups`` (the patient of each row) no patient is in two of the three.
+
+    >>> p = EcgradcamRunParams(fold=0, n_folds=2, inner_folds=2)
+    >>> fit, val, test = fold_indices(np.arange(8.0), p, stratify=False)
+    >>> sorted(np.concatenate([fit, val, test]).tolist()), len(fit), len(val), len(test)
+    ([0, 1, 2, 3, 4, 5, 6, 7], 2, 2, 4)
+    """
+    y = np.asarray(y)
+    train, test = fold_split(y, n_folds=params.n_folds, fold=params.fold, seed=params.seed, stratify=stratify,
+                             groups=groups)
+    if not params.inner_folds:
+        return train, train[:0], test
+    fit_pos, val_pos = fold_split(y[train], n_folds=params.inner_folds, fold=0, seed=params.seed, stratify=stratify,
+                                  groups=None if groups is None else np.asarray(groups)[train])
+    return train[fit_pos], train[val_pos], test
+
+
 def predict_output(model, x: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
     """Output 0 of ``model`` for every row of ``x`` ``(n, leads, samples)``, ``(n,)`` float64."""
     from ecgstudy.training import column, predict
@@ -88,30 +125,167 @@ def predict_output(model, x: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
     return predict(model, x, fields={"y": column(0)}, batch_size=batch_size)["y"].astype(np.float64)
 
 
+@dataclass
+class ModelFit:
+    """What :func:`train_model` returns: the per-epoch curve (``rows``, a run's ``curves.json``; iterating
+    a ``ModelFit`` gives them) and the selection (:class:`~ecgstudy.training.FitResult`)."""
+
+    rows: list[dict[str, Any]]
+    result: Any  # ecgstudy.training.FitResult
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        return self.rows[i]
+
+    def convergence(self) -> dict[str, Any]:
+        """``best_epoch``, ``last_epoch``, ``stopped_by`` (:meth:`FitResult.convergence`) and ``best_val_loss``,
+        the validation loss of the kept epoch (``None`` without a validation set)."""
+        conv = self.result.convergence()
+        kept = self.rows[conv["best_epoch"] - 1] if conv["best_epoch"] else {}
+        return {**conv, "best_val_loss": kept.get("val_loss")}
+
+
+def epoch_logger(path: Path) -> Callable:
+    """``on_epoch`` callback of :func:`~ecgstudy.training.fit` that appends one line per epoch to ``path``
+    (``epoch   3  train_loss 0.4120  heldout_loss 0.5012  val_loss 0.4800  2.1 s``; ``tail -f`` it)."""
+
+    def log(e) -> None:
+        row = e.row()
+        text = "  ".join(f"{k} {v:.4f}" for k, v in row.items() if k not in ("epoch", "seconds") and v is not None)
+        with open(path, "a") as f:
+            f.write(f"epoch {e.epoch:>3}  {text}  {e.seconds:.1f} s\n")
+
+    return log
+
+
 def train_model(model, x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval: np.ndarray, *, epochs: int,
-                lr: float, batch_size: int, lr_schedule: str, binary: bool, seed: int) -> list[dict]:
+                lr: float, batch_size: int, lr_schedule: str, binary: bool, seed: int,
+                x_val: np.ndarray | None = None, y_val: np.ndarray | None = None, patience: int | None = None,
+                precision: str = "fp32", on_epoch: Callable | None = None) -> ModelFit:
     """Train ``model`` (output 0 against ``y``: MSE, or BCE with logits when ``binary``) with
-    Keras' Nadam (:func:`~ecgstudy.training.keras_nadam`, the authors' optimiser) for ``epochs``
-    and keep the last epoch; return the per-epoch curve (``epoch, train_loss, heldout_loss,
-    seconds``; ``heldout_loss``: the loss on ``(x_eval, y_eval)``, ``None`` when empty).
-    :func:`~ecgstudy.training.fit`, seeded by ``seed``.
+    Keras' Nadam (:func:`~ecgstudy.training.keras_nadam`, the authors' optimiser) for up to ``epochs``;
+    :func:`~ecgstudy.training.fit`, seeded by ``seed``, in ``precision`` (``"fp32"`` or ``"bf16"``
+    autocast of the training batches; evaluation stays float32).
+
+    Args:
+        x: ``(n, leads, samples)`` the rows the model is fitted on; y: ``(n,)`` their (z-scored) targets.
+        x_eval, y_eval: the held-out fold, scored every epoch (``heldout_loss``, ``None`` when empty) and
+            never used for a decision.
+        x_val, y_val: inner validation rows, scored every epoch (``val_loss``); with ``patience`` the epoch
+            of the lowest ``val_loss`` is kept (the first on ties) and training stops after ``patience``
+            epochs without a lower one. Without them (or ``None``/empty) the last epoch is kept.
+        on_epoch: called with each finished :class:`~ecgstudy.training.loop.Epoch` (e.g. :func:`epoch_logger`).
+
+    Returns:
+        A :class:`ModelFit`: rows ``epoch, train_loss, heldout_loss[, val_loss], seconds`` and the
+        :class:`~ecgstudy.training.FitResult`; the model holds the selected epoch's weights.
+
+    Raises:
+        ValueError: ``patience`` without a validation set.
     """
     import torch
     import torch.nn.functional as F
 
     from ecgstudy.training import column_loss, fit, keras_nadam
+    from ecgstudy.training.loop import BestEpoch, LastEpoch
 
     loss_fn = F.binary_cross_entropy_with_logits if binary else F.mse_loss
     ye = torch.as_tensor(y_eval, dtype=torch.float32)
+    has_val = x_val is not None and len(x_val) > 0
+    yv = torch.as_tensor(y_val, dtype=torch.float32) if has_val else None
+    if patience is not None and not has_val:
+        raise ValueError("train_model: patience needs a validation set (x_val, y_val)")
 
-    def heldout(m, _epoch: int) -> dict[str, float | None]:
-        if not len(ye):
-            return {"heldout_loss": None}
-        return {"heldout_loss": float(loss_fn(torch.as_tensor(predict_output(m, x_eval), dtype=torch.float32), ye))}
+    def loss_on(m, xs: np.ndarray, ys) -> float:
+        return float(loss_fn(torch.as_tensor(predict_output(m, xs), dtype=torch.float32), ys))
 
+    def scores(m, _epoch: int) -> dict[str, float | None]:
+        out: dict[str, float | None] = {"heldout_loss": loss_on(m, x_eval, ye) if len(ye) else None}
+        if has_val:
+            out["val_loss"] = loss_on(m, x_val, yv)
+        return out
+
+    select = LastEpoch() if patience is None else BestEpoch("val_loss", patience=patience, mode="min")
     result = fit(model, x, y, loss=column_loss(loss_fn), optimizer=keras_nadam(lr), epochs=epochs,
-                 batch_size=batch_size, seed=seed, lr_schedule=lr_schedule, evaluate=heldout)
-    return result.rows()
+                 batch_size=batch_size, seed=seed, lr_schedule=lr_schedule, evaluate=scores, select=select,
+                 on_epoch=on_epoch, precision=precision)
+    return ModelFit(result.rows(), result)
+
+
+def round_to_checkpoint(model) -> None:
+    """Round ``model``'s floating weights and buffers to float16 in place (kept as float32), as
+    :func:`ecgstudy.checkpoints.save` stores them and :func:`ecgstudy.checkpoints.load` gives them back."""
+    import torch
+
+    with torch.no_grad():
+        for v in model.state_dict().values():
+            if v.is_floating_point():
+                v.copy_(v.half().to(v.dtype))
+
+
+def budget_metrics(params: EcgradcamRunParams, trained: ModelFit, n_val: int) -> dict[str, Any]:
+    """The budget keys of a run's ``metrics.json``: ``precision``, ``n_val``, ``best_epoch``, ``last_epoch``,
+    ``stopped_by``, ``best_val_loss`` (``epochs``, recorded beside them, is the cap)."""
+    return {"precision": params.precision, "n_val": int(n_val), **trained.convergence()}
+
+
+def save_weights(model, run_dir: Path, in_leads: int) -> Path:
+    """``run_dir/weights.pt`` of a KanResWide_X with one output (:func:`ecgstudy.checkpoints.save`)."""
+    from ecgstudy.checkpoints import save
+
+    return save(model, run_dir, builder="kanres_wide_x", kwargs={"in_leads": int(in_leads), "n_outputs": 1})
+
+
+def run_rows(data, params: EcgradcamRunParams, dataset: str, source: DataSource
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(fit, val, test, known)`` of a LUDB or PTB-XL run: row indices of ``data`` fitted on, validated on
+    and tested on (:func:`fold_indices` over the rows with a value of the target, grouped by
+    :func:`split_groups`), and the mask of those rows."""
+    y_all = data.target(params.target)
+    binary = is_binary(params.target)
+    known = np.isfinite(y_all) & (np.isin(y_all, (0.0, 1.0)) if binary else True)
+    rows = np.flatnonzero(known)
+    groups = split_groups(dataset, data.record_ids[rows], params, source)
+    fit_pos, val_pos, test_pos = fold_indices(y_all[rows], params, stratify=binary, groups=groups)
+    return rows[fit_pos], rows[val_pos], rows[test_pos], known
+
+
+def reproduce(run_dir: Path, source: DataSource) -> dict[str, tuple[float, float]]:
+    """Load a run's checkpoint (:mod:`ecgstudy.checkpoints`), predict its test rows again (rebuilding its
+    parameters, data and split from ``run.json``, mapping back with the stored ``train_mean`` /
+    ``train_sd``, or the sigmoid for sex) and return ``{metric: (stored, now)}`` for MAE, RMSE and R²
+    (accuracy and AUC for sex). Runs of ``ecgradcam-transfer`` go to
+    :func:`ecgstudy.studies.ecgradcam.transfer.reproduce`."""
+    from scipy.special import expit
+
+    from ecgstudy.checkpoints import load
+    from ecgstudy.runs.store import read_run_info
+
+    run_dir = Path(run_dir)
+    info = read_run_info(run_dir / "run.json")
+    if info["experiment"] == "ecgradcam-transfer":
+        from ecgstudy.studies.ecgradcam.transfer import reproduce as reproduce_transfer
+
+        return reproduce_transfer(run_dir, source)
+    dataset = info["experiment"].removeprefix("ecgradcam-")
+    if dataset not in ("ludb", "ptbxl"):
+        raise ParameterError(f"{run_dir}: experiment {info['experiment']!r} is not an ECGradCAM training run")
+    params = EcgradcamRunParams.model_validate(info["params"])
+    data = load_data(dataset, params, source)
+    _, _, test, _ = run_rows(data, params, dataset, source)
+    stored = json.loads((run_dir / "metrics.json").read_text())
+    binary = is_binary(params.target)
+    out = predict_output(load(run_dir), data.x[test])
+    pred = expit(out) if binary else out * stored["train_sd"] + stored["train_mean"]
+    y = data.target(params.target)[test]
+    now = score(y, pred, binary=binary, y_train=y)
+    keys = ("accuracy", "auc") if binary else ("mae", "rmse", "r2")
+    return {k: (float(stored[k]), float(now[k])) for k in keys}
 
 
 def block_and_score(predict, x: np.ndarray, y: np.ndarray, fiducials: "pd.DataFrame", *, binary: bool,
@@ -155,10 +329,14 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
     ``KFold(shuffle=True, random_state=params.seed)`` (``StratifiedKFold`` for ``sex``). The
     authors used contiguous, unshuffled folds and kept the epoch of the lowest loss on the
     held-out fold itself (optimistic: the test fold chooses the model). Here a fixed number of
-    epochs is trained and the last epoch is evaluated: the held-out fold is never used for a
-    decision (its loss is only logged in ``curves.json``).
+    epochs is trained and the last epoch is evaluated, or, with ``inner_folds`` and ``patience``,
+    the epoch of the lowest loss on an inner validation set cut from the training folds
+    (:func:`fold_indices`): the held-out fold is never used for a decision (its loss is only
+    logged in ``curves.json``).
 
-    Targets: regression targets are z-scored with the training folds' mean and sd and trained
+    Targets: regression targets are z-scored with the mean and sd of the rows the model is fitted on
+    (the training folds less the inner validation rows; all the training folds without
+    ``inner_folds``), which also give ``baseline_mae``, and trained
     with MSE; predictions are mapped back and scored in the target's units (MAE, RMSE, R² and
     the MAE of predicting the training mean). ``sex`` (1 male) is trained with BCE on one logit
     and scored by accuracy and AUC. The median beats enter as they are (no normalisation, as the
@@ -174,19 +352,19 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
     data = load_data(dataset, params, source)
     y_all = data.target(params.target)
     binary = is_binary(params.target)
-    known = np.isfinite(y_all) & (np.isin(y_all, (0.0, 1.0)) if binary else True)
-    rows = np.flatnonzero(known)
-    groups = split_groups(dataset, data.record_ids[rows], params, source)
-    tr, te = fold_split(y_all[rows], n_folds=params.n_folds, fold=params.fold, seed=params.seed, stratify=binary,
-                        groups=groups)
-    train, test = rows[tr], rows[te]
+    train, val, test, known = run_rows(data, params, dataset, source)
     x_tr, x_te, y_tr, y_te = data.x[train], data.x[test], y_all[train], y_all[test]
     mu, sd = (0.0, 1.0) if binary else (float(np.mean(y_tr)), float(np.std(y_tr)) or 1.0)
 
     seed_everything(params.seed)
     model = KanResWideX(in_leads=data.x.shape[1], n_outputs=1)
     curve = train_model(model, x_tr, (y_tr - mu) / sd, x_te, (y_te - mu) / sd, epochs=params.epochs, lr=params.lr,
-                        batch_size=params.batch_size, lr_schedule=params.lr_schedule, binary=binary, seed=params.seed)
+                        batch_size=params.batch_size, lr_schedule=params.lr_schedule, binary=binary, seed=params.seed,
+                        x_val=data.x[val], y_val=(y_all[val] - mu) / sd, patience=params.patience,
+                        precision=params.precision, on_epoch=epoch_logger(run_dir / "progress.log"))
+    if params.keep_weights:
+        round_to_checkpoint(model)
+        save_weights(model, run_dir, data.x.shape[1])
 
     def predict(x: np.ndarray) -> np.ndarray:
         out = predict_output(model, x)
@@ -206,6 +384,7 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
         "train_seconds": float(sum(c["seconds"] for c in curve)),
         "final_train_loss": curve[-1]["train_loss"], "final_heldout_loss": curve[-1]["heldout_loss"],
         "data": data.description, **score(y_te, pred, binary=binary, y_train=y_tr),
+        **budget_metrics(params, curve, len(val)),
     }
 
     # maps and how much of them lies in the target's region; wave blocking
@@ -220,5 +399,5 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
                         prediction=pred.astype(np.float32), **logits, **blocked_preds)
     np.savez_compressed(run_dir / "maps.npz", index=test, record_ids=ids, region_defined=defined,
                         **{k: v.astype(np.float16) for k, v in layer_maps.items()}, **per_record)
-    (run_dir / "curves.json").write_text(json.dumps(curve))
+    (run_dir / "curves.json").write_text(json.dumps(curve.rows))
     write_json(run_dir / "metrics.json", metrics)

@@ -27,6 +27,11 @@ A run's ``metrics.json`` keeps the chapter's keys (``dataset: "transfer"``; ``ma
 chapter's tables take it as a third dataset, and adds ``source`` (the in-domain fold's
 scores), ``pearson_r``, ``bias`` and ``delineator`` (on LUDB: the delineator's MAE against
 the cardiologists and the network's MAE against the delineator, on the records both measured).
+
+Budgets (``inner_folds``, ``patience``, ``precision``, ``keep_weights``) as the chapter's other runs
+(:mod:`ecgstudy.studies.ecgradcam.run`): the inner validation rows are cut from the PTB-XL training folds,
+grouped by patient with ``split_unit="patient"``; :func:`reproduce` recomputes a run's stored LUDB and
+in-domain metrics from its checkpoint.
 """
 
 from __future__ import annotations
@@ -45,7 +50,17 @@ from ecgstudy.runs.datasource import DataSource
 from ecgstudy.studies.ecgradcam.data import MedianBeatData
 from ecgstudy.studies.ecgradcam.maps import attention_in_region
 from ecgstudy.studies.ecgradcam.params import TRANSFER_TARGETS, EcgradcamRunParams
-from ecgstudy.studies.ecgradcam.run import block_and_score, fold_split, predict_output, split_groups, train_model
+from ecgstudy.studies.ecgradcam.run import (
+    block_and_score,
+    budget_metrics,
+    epoch_logger,
+    fold_indices,
+    predict_output,
+    round_to_checkpoint,
+    save_weights,
+    split_groups,
+    train_model,
+)
 from ecgstudy.studies.ecgradcam.targets import score, target_units
 
 
@@ -175,6 +190,49 @@ def delineator_comparison(y: np.ndarray, pred: np.ndarray, delineated: np.ndarra
             "network_vs_delineator_mae": float(np.mean(np.abs(pred[ok] - d[ok])))}
 
 
+def source_rows(data: TransferData, params: EcgradcamRunParams, source: DataSource
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(fit, val, held)``: rows of ``data.train`` (PTB-XL) the model is fitted on, validated on and
+    tested on in-domain (:func:`~ecgstudy.studies.ecgradcam.run.fold_indices` over the rows with a value
+    of the target, unstratified, grouped by :func:`~ecgstudy.studies.ecgradcam.run.split_groups`)."""
+    y_all = data.train.target(params.target)
+    rows = np.flatnonzero(np.isfinite(y_all))
+    groups = split_groups("ptbxl", data.train.record_ids[rows], params, source)
+    fit_pos, val_pos, held_pos = fold_indices(y_all[rows], params, stratify=False, groups=groups)
+    return rows[fit_pos], rows[val_pos], rows[held_pos]
+
+
+def reproduce(run_dir: Path, source: DataSource) -> dict[str, tuple[float, float]]:
+    """Load a transfer run's checkpoint, predict LUDB and its in-domain PTB-XL fold again (data and split
+    rebuilt from ``run.json``, predictions mapped back with the stored ``train_mean`` / ``train_sd``) and
+    return ``{metric: (stored, now)}`` for MAE, RMSE and R² on LUDB and on the PTB-XL fold
+    (``source.mae``, ...)."""
+    from ecgstudy.checkpoints import load
+    from ecgstudy.runs.store import read_run_info
+
+    run_dir = Path(run_dir)
+    info = read_run_info(run_dir / "run.json")
+    if info["experiment"] != "ecgradcam-transfer":
+        raise ParameterError(f"{run_dir}: experiment {info['experiment']!r} is not a transfer run")
+    params = EcgradcamRunParams.model_validate(info["params"])
+    stored = json.loads((run_dir / "metrics.json").read_text())
+    data = load_transfer_data(source, n_synthetic=params.n_synthetic)
+    model = load(run_dir)
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        return predict_output(model, x) * stored["train_sd"] + stored["train_mean"]
+
+    _, _, held = source_rows(data, params, source)
+    y_lu = data.test.target(params.target)
+    test = np.flatnonzero(np.isfinite(y_lu))
+    keys = ("mae", "rmse", "r2")
+    now = score(y_lu[test], predict(data.test.x[test]), binary=False, y_train=y_lu[test])
+    y_held = data.train.target(params.target)[held]
+    now_source = score(y_held, predict(data.train.x[held]), binary=False, y_train=y_held)
+    return {**{k: (float(stored[k]), float(now[k])) for k in keys},
+            **{f"source.{k}": (float(stored["source"][k]), float(now_source[k])) for k in keys}}
+
+
 def run_transfer(params: EcgradcamRunParams, source: DataSource, run_dir: Path) -> None:
     """Train on PTB-XL's training folds for ``params.target``, test on the held-out fold and on
     LUDB, map and block on LUDB; write the run's files (as the chapter's other runs, see the
@@ -187,19 +245,21 @@ def run_transfer(params: EcgradcamRunParams, source: DataSource, run_dir: Path) 
         raise ParameterError(f"target {params.target!r}: the transfer runs learn {', '.join(TRANSFER_TARGETS)}")
     data = load_transfer_data(source, n_synthetic=params.n_synthetic)
     y_all = data.train.target(params.target)
-    rows = np.flatnonzero(np.isfinite(y_all))
-    groups = split_groups("ptbxl", data.train.record_ids[rows], params, source)
-    tr, te = fold_split(y_all[rows], n_folds=params.n_folds, fold=params.fold, seed=params.seed, stratify=False,
-                        groups=groups)
-    train, held = rows[tr], rows[te]
+    train, val, held = source_rows(data, params, source)
     y_tr, y_held = y_all[train], y_all[held]
-    mu, sd = float(np.mean(y_tr)), float(np.std(y_tr)) or 1.0
+    mu, sd = float(np.mean(y_tr)), float(np.std(y_tr)) or 1.0  # of the rows fitted on (no validation rows)
 
     seed_everything(params.seed)
-    model = KanResWideX(in_leads=data.train.x.shape[1], n_outputs=1)
+    in_leads = data.train.x.shape[1]
+    model = KanResWideX(in_leads=in_leads, n_outputs=1)
     curve = train_model(model, data.train.x[train], (y_tr - mu) / sd, data.train.x[held], (y_held - mu) / sd,
                         epochs=params.epochs, lr=params.lr, batch_size=params.batch_size,
-                        lr_schedule=params.lr_schedule, binary=False, seed=params.seed)
+                        lr_schedule=params.lr_schedule, binary=False, seed=params.seed,
+                        x_val=data.train.x[val], y_val=(y_all[val] - mu) / sd, patience=params.patience,
+                        precision=params.precision, on_epoch=epoch_logger(run_dir / "progress.log"))
+    if params.keep_weights:
+        round_to_checkpoint(model)
+        save_weights(model, run_dir, in_leads)
 
     def predict(x: np.ndarray) -> np.ndarray:
         return predict_output(model, x) * sd + mu
@@ -225,6 +285,7 @@ def run_transfer(params: EcgradcamRunParams, source: DataSource, run_dir: Path) 
         "pearson_r": pearson_r(y_te, pred), "bias": float(np.mean(pred - y_te)),
         "source": {"n_test": int(len(held)), "pearson_r": pearson_r(y_held, pred_held),
                    **score(y_held, pred_held, binary=False, y_train=y_tr)},
+        **budget_metrics(params, curve, len(val)),
     }
     if data.test_delineator is not None:
         d = data.test_delineator[params.target].reindex(pd.Index(ids)).to_numpy(np.float64)
@@ -240,5 +301,5 @@ def run_transfer(params: EcgradcamRunParams, source: DataSource, run_dir: Path) 
                         **blocked_preds)
     np.savez_compressed(run_dir / "maps.npz", index=test, record_ids=ids, region_defined=defined,
                         **{k: v.astype(np.float16) for k, v in layer_maps.items()}, **per_record)
-    (run_dir / "curves.json").write_text(json.dumps(curve))
+    (run_dir / "curves.json").write_text(json.dumps(curve.rows))
     write_json(run_dir / "metrics.json", metrics)

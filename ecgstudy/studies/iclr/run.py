@@ -127,6 +127,11 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
                                x_eval=segments.signals[test_idx], y_eval=y[test_idx],
                                x_val=segments.signals[val_idx] if len(val_idx) else None, y_val=y[val_idx],
                                on_epoch=epoch_logger(run_dir / "progress.log"))
+    if params.keep_weights:  # evaluate the float16-rounded weights that are published, so they reproduce exactly
+        from ecgstudy.checkpoints import load, save
+
+        save(model, run_dir, builder="iclr", kwargs=model_kwargs)
+        model = load(run_dir)
     probs, logit_pvc, attention = held_out_outputs(model, segments.signals[test_idx])
     metrics = binary_metrics(y[test_idx], probs[:, 1])
     metrics.update(n_train=int(len(fit_idx)), n_test=int(len(test_idx)),
@@ -136,10 +141,6 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
         metrics.update(n_val=int(len(val_idx)), val_records=sorted(set(map(str, segments.record_ids[val_idx]))),
                        best_val_loss=history.result.best_score, precision=params.precision,
                        **history.result.convergence())
-    if params.keep_weights:
-        from ecgstudy.checkpoints import save
-
-        save(model, run_dir, builder="iclr", kwargs=model_kwargs)
     if attention is not None:
         from ecgstudy.explain.grade import grade_ratio, grade_segments
         from ecgstudy.explain.localisation import localisation_scores
