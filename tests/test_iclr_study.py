@@ -365,3 +365,57 @@ def test_classification_table_formats_mean_sd_and_pooled_intervals():
     assert row["pooled accuracy"] == 0.75 and row["accuracy low"] < 0.75 <= row["accuracy high"]
     assert Table(frame, "", intervals=CLASSIFICATION_INTERVALS).interval_errors() == []
     assert Table(frame.assign(**{"accuracy high": 0.5}), "", intervals=CLASSIFICATION_INTERVALS).interval_errors()
+
+
+@pytest.mark.slow
+def test_validation_driven_run_records_convergence_ladder_and_weights(tmp_path, monkeypatch):
+    from ecgstudy.checkpoints import read
+    from ecgstudy.runs.datasource import resolve_data
+    from ecgstudy.studies.iclr.run import reproduce
+
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    store = RunStore(tmp_path / "results")
+    exp = get_experiment("iclr-fold")
+    spec = exp.spec({"profile": "smoke", "method": "l2", "split": "patient", "epochs": 4, "inner_folds": 4,
+                     "patience": 2, "ladder": (1, 2, 3, 9), "keep_weights": True, "precision": "bf16",
+                     "n_synthetic_segments": 60, "lr": 3e-3})
+    rec = store.execute(spec, lambda d: exp.work(spec, d))
+    assert rec.ok, rec.error
+    m = rec.metrics()
+    curve = json.loads((rec.path / "curves.json").read_text())
+    val = [r["val_loss"] for r in curve]
+    assert m["last_epoch"] == len(curve) and m["precision"] == "bf16"
+    assert m["best_epoch"] == 1 + int(np.argmin(val)) and m["best_val_loss"] == pytest.approx(min(val))
+    assert m["stopped_by"] == ("patience" if len(curve) < 4 else "epoch_cap")
+    assert m["n_train"] + m["n_val"] + m["n_test"] == 60
+    # each rung keeps the lowest validation loss among its first epochs, as a run capped there would
+    for rung, entry in m["ladder"].items():
+        r = int(rung)
+        assert r <= len(curve) or m["stopped_by"] == "patience"
+        assert entry["kept_epoch"] == 1 + int(np.argmin(val[:r]))
+    reached = [int(r) for r in m["ladder"]]
+    assert reached == [r for r in (1, 2, 3, 9) if r <= len(curve) or m["stopped_by"] == "patience"]
+    # the rung that keeps the run's own epoch scores what the run scores (fp32 weights vs float16-rounded ones)
+    own = [e for e in m["ladder"].values() if e["kept_epoch"] == m["best_epoch"]]
+    assert own and own[-1]["auc"] == pytest.approx(m["auc"], abs=0.02)
+    with np.load(rec.path / "ladder.npz") as z:
+        assert sorted(z.files) == sorted(f"logit_pvc_{r}" for r in m["ladder"])
+    assert read(rec.path)["kwargs"]["method"] == "l2"
+    for name, (stored, now) in reproduce(rec.path, resolve_data("synthetic", ("mitdb",))).items():
+        assert now == pytest.approx(stored, abs=1e-6), name
+    assert (rec.path / "progress.log").read_text().count("\n") == len(curve)
+
+
+def test_fold_params_refuse_patience_without_validation_and_a_ladder_on_a_cosine_schedule():
+    from ecgstudy.errors import ParameterError
+    from ecgstudy.runs.params import validate
+    from ecgstudy.studies.iclr.params import IclrFoldParams
+
+    with pytest.raises(ParameterError, match="inner validation"):
+        validate(IclrFoldParams, {"patience": 3})
+    with pytest.raises(ParameterError, match="constant"):
+        validate(IclrFoldParams, {"ladder": (3,), "lr_schedule": "cosine"})
+    with pytest.raises(ParameterError, match="increasing"):
+        validate(IclrFoldParams, {"ladder": (10, 3)})
+    assert "ladder" not in IclrFoldParams().record() and IclrFoldParams(ladder=(3,)).record()["ladder"] == [3]

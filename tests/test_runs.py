@@ -178,3 +178,19 @@ def test_parameters_refuse_nan_infinity_and_seeds_out_of_range(values, field):
     with pytest.raises(ParameterError, match=f"{field}: Input should be"):
         get_experiment("iclr-fold").params(values)
     assert get_experiment("iclr-fold").params({"seed": 2**32 - 1}).seed == 2**32 - 1
+
+
+def test_every_committed_run_keeps_its_parameters_under_todays_params_models():
+    """Fields added to a run's parameters since it was recorded leave its record (and so its id) unchanged."""
+    import json
+
+    from ecgstudy.experiments import get_experiment
+    from ecgstudy.paths import PROJECT_ROOT
+
+    checked = 0
+    for path in sorted((PROJECT_ROOT / "results" / "real").glob("*/*/run.json")):
+        info = json.loads(path.read_text())
+        model = get_experiment(info["experiment"]).params_model
+        assert model.model_validate(info["params"]).record() == info["params"], path
+        checked += 1
+    assert checked >= 300

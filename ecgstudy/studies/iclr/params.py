@@ -23,7 +23,7 @@ METHODS: tuple[str, ...] = ("classifier", "cascaded", "max", "l2")
 class IclrFoldParams(RunParams):
     """One training run of the ICLR chapter."""
 
-    added_fields = ("precision", "inner_folds", "patience", "keep_weights")
+    added_fields = ("precision", "inner_folds", "patience", "keep_weights", "ladder")
 
     method: Method = "l2"
     split: Split = Field("segment", description="segment-wise (as the paper), record-wise or patient-wise folds")
@@ -47,11 +47,17 @@ class IclrFoldParams(RunParams):
                                                          "after this many epochs without a lower one (None: the "
                                                          "last epoch, the paper)")
     keep_weights: bool = Field(False, description="store the trained weights (weights.pt, ecgstudy.checkpoints)")
+    ladder: tuple[int, ...] = Field((), description="epoch caps whose kept weights are also evaluated on the held-out "
+                                                    "fold (the budget ladder, ecgstudy.studies.iclr.ladder)")
 
     @model_validator(mode="after")
     def _check_validation(self) -> "IclrFoldParams":
         if self.patience is not None and self.inner_folds < 2:
             raise ValueError(f"patience={self.patience} needs an inner validation set (inner_folds >= 2)")
+        if self.ladder and self.lr_schedule != "constant":
+            raise ValueError("ladder needs lr_schedule='constant' (a capped run must be a prefix of the longer one)")
+        if list(self.ladder) != sorted(set(self.ladder)) or any(r < 1 for r in self.ladder):
+            raise ValueError(f"ladder={self.ladder}: epochs >= 1 in increasing order")
         return self
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ecgstudy.runs.datasource import DataSource
 from ecgstudy.studies.iclr.data import labels, load_segments
+from ecgstudy.studies.iclr.ladder import Rungs
 from ecgstudy.studies.iclr.params import IclrFoldParams
 
 
@@ -47,6 +48,24 @@ def held_out_outputs(model, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     logp = out["log_probs"].reshape(len(x), -1) if len(x) else np.zeros((0, 2), np.float32)
     probs = out["probs"].reshape(len(x), -1) if len(x) else np.zeros((0, 2), np.float32)
     return probs, logp[:, 1] - logp[:, 0], out.get("attention")
+
+
+def rung_scores(model, held_out, y: np.ndarray) -> dict:
+    """Held-out accuracy, balanced accuracy, AUC, sensitivity, specificity, the mean localisation scores
+    (attention methods) and the PVC logits (``logit_pvc``, float32) of ``model`` on the segments ``held_out``."""
+    from ecgstudy.metrics.binary import binary_metrics
+
+    probs, logit_pvc, attention = held_out_outputs(model, held_out.signals)
+    m = binary_metrics(y, probs[:, 1])
+    out = {k: m[k] for k in ("accuracy", "auc", "sensitivity", "specificity")}
+    out["balanced_accuracy"] = (m["sensitivity"] + m["specificity"]) / 2
+    if attention is not None:
+        from ecgstudy.explain.localisation import localisation_scores
+
+        scores = localisation_scores(attention, held_out)
+        out["localisation"] = {k: float(v) for k, v in scores.select_dtypes("number").mean().items()}
+    out["logit_pvc"] = logit_pvc.astype(np.float32)
+    return out
 
 
 def epoch_logger(path: Path):
@@ -123,10 +142,23 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
     config = TrainConfig(epochs=params.epochs, lr=params.lr, batch_size=params.batch_size,
                          class_weights=tuple(params.class_weights), seed=params.seed,
                          lr_schedule=params.lr_schedule, precision=params.precision, patience=params.patience)
+    log = epoch_logger(run_dir / "progress.log")
+    rungs = Rungs(model, tuple(params.ladder), by_validation=params.patience is not None)
+
+    def on_epoch(record) -> None:
+        log(record)
+        rungs.on_epoch(record)
+
     history = train_classifier(model, segments.signals[fit_idx], y[fit_idx], config,
                                x_eval=segments.signals[test_idx], y_eval=y[test_idx],
                                x_val=segments.signals[val_idx] if len(val_idx) else None, y_val=y[val_idx],
-                               on_epoch=epoch_logger(run_dir / "progress.log"))
+                               on_epoch=on_epoch)
+    convergence = history.result.convergence()
+    if params.ladder:
+        rungs.finish(last_epoch=convergence["last_epoch"], stopped_by=convergence["stopped_by"])
+        ladder = rungs.evaluate(lambda: build_iclr_model(**model_kwargs),
+                                lambda m: rung_scores(m, segments.subset(test_idx), y[test_idx]))
+        np.savez_compressed(run_dir / "ladder.npz", **{f"logit_pvc_{r}": v.pop("logit_pvc") for r, v in ladder.items()})
     if params.keep_weights:  # evaluate the float16-rounded weights that are published, so they reproduce exactly
         from ecgstudy.checkpoints import load, save
 
@@ -139,8 +171,9 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
                    test_records=sorted(set(map(str, segments.record_ids[test_idx]))))
     if params.inner_folds:
         metrics.update(n_val=int(len(val_idx)), val_records=sorted(set(map(str, segments.record_ids[val_idx]))),
-                       best_val_loss=history.result.best_score, precision=params.precision,
-                       **history.result.convergence())
+                       best_val_loss=history.result.best_score, precision=params.precision, **convergence)
+    if params.ladder:
+        metrics["ladder"] = {str(r): v for r, v in ladder.items()}
     if attention is not None:
         from ecgstudy.explain.grade import grade_ratio, grade_segments
         from ecgstudy.explain.localisation import localisation_scores

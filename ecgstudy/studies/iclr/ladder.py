@@ -1,0 +1,78 @@
+"""The budget ladder inside one ICLR run: what a run capped at fewer epochs would have kept.
+
+Training is deterministic and the learning rate of a validation-driven run is constant, so a run capped
+at ``E`` epochs is the first ``E`` epochs of a longer run with the same seed. :class:`Rungs` follows
+training (``on_epoch``) and, at each rung ``E``, snapshots the weights such a capped run keeps: the epoch
+of the lowest inner-validation loss among epochs ``1..E`` (or epoch ``E`` itself without validation).
+A rung beyond the epoch where patience stopped the run keeps the run's own selection (a capped run would
+have stopped there too); a rung beyond the epoch cap is not reached. Each rung's weights are evaluated on
+the held-out fold afterwards, so the ladder costs no training.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+
+@dataclass
+class Rungs:
+    """Snapshots of the weights kept at each rung (epochs), by the run's own selection rule.
+
+    Attributes:
+        model: the model being trained. rungs: the epoch caps, e.g. ``(3, 10, 30)``.
+        by_validation: select the lowest ``val_loss`` (strictly lower, as :class:`~ecgstudy.training.BestEpoch`),
+            else the last epoch.
+        kept: ``{rung: (kept epoch, state_dict)}``, filled while training and by :meth:`finish`.
+
+    >>> import torch
+    >>> from types import SimpleNamespace as E
+    >>> m = torch.nn.Linear(1, 1)
+    >>> r = Rungs(m, (2, 3, 9), by_validation=True)
+    >>> for epoch, loss in [(1, 0.5), (2, 0.6), (3, 0.4)]:
+    ...     r.on_epoch(E(epoch=epoch, val_loss=loss))
+    >>> r.finish(last_epoch=3, stopped_by="patience"); {k: v[0] for k, v in r.kept.items()}
+    {2: 1, 3: 3, 9: 3}
+    """
+
+    model: nn.Module
+    rungs: tuple[int, ...]
+    by_validation: bool
+    kept: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    _best: float = math.inf
+    _best_epoch: int = 0
+    _best_state: dict[str, Any] | None = None
+
+    def on_epoch(self, record: Any) -> None:
+        """Call after each epoch with an object holding ``epoch`` and ``val_loss``."""
+        if not self.by_validation or record.val_loss < self._best:
+            self._best, self._best_epoch = (record.val_loss if self.by_validation else math.inf), record.epoch
+            # a rung at or after this epoch may keep these weights: copy them before the next epoch changes them
+            later = any(r >= record.epoch for r in self.rungs)
+            self._best_state = copy.deepcopy(self.model.state_dict()) if later else None
+        if record.epoch in self.rungs:
+            self.kept[record.epoch] = (self._best_epoch, self._best_state)
+
+    def finish(self, *, last_epoch: int, stopped_by: str) -> None:
+        """After training: rungs beyond an early stop keep the run's own selection."""
+        if stopped_by != "patience":
+            return
+        for r in self.rungs:
+            if r > last_epoch:
+                self.kept[r] = (self._best_epoch, self._best_state)
+
+    def evaluate(self, build: Callable[[], nn.Module], score: Callable[[nn.Module], dict[str, Any]]
+                 ) -> dict[int, dict[str, Any]]:
+        """``{rung: {"kept_epoch": e, **score(model with the rung's weights)}}`` in rung order."""
+        out = {}
+        for r in sorted(self.kept):
+            epoch, state = self.kept[r]
+            model = build()
+            model.load_state_dict(state)
+            out[r] = {"kept_epoch": epoch, **score(model.eval())}
+        return out
