@@ -64,11 +64,14 @@ class IclrFoldParams(RunParams):
 class IclrChapterParams(RunParams):
     """The ICLR chapter page: which grid of fold runs it trains and summarises."""
 
+    added_fields = ("keep_weights",)
+
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     splits: tuple[Split, ...] = ("segment", "record")
     methods: tuple[Method, ...] = METHODS
     record_methods: tuple[Method, ...] = Field(
-        ("classifier", "l2"), description="methods also run with record-wise folds (the paper's two MIT-BIH rows)")
+        ("classifier", "l2"), description="methods also run with record- or patient-wise folds (the paper's two "
+                                          "MIT-BIH rows)")
     n_folds: int = Field(5, ge=2, le=10)
     folds_run: int | None = Field(None, ge=1, description="run only the first k folds (None: all)")
     kernel_sizes: tuple[int, ...] = Field((72, 144, 216), description="ablation kernels besides the main one")
@@ -77,3 +80,5 @@ class IclrChapterParams(RunParams):
     executor: Literal["local", "ray"] = "local"
     train_missing: bool = Field(True, description="train the runs missing from the store; False: summarise the "
                                                   "finished runs only (a grid part-way done)")
+    keep_weights: bool = Field(False, description="the first seed's fold-0 runs of the main kernel store their weights "
+                                                  "(the published checkpoints, ecgstudy.checkpoints)")
