@@ -134,6 +134,47 @@ def run(
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command("grid")
+def grid(
+    chapter: str = typer.Argument(..., help="iclr, xecgnet or ecgradcam"),
+    profile: str = typer.Option("demo", help=_PROFILE_HELP),
+    data: str = typer.Option("auto", help="auto, real or synthetic"),
+    param: list[str] = typer.Option([], "--param", "-p", help="KEY=VALUE of the chapter page (JSON values)"),
+    status: bool = typer.Option(False, "--status", help="count the grid's finished, failed and missing runs; "
+                                                        "train nothing"),
+    executor: str = typer.Option("local", help="where training runs execute: local or ray"),
+) -> None:
+    """Train a chapter's grid without building its page (finished runs are reused), or count it (--status).
+
+    Long grids go in the background: ``nohup ecgstudy grid iclr --profile cpu --data real &``; an interrupted
+    grid resumes where it stopped. Each run writes ``progress.log`` (one line per epoch) while it trains."""
+    from ecgstudy.runs.chapter_grids import grid_counts, grid_jobs
+    from ecgstudy.runs.executors import run_grid
+    from ecgstudy.runs.store import RunStore
+
+    try:
+        values: dict = {"profile": profile, "data": data}
+        for item in param:
+            key, sep, raw = item.partition("=")
+            if not sep:
+                raise EcgStudyError(f"--param wants KEY=VALUE, got {item!r}")
+            values[key] = _parse_value(raw)
+        jobs = grid_jobs(chapter, values)
+        if not status:
+            for stale in RunStore().remove_stale():
+                typer.echo(f"removed the leftovers of an interrupted run: {stale}", err=True)
+            run_grid(jobs, executor=executor)
+        counts = grid_counts(jobs)
+    except (EcgStudyError, KeyError, ValueError) as exc:
+        _fail(exc)
+    failed = 0
+    for name, c in counts.items():
+        typer.echo(f"{name:<22} {c['done']:>4} done  {c['failed']:>3} failed  {c['missing']:>4} missing  "
+                   f"of {sum(c.values())}")
+        failed += c["failed"]
+    raise typer.Exit(1 if failed and not status else 0)
+
+
 def _allow_modified(allow: bool) -> None:
     """``--allow-modified``: set for this process and what it starts (notebook kernels, Ray workers)."""
     import os
