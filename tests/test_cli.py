@@ -74,3 +74,23 @@ def test_compare_pages_command_exits_0_for_identical_pages_and_1_with_the_differ
     assert same.exit_code == 0 and same.output.strip() == "identical"
     other = CliRunner().invoke(app, ["compare-pages", a, c])
     assert other.exit_code == 1 and "glue 'acc': '0.90' -> '0.91'" in other.output
+
+
+def test_grid_status_counts_the_chapters_runs_against_the_store(tmp_path, monkeypatch):
+    from ecgstudy.runs.chapter_grids import grid_jobs
+    from ecgstudy.runs.store import RunStore
+
+    monkeypatch.setenv("ECGSTUDY_RESULTS", str(tmp_path))
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    jobs = grid_jobs("iclr", {"profile": "smoke", "data": "synthetic"})
+    assert len(jobs) == 4  # smoke: the four methods, segment-wise, fold 0, seed 0
+    first = runner.invoke(app, ["grid", "iclr", "--profile", "smoke", "--data", "synthetic", "--status"])
+    assert first.exit_code == 0, first.output
+    assert "iclr-fold" in first.output and "0 done" in first.output and "4 missing  of 4" in first.output
+    exp, spec = jobs[0]  # one finished run (a stand-in record): counted as done
+    store = RunStore(tmp_path)
+    assert store.execute(spec, lambda d: (d / "metrics.json").write_text("{}")).ok
+    again = runner.invoke(app, ["grid", "iclr", "--profile", "smoke", "--data", "synthetic", "--status"])
+    assert "1 done" in again.output and "3 missing  of 4" in again.output
+    unknown = runner.invoke(app, ["grid", "scorecard", "--status"])
+    assert unknown.exit_code == 1 and "not a chapter with a grid" in unknown.output

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from ecgstudy.errors import ParameterError
 from ecgstudy.runs.experiment import Job
 from ecgstudy.runs.params import RunParams
 from ecgstudy.runs.store import RunStore
@@ -44,7 +45,7 @@ def chapter_params(chapter: str, values: dict[str, Any]) -> RunParams:
     from ecgstudy.experiments import get_experiment
 
     if chapter not in CHAPTERS:
-        raise KeyError(f"{chapter!r} is not a chapter with a grid: one of {sorted(CHAPTERS)}")
+        raise ParameterError(f"{chapter!r} is not a chapter with a grid: one of {sorted(CHAPTERS)}")
     return get_experiment(chapter).params(values)
 
 
