@@ -51,7 +51,8 @@ def chapter_params(chapter: str, values: dict[str, Any]) -> RunParams:
 
 def grid_jobs(chapter: str, values: dict[str, Any]) -> list[Job]:
     """Every training run of ``chapter``'s grid, in the order the page trains them."""
-    return CHAPTERS[chapter](chapter_params(chapter, values))
+    params = chapter_params(chapter, values)
+    return CHAPTERS[chapter](params)
 
 
 def grid_counts(jobs: list[Job], store: RunStore | None = None) -> dict[str, Counter]:
