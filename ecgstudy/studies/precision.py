@@ -1,0 +1,93 @@
+"""Does bf16 training change the answers? fp32 and bf16 runs of one fold, paired by seed.
+
+Each chapter's ``cpu`` grid trains under bf16 autocast (about 2x faster on AMX CPUs). This check trains the
+same fold with the same seeds in both precisions (:func:`check_jobs`; the bf16 runs are the grid's own where
+they coincide) and compares their held-out metrics: per metric, the mean paired difference bf16 - fp32 with
+its Student t interval over seeds, beside the seed-to-seed standard deviation of the fp32 runs. bf16 "stays
+within the seed spread" when the mean difference is no larger than that standard deviation; with three seeds
+the interval is wide, and the table prints it so that nobody reads more into the check than it holds.
+
+>>> import pandas as pd
+>>> runs = pd.DataFrame({"method": "l2", "seed": [0, 0, 1, 1, 2, 2], "precision": ["fp32", "bf16"] * 3,
+...                      "accuracy": [0.97, 0.972, 0.98, 0.979, 0.96, 0.963]})
+>>> row = precision_rows(runs, keys=("method",), metrics=("accuracy",)).iloc[0]
+>>> round(float(row["difference"]), 4), round(float(row["seed_sd"]), 4), bool(row["within_seed_spread"])
+(0.0013, 0.01, True)
+>>> verdict_text(precision_rows(runs, keys=("method",), metrics=("accuracy",)), keys=("method",))
+'bf16 and fp32 differ by no more than the seed-to-seed standard deviation in 1 of 1 comparisons over 3 paired seeds.'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ecgstudy.metrics.stats import t_interval
+from ecgstudy.runs.experiment import Job
+
+#: Seeds of the check (paired fp32 / bf16 runs).
+SEEDS = (0, 1, 2)
+
+#: ICLR: the classifier alone and L2 pooling on segment-wise fold 0.
+ICLR_METHODS = ("classifier", "l2")
+
+
+def iclr_check_jobs(*, profile: str = "cpu", data: str = "auto", seeds: Sequence[int] = SEEDS) -> list[Job]:
+    """The ICLR check's runs: :data:`ICLR_METHODS` on segment-wise fold 0, each seed in fp32 and bf16, with
+    the grid's other settings (``keep_weights`` as the grid sets it, so the grid's bf16 runs are reused)."""
+    from ecgstudy.studies.iclr.experiments import FOLD
+
+    return [FOLD.job({"profile": profile, "data": data, "method": m, "split": "segment", "fold": 0, "seed": s,
+                      "precision": p, "keep_weights": s == 0})
+            for m in ICLR_METHODS for s in seeds for p in ("fp32", "bf16")]
+
+
+def run_frame(records: Sequence[Any], *, keys: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
+    """One row per finished run: ``keys`` and ``seed`` and ``precision`` from its parameters, ``metrics``
+    from its ``metrics.json``."""
+    rows = []
+    for r in records:
+        if not r.ok:
+            continue
+        p, m = r.spec.params, r.metrics()
+        rows.append({**{k: p[k] for k in keys}, "seed": p["seed"], "precision": p.get("precision", "fp32"),
+                     **{k: m.get(k, np.nan) for k in metrics}})
+    return pd.DataFrame(rows)
+
+
+def precision_rows(runs: pd.DataFrame, *, keys: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
+    """Per ``keys`` group and metric: seeds paired, fp32 and bf16 means, the mean paired difference bf16 - fp32
+    with its 95 % Student t interval, the fp32 seed-to-seed sd and ``within_seed_spread``
+    (``|difference| <= seed_sd``)."""
+    out = []
+    for group, g in runs.groupby(list(keys), sort=False):
+        group = group if isinstance(group, tuple) else (group,)
+        wide = g.pivot_table(index="seed", columns="precision", values=list(metrics))
+        for metric in metrics:
+            if (metric, "fp32") not in wide or (metric, "bf16") not in wide:
+                continue
+            pair = wide[[(metric, "fp32"), (metric, "bf16")]].dropna()
+            fp32, bf16 = pair[(metric, "fp32")].to_numpy(), pair[(metric, "bf16")].to_numpy()
+            d = bf16 - fp32
+            ci = t_interval(d) if len(d) >= 2 else None
+            sd = float(np.std(fp32, ddof=1)) if len(fp32) >= 2 else np.nan
+            out.append({**dict(zip(keys, group)), "metric": metric, "seeds": len(d), "fp32": fp32.mean(),
+                        "bf16": bf16.mean(), "difference": d.mean() if len(d) else np.nan,
+                        "low": ci.low if ci else np.nan, "high": ci.high if ci else np.nan, "seed_sd": sd,
+                        "within_seed_spread": bool(len(d) >= 2 and abs(d.mean()) <= sd)})
+    return pd.DataFrame(out)
+
+
+def verdict_text(rows: pd.DataFrame, *, keys: Sequence[str]) -> str:
+    """One sentence: how many metric comparisons stay within the seed spread, naming those that do not."""
+    if rows.empty:
+        return "No paired fp32 and bf16 runs yet."
+    inside = int(rows["within_seed_spread"].sum())
+    outside = rows.loc[~rows["within_seed_spread"]]
+    names = "; ".join(" ".join(str(r[k]) for k in (*keys, "metric")) for _, r in outside.iterrows())
+    text = (f"bf16 and fp32 differ by no more than the seed-to-seed standard deviation in {inside} of "
+            f"{len(rows)} comparisons over {int(rows['seeds'].max())} paired seeds")
+    return text + (f"; larger in: {names}." if len(outside) else ".")

@@ -1,0 +1,51 @@
+"""The bf16-vs-fp32 check: paired by seed, compared with the seed-to-seed spread, by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecgstudy.studies.precision import iclr_check_jobs, precision_rows, verdict_text
+
+
+def _runs():
+    # method a: bf16 moves accuracy by +0.002, +0.001, +0.003 (seed sd of fp32: 0.01) -> within the spread;
+    # method b: by +0.05 each time (seed sd 0.01) -> outside; seed 3 of b has no bf16 run and is left out
+    rows = []
+    for seed, (fa, ba, fb, bb) in enumerate([(0.90, 0.902, 0.80, 0.85), (0.91, 0.911, 0.81, 0.86),
+                                             (0.92, 0.923, 0.82, 0.87)]):
+        rows += [{"method": "a", "seed": seed, "precision": "fp32", "acc": fa},
+                 {"method": "a", "seed": seed, "precision": "bf16", "acc": ba},
+                 {"method": "b", "seed": seed, "precision": "fp32", "acc": fb},
+                 {"method": "b", "seed": seed, "precision": "bf16", "acc": bb}]
+    rows.append({"method": "b", "seed": 3, "precision": "fp32", "acc": 0.5})
+    return pd.DataFrame(rows)
+
+
+def test_paired_differences_intervals_and_the_seed_spread_by_hand():
+    rows = precision_rows(_runs(), keys=("method",), metrics=("acc",)).set_index("method")
+    a, b = rows.loc["a"], rows.loc["b"]
+    assert a["seeds"] == 3 and b["seeds"] == 3  # the unpaired seed 3 is dropped
+    assert a["difference"] == pytest.approx(0.002) and a["seed_sd"] == pytest.approx(0.01)
+    d = np.array([0.002, 0.001, 0.003])
+    half = 4.302652729911275 * d.std(ddof=1) / np.sqrt(3)  # t(0.975, 2)
+    assert (a["low"], a["high"]) == pytest.approx((0.002 - half, 0.002 + half))
+    assert bool(a["within_seed_spread"]) and not bool(b["within_seed_spread"])
+    assert b["difference"] == pytest.approx(0.05) and b["fp32"] == pytest.approx(0.81)
+    text = verdict_text(rows.reset_index(), keys=("method",))
+    assert text.startswith("bf16 and fp32 differ by no more than the seed-to-seed standard deviation in 1 of 2")
+    assert text.endswith("larger in: b acc.")
+    assert verdict_text(pd.DataFrame(), keys=("method",)) == "No paired fp32 and bf16 runs yet."
+
+
+def test_iclr_check_reuses_the_grids_bf16_runs():
+    from ecgstudy.runs.chapter_grids import grid_jobs
+
+    check = {spec.run_id: spec.params for _, spec in iclr_check_jobs(data="synthetic")}
+    grid = {spec.run_id for _, spec in grid_jobs("iclr", {"profile": "cpu", "data": "synthetic"})}
+    shared = [p for rid, p in check.items() if rid in grid]
+    # the grid trains seeds 0 and 1 in bf16: those four check runs are the grid's own
+    assert sorted((p["method"], p["seed"]) for p in shared) == [("classifier", 0), ("classifier", 1),
+                                                                  ("l2", 0), ("l2", 1)]
+    assert all(p.get("precision") == "bf16" for p in shared) and len(check) == 12
