@@ -143,6 +143,8 @@ def grid(
     status: bool = typer.Option(False, "--status", help="count the grid's finished, failed and missing runs; "
                                                         "train nothing"),
     executor: str = typer.Option("local", help="where training runs execute: local or ray"),
+    device: str = typer.Option("cpu", help="where models train: cpu, or cuda on a GPU machine (recorded in each "
+                                           "run.json; not part of the run id)"),
 ) -> None:
     """Train a chapter's grid without building its page (finished runs are reused), or count it (--status).
 
@@ -152,7 +154,13 @@ def grid(
     from ecgstudy.runs.executors import run_grid
     from ecgstudy.runs.store import RunStore
 
+    import os
+
+    os.environ["ECGSTUDY_DEVICE"] = device
     try:
+        from ecgstudy.training.loop import training_device
+
+        training_device()  # refuse a missing GPU before any run starts
         values: dict = {"profile": profile, "data": data}
         for item in param:
             key, sep, raw = item.partition("=")

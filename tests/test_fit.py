@@ -558,3 +558,14 @@ def test_a_bf16_batch_with_a_non_finite_gradient_is_skipped_and_counted():
     grad = 2 * (math.sqrt(0.5) - 2) * (1 - 0.5 / math.sqrt(0.5))
     assert torch.isfinite(model.w) and model.w.item() == pytest.approx(1 - 0.01 * grad, abs=2e-3)
     assert abs(model.w.item() - 1) > 5e-3
+
+
+def test_training_device_comes_from_the_environment_and_a_missing_gpu_is_refused(monkeypatch):
+    from ecgstudy.training.loop import training_device
+
+    monkeypatch.delenv("ECGSTUDY_DEVICE", raising=False)
+    assert training_device() == torch.device("cpu")
+    if not torch.cuda.is_available():
+        monkeypatch.setenv("ECGSTUDY_DEVICE", "cuda")
+        with pytest.raises(ValueError, match="ECGSTUDY_DEVICE=cuda: this torch build sees no CUDA device"):
+            fit(Scale(), X, Y, loss=column_loss(F.mse_loss), optimizer=sgd(0.1), epochs=1, batch_size=2, seed=0)

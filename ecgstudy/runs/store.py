@@ -347,6 +347,7 @@ class RunStore:
             "machine": platform.platform(),
             "libraries": library_versions(),
             "cpu": cpu_info(),
+            "device": os.environ.get("ECGSTUDY_DEVICE", "cpu") or "cpu",  # where it trained (not in the id)
             "started": datetime.now().astimezone().isoformat(timespec="microseconds"),  # newest-first order
             **record,
         }

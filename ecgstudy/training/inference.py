@@ -59,6 +59,8 @@ def predict(model: nn.Module, x: np.ndarray | Tensor, *, fields: Mapping[str, Ex
             batch_size: int = 64) -> dict[str, np.ndarray]:
     """Run ``model`` in eval mode over ``x`` ``(n, leads, samples)`` in batches of ``batch_size``.
 
+    Batches go to the device of the model's parameters (a model training on a GPU is evaluated there).
+
     Returns:
         ``{name: array}`` for every field whose extractor gave a tensor: the batches' tensors as
         float32 numpy arrays, concatenated along the first axis (``(0,)`` float32 when ``x`` is
@@ -72,13 +74,14 @@ def predict(model: nn.Module, x: np.ndarray | Tensor, *, fields: Mapping[str, Ex
     """
     model.eval()
     x = torch.as_tensor(x, dtype=torch.float32)
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
     parts: dict[str, list[np.ndarray]] = {name: [] for name in fields}
     for lo in range(0, len(x), batch_size):
-        out = model(x[lo:lo + batch_size])
+        out = model(x[lo:lo + batch_size].to(device))
         for name, extract in fields.items():
             value = extract(out)
             if value is not None:
-                parts[name].append(value.float().numpy())
+                parts[name].append(value.float().cpu().numpy())
     if len(x) == 0:
         return {name: np.zeros((0,), np.float32) for name in fields}
     return {name: np.concatenate(v) for name, v in parts.items() if v}

@@ -23,11 +23,17 @@ the optimiser state and every evaluation stay float32. On CPUs with AMX this tra
 are not finite is skipped (no optimiser step), as ``torch.amp.GradScaler`` skips float16 steps: on
 the AMX machines oneDNN's bf16 convolution backward now and then returned NaN in a few weights'
 gradients, and recomputing the same batch gave finite ones. :attr:`FitResult.skipped_steps` counts them.
+
+Device: :func:`training_device` (the environment variable ``ECGSTUDY_DEVICE``, default ``cpu``; ``cuda``
+for the ``full`` profile on a GPU machine). ``fit`` trains there and returns the model to the CPU, so every
+analysis after training (maps, Grad-CAM, wave blocking) runs as on a CPU-only machine. The run record names
+the device (``run.json``: ``device``); it is not part of the run id, as the CPU model is not.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import copy
 import math
 import time
@@ -73,6 +79,19 @@ Selection = LastEpoch | BestEpoch
 
 #: Training precision: float32 (the reference) or bfloat16 autocast of the forward pass and loss.
 Precision = Literal["fp32", "bf16"]
+
+
+def training_device() -> torch.device:
+    """The device runs train on: ``ECGSTUDY_DEVICE`` (``cpu``, ``cuda``, ``cuda:1``...), default ``cpu``.
+
+    Raises:
+        ValueError: a CUDA device is asked for and none is available (the message says so).
+    """
+    name = os.environ.get("ECGSTUDY_DEVICE", "cpu").strip() or "cpu"
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"ECGSTUDY_DEVICE={name}: this torch build sees no CUDA device")
+    return device
 
 
 def autocast(precision: Precision, device: torch.device | str = "cpu") -> contextlib.AbstractContextManager:
@@ -193,8 +212,10 @@ def fit(
     if isinstance(select, BestEpoch) and evaluate is None:
         raise ValueError(f"fit: select=BestEpoch({select.score!r}) needs an evaluate callable")
     gen = seed_everything(seed, threads=threads)
+    device = training_device()
     x = torch.as_tensor(x, dtype=torch.float32)
     y = torch.as_tensor(y, dtype=y_dtype)
+    model.to(device)
     opt = optimizer(model.parameters())
     schedule = lr_scheduler(opt, total_steps=epochs * math.ceil(len(x) / batch_size), schedule=lr_schedule)
     history: list[Epoch] = []
@@ -210,8 +231,8 @@ def fit(
         weight_sum = 0.0
         for lo in range(0, len(x), batch_size):
             idx = order[lo:lo + batch_size]
-            with autocast(precision, x.device):
-                batch = loss(model(x[idx]), y[idx])
+            with autocast(precision, device):
+                batch = loss(model(x[idx].to(device)), y[idx].to(device))
             opt.zero_grad(set_to_none=True)
             batch.value.backward()
             if precision != "fp32" and not _finite(batch.value, params):
@@ -248,6 +269,7 @@ def fit(
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
+    model.to("cpu")
     if isinstance(select, BestEpoch) and select.mode == "min" and best_score is not None:
         best_score = -best_score
     return FitResult(history, best_epoch, best_score, stopped_early=len(history) < epochs, skipped_steps=skipped)
