@@ -1,7 +1,7 @@
 """The training runs of each chapter's grid, without its page: what ``ecgstudy grid`` trains or counts.
 
->>> sorted(CHAPTERS)
-['ecgradcam', 'iclr', 'xecgnet']
+>>> sorted(CHAPTERS), sorted(CHECKS)
+(['ecgradcam', 'iclr', 'xecgnet'], ['precision'])
 """
 
 from __future__ import annotations
@@ -49,8 +49,23 @@ def chapter_params(chapter: str, values: dict[str, Any]) -> RunParams:
     return get_experiment(chapter).params(values)
 
 
+#: Grids that belong to no chapter page: ``name -> jobs(values)``.
+CHECKS: dict[str, Callable[[dict[str, Any]], list[Job]]] = {
+    "precision": lambda values: _precision(values),
+}
+
+
+def _precision(values: dict[str, Any]) -> list[Job]:
+    from ecgstudy.studies.precision import iclr_check_jobs
+
+    return iclr_check_jobs(profile=values.get("profile", "cpu"), data=values.get("data", "auto"))
+
+
 def grid_jobs(chapter: str, values: dict[str, Any]) -> list[Job]:
-    """Every training run of ``chapter``'s grid, in the order the page trains them."""
+    """Every training run of ``chapter``'s grid, in the order the page trains them (or of a check grid:
+    ``precision``, the paired fp32 / bf16 runs of :mod:`ecgstudy.studies.precision`)."""
+    if chapter in CHECKS:
+        return CHECKS[chapter](values)
     params = chapter_params(chapter, values)
     return CHAPTERS[chapter](params)
 
