@@ -16,13 +16,18 @@ of the same model. Without AMX (AVX2 only) bf16 does not pay, and the script say
 
     python benchmarks/bench_precision.py                  # every model, 2 threads
     python benchmarks/bench_precision.py --models l2 xecgnet --rounds 3
+    python benchmarks/bench_precision.py --emulate-avx2   # as on an AVX2-only machine (oneDNN and ATen held
+                                                          # to AVX2: ONEDNN_MAX_CPU_ISA, ATEN_CPU_CAPABILITY)
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -115,10 +120,17 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=3, help="timed training steps per round")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--models", nargs="*", default=MODELS, choices=MODELS)
+    ap.add_argument("--emulate-avx2", action="store_true", help="rerun this benchmark with oneDNN and ATen held "
+                                                                 "to AVX2 (what an AVX2-only machine runs)")
     args = ap.parse_args()
+    if args.emulate_avx2:
+        env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
+        argv = [a for a in sys.argv[1:] if a != "--emulate-avx2"]
+        raise SystemExit(subprocess.call([sys.executable, __file__, *argv], env=env))
     torch.set_num_threads(args.threads)
     cpu = torch.backends.cpu.get_cpu_capability()
-    print(f"torch {torch.__version__}  threads={torch.get_num_threads()}  cpu capability={cpu}")
+    isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "all")
+    print(f"torch {torch.__version__}  threads={torch.get_num_threads()}  cpu capability={cpu}  oneDNN max ISA={isa}")
     peaks = {"fp32": [matmul_gflops(torch.float32)], "bf16": [matmul_gflops(torch.bfloat16)]}
     runs = {p: cases(args.models, p) for p in ("fp32", "bf16")}
     for _ in range(args.rounds):
