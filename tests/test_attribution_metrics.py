@@ -4,12 +4,16 @@ installed (it is not a dependency of the package: those tests skip without it)."
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from scipy.stats import entropy as scipy_entropy
+from scipy.stats import spearmanr
 from sklearn.metrics import roc_auc_score
 
 from ecgstudy.errors import ParameterError
@@ -17,16 +21,31 @@ from ecgstudy.explain.localisation import localise
 from ecgstudy.explain.wave_blocking import block_wave
 from ecgstudy.metrics.attribution import (
     auroc,
+    cascading_randomisation,
     deletion_curves,
+    entropy,
+    forward_order,
     impute,
     insertion_curves,
     localisation_scores,
     mass_ratio,
     mass_share,
+    max_sensitivity,
+    method_summary,
+    parameter_layers,
+    parameter_randomisation,
     pointing_game,
     rank_accuracy,
+    rank_correlation,
+    reinitialise,
     removal_curves,
+    versus_reference,
 )
+from ecgstudy.metrics.stats import t_interval
+
+NO_QUANTUS = importlib.util.find_spec("quantus") is None
+needs_quantus = pytest.mark.skipif(
+    NO_QUANTUS, reason="Quantus is not installed (not a dependency): pip install quantus==0.6.0 to compare with it")
 
 N = 20
 REGION = np.zeros(N, bool)
@@ -262,3 +281,251 @@ def test_removal_curves_refuse_bad_arguments():
         deletion_curves(lambda x: x, X, W[None])
     with pytest.raises(ParameterError, match="kind"):
         removal_curves(linear, X, W[None], kind="both")
+
+
+# ---------------------------------------------------------------- randomisation
+
+
+def small_net() -> torch.nn.Module:
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv1d(1, 4, 5, padding=2), torch.nn.BatchNorm1d(4), torch.nn.ReLU(),
+                              torch.nn.Conv1d(4, 4, 5, padding=2), torch.nn.ReLU(), torch.nn.Flatten(),
+                              torch.nn.Linear(4 * 40, 2))
+    with torch.no_grad():  # as if trained: batch norm away from its initial values
+        net[1].weight.fill_(2.0), net[1].bias.fill_(0.5), net[1].running_mean.fill_(0.3)
+    return net.eval()
+
+
+def same(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    return all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_cascading_randomisation_goes_top_down_cumulatively_seeded_and_leaves_the_model():
+    net = small_net()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    state = torch.random.get_rng_state()
+    steps = list(cascading_randomisation(net, seed=1))
+    assert torch.equal(torch.random.get_rng_state(), state)  # the caller's random stream untouched
+    assert all(torch.equal(v, net.state_dict()[k]) for k, v in before.items())
+    assert [n for n, _ in steps] == ["6", "3", "1", "0"]
+    modules = ["0", "1", "3", "6"]
+    for depth, (_, m) in enumerate(steps, start=1):
+        for k, name in enumerate(modules):
+            randomised = k >= len(modules) - depth
+            assert same(getattr(m, name), getattr(net, name)) != randomised, (depth, name)
+    assert steps[2][1][1].weight.eq(1).all() and steps[2][1][1].running_mean.eq(0).all()  # batch norm re-initialised
+    again = list(cascading_randomisation(net, seed=1))
+    other = list(cascading_randomisation(net, seed=2))
+    assert same(steps[-1][1], again[-1][1]) and not same(steps[-1][1], other[-1][1])
+    assert steps[0][1] is not steps[1][1]  # fresh copies
+    with pytest.raises(ParameterError, match="no module"):
+        list(cascading_randomisation(net, layers=["9"]))
+
+
+def test_layers_in_forward_order_and_a_fallback_for_modules_without_reset_parameters():
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = torch.nn.Linear(3, 1)
+            self.scale = torch.nn.Parameter(torch.full((10000,), 3.0) + torch.linspace(-1, 1, 10000))
+            self.body = torch.nn.Linear(2, 3)
+
+        def forward(self, x):
+            return self.head(self.body(x) * self.scale[:3])
+
+    net = Net()
+    assert parameter_layers(net) == ["", "head", "body"]
+    assert forward_order(net, torch.zeros(1, 2)) == ["", "body", "head"]  # the root (owning `scale`) runs first
+    mean, sd = float(net.scale.detach().mean()), float(net.scale.detach().std())
+    reinitialise(net, seed=0)  # no reset_parameters: its own parameter redrawn from N(mean, sd)
+    assert not torch.equal(net.scale, torch.full((10000,), 3.0) + torch.linspace(-1, 1, 10000))
+    assert float(net.scale.mean()) == pytest.approx(mean, abs=0.03)
+    assert float(net.scale.std()) == pytest.approx(sd, rel=0.03)
+
+
+def test_rank_correlation_equals_scipy_spearman():
+    rng = np.random.default_rng(8)
+    a = np.round(rng.normal(size=(5, 2, 30)), 1)
+    b = a + rng.normal(scale=0.5, size=a.shape)
+    expected = [spearmanr(a[i].ravel(), b[i].ravel()).statistic for i in range(5)]
+    np.testing.assert_allclose(rank_correlation(a, b), expected, rtol=0, atol=1e-12)
+    expected_abs = [spearmanr(np.abs(a[i]).ravel(), np.abs(b[i]).ravel()).statistic for i in range(5)]
+    np.testing.assert_allclose(rank_correlation(a, b, absolute=True), expected_abs, rtol=0, atol=1e-12)
+    assert math.isnan(rank_correlation(np.ones((1, 4)), a[:1, 0, :4])[0])
+
+
+def test_a_map_that_ignores_the_model_is_flagged_and_saliency_is_not():
+    torch.manual_seed(0)
+    net, x = torch.nn.Linear(50, 1), torch.randn(3, 50)
+
+    def saliency(model, inputs):
+        xi = inputs.clone().requires_grad_(True)
+        model(xi).sum().backward()
+        return xi.grad
+
+    edges = parameter_randomisation(lambda m, z: (z[:, 1:] - z[:, :-1]).abs(), net, x)
+    assert edges.unchanged and edges.mean.tolist() == [1.0]
+    r = parameter_randomisation(saliency, net, x, seed=5)
+    w = net.weight.detach().numpy()[0].copy()
+    random = torch.nn.Linear(50, 1)
+    random.load_state_dict(net.state_dict())
+    reinitialise(random, seed=5)  # the first layer randomised gets seed + 0
+    expected = spearmanr(w, random.weight.detach().numpy()[0]).statistic
+    np.testing.assert_allclose(r.correlations, [[expected] * 3], rtol=0, atol=1e-12)
+    assert abs(expected) < 0.5 and not r.unchanged
+    t = r.table()
+    assert t.columns.tolist() == ["layer", "depth", "mean", "median", "n"] and t["n"].tolist() == [3]
+
+
+# ---------------------------------------------------------------- robustness and complexity
+
+
+def test_max_sensitivity_of_the_identity_map_is_the_largest_relative_noise():
+    x = np.random.default_rng(9).normal(size=(3, 2, 25))
+    rng = np.random.default_rng(4)
+    noise = [rng.uniform(-0.1, 0.1, x.shape) for _ in range(6)]
+    expected = np.max([np.linalg.norm(e.reshape(3, -1), axis=1) for e in noise], axis=0) / np.linalg.norm(
+        x.reshape(3, -1), axis=1)
+    np.testing.assert_allclose(max_sensitivity(lambda z: z, x, radius=0.1, n_perturbations=6, seed=4), expected,
+                               rtol=1e-14)
+    assert max_sensitivity(lambda z: z, x, radius=0.1, seed=5)[0] != max_sensitivity(lambda z: z, x, radius=0.1)[0]
+    assert max_sensitivity(lambda z: z * 0 + 1, x).tolist() == [0.0, 0.0, 0.0]
+    assert np.isnan(max_sensitivity(lambda z: z * 0, x)).all()
+    with pytest.raises(ParameterError, match="radius"):
+        max_sensitivity(lambda z: z, x, radius=0.0)
+
+
+def test_max_sensitivity_hands_tensors_to_a_gradient_method():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(20, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+
+    def saliency(z):
+        z = z.clone().requires_grad_(True)
+        net(z).sum().backward()
+        return z.grad
+
+    x = torch.randn(2, 1, 20)
+    s = max_sensitivity(saliency, x, radius=0.05, n_perturbations=4, seed=0)
+    assert s.shape == (2,) and (s > 0).all() and (s < 1).all()
+    np.testing.assert_array_equal(s, max_sensitivity(saliency, x, radius=0.05, n_perturbations=4, seed=0))
+
+
+def test_entropy_by_hand_and_against_scipy():
+    assert entropy([[0.0, 0.0, 7.0, 0.0]]).tolist() == [0.0]
+    assert entropy([[1.0, -1.0, 1.0, -1.0]])[0] == pytest.approx(math.log(4), abs=1e-15)
+    assert entropy([[1.0, 1.0, 2.0]])[0] == pytest.approx(-2 * 0.25 * math.log(0.25) - 0.5 * math.log(0.5))
+    assert entropy([[3.0, 0.0, 3.0, 0.0]], normalised=True)[0] == pytest.approx(0.5)
+    a = np.random.default_rng(10).normal(size=(4, 3, 20))
+    np.testing.assert_allclose(entropy(a), [scipy_entropy(np.abs(r).ravel()) for r in a], rtol=1e-13)
+    assert math.isnan(entropy(np.zeros((1, 5)))[0])
+
+
+# ---------------------------------------------------------------- summary tables
+
+SCORES = pd.DataFrame({
+    "method": ["grad"] * 5 + ["edges"] * 5,
+    "patient": ["p1", "p1", "p2", "p3", "p4"] * 2,  # p1 holds two records
+    "auroc": [0.9, 0.7, 0.85, 0.95, 0.8, 0.6, 0.6, 0.5, 0.55, 0.65],
+    "entropy": [2.0, 2.0, 2.5, np.nan, 2.2, 4.0, 4.0, 4.0, 4.0, 4.0],
+})
+
+
+def test_method_summary_averages_each_patient_first_and_ranks_by_direction():
+    t = method_summary(SCORES, ["auroc", "entropy"], group="patient")
+    grad = t[(t.method == "grad") & (t.metric == "auroc")].iloc[0]
+    ref = t_interval([0.8, 0.85, 0.95, 0.8])  # p1's two records averaged: 0.8
+    assert (grad.estimate, grad.low, grad.high, grad.n) == (ref.estimate, ref.low, ref.high, 4)
+    assert grad["rank"] == 1 and grad.text == ref.text()
+    ent = t[t.metric == "entropy"].set_index("method")
+    assert ent.loc["grad", "n"] == 3 and ent.loc["grad", "estimate"] == pytest.approx(6.7 / 3)  # NaN left out
+    assert ent["rank"].to_dict() == {"grad": 1, "edges": 2}  # lower entropy ranks first
+    b = method_summary(SCORES, ["auroc"], group="patient", interval="bootstrap", n_boot=200)
+    g = b[b.method == "grad"].iloc[0]
+    assert g.estimate == pytest.approx(0.84) and g.low <= 0.84 <= g.high and "bootstrap over 4 groups" in g.interval
+
+
+def test_versus_reference_pairs_patients_and_reads_the_interval_in_the_metric_direction():
+    v = versus_reference(SCORES, ["auroc", "entropy"], reference="edges", group="patient").set_index("metric")
+    d = [0.8 - 0.6, 0.85 - 0.5, 0.95 - 0.55, 0.8 - 0.65]
+    ref = t_interval(d)
+    assert v.loc["auroc", "difference"] == pytest.approx(ref.estimate)
+    assert v.loc["auroc", "low"] == pytest.approx(ref.low) and v.loc["auroc", "n"] == 4
+    assert v.loc["auroc", "verdict"] == "better"
+    assert v.loc["entropy", "n"] == 3 and v.loc["entropy", "verdict"] == "better"  # lower entropy than the edges
+    with pytest.raises(ParameterError, match="reference"):
+        versus_reference(SCORES, ["auroc"], reference="random", group="patient")
+    with pytest.raises(ParameterError, match="lack the columns"):
+        method_summary(SCORES, ["auroc"])  # no 'record' column
+    with pytest.raises(ParameterError, match="higher"):
+        method_summary(SCORES.assign(new=1.0), ["new"], group="patient")
+
+
+# ---------------------------------------------------------------- Quantus
+
+
+@needs_quantus
+def test_localisation_and_complexity_agree_with_quantus():
+    import quantus
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(6, 1, 40)).astype(np.float32)  # Quantus takes one mask per record: (batch, 1, samples)
+    a = rng.normal(size=(6, 1, 40))  # continuous: no ties (where tie rules differ)
+    s = rng.random((6, 1, 40)) < 0.3
+    kw = dict(model=None, x_batch=x, y_batch=np.zeros(6, int), s_batch=s.astype(float))
+    opts = dict(normalise=False, abs=False, disable_warnings=True)
+    np.testing.assert_array_equal(pointing_game(a, s), np.asarray(quantus.PointingGame(**opts)(a_batch=a, **kw), float))
+    np.testing.assert_allclose(auroc(a, s), quantus.AUC(**opts)(a_batch=a, **kw), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(rank_accuracy(a, s), quantus.RelevanceRankAccuracy(**opts)(a_batch=a, **kw),
+                               rtol=0, atol=1e-12)
+    pos = np.abs(a)  # Quantus' mass accuracy does not drop negative relevance
+    np.testing.assert_allclose(mass_share(pos, s), quantus.RelevanceMassAccuracy(**opts)(a_batch=pos, **kw),
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(entropy(a), quantus.Complexity(disable_warnings=True)(a_batch=a, **kw), rtol=1e-9)
+
+
+def conv_net() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Conv1d(1, 4, 5, padding=2), torch.nn.ReLU(),
+                               torch.nn.Conv1d(4, 4, 5, padding=2), torch.nn.ReLU(), torch.nn.Flatten(),
+                               torch.nn.Linear(4 * 40, 2))
+
+
+def quantus_saliency(model, inputs, targets, **_):
+    xi = torch.as_tensor(np.asarray(inputs), dtype=torch.float32).requires_grad_(True)
+    model(xi)[torch.arange(len(xi)), torch.as_tensor(np.asarray(targets))].sum().backward()
+    return xi.grad.detach().numpy()
+
+
+@needs_quantus
+def test_max_sensitivity_agrees_with_quantus_given_the_same_noise():
+    import quantus
+
+    net, x, y = conv_net(), torch.randn(3, 1, 40), np.array([0, 1, 0])
+    draws = np.random.default_rng(7)  # Quantus draws from numpy's global stream: hand it ours
+
+    def perturb(arr, **_):
+        return arr + draws.uniform(-0.05, 0.05, x.shape).reshape(arr.shape)
+
+    q = quantus.MaxSensitivity(nr_samples=5, lower_bound=0.05, perturb_func=perturb, normalise=False, abs=False,
+                               disable_warnings=True)
+    expected = q(model=net, x_batch=x.numpy(), y_batch=y, a_batch=quantus_saliency(net, x.numpy(), y),
+                 explain_func=quantus_saliency, device="cpu")
+    ours = max_sensitivity(lambda z: quantus_saliency(net, z, y), x, radius=0.05, n_perturbations=5, seed=7)
+    np.testing.assert_allclose(ours, expected, rtol=1e-5)
+
+
+@needs_quantus
+def test_parameter_randomisation_agrees_with_quantus_mprt():
+    import quantus
+    from quantus.helpers.model.pytorch_model import PyTorchModel
+
+    net, x, y = conv_net(), torch.randn(3, 1, 40), np.array([0, 1, 0])
+    mprt = quantus.MPRT(similarity_func=quantus.similarity_func.correlation_spearman, layer_order="top_down",
+                        seed=42, return_average_correlation=False, normalise=False, abs=False, disable_warnings=True)
+    expected = mprt(model=net, x_batch=x.numpy(), y_batch=y, a_batch=quantus_saliency(net, x.numpy(), y),
+                    explain_func=quantus_saliency, device="cpu")
+    gen = PyTorchModel(net, channel_first=True, softmax=False, device="cpu").get_random_layer_generator(
+        order="top_down", seed=42)
+    r = parameter_randomisation(lambda m, z: quantus_saliency(m, z, y), net, x.numpy(), randomised=gen)
+    assert list(r.layers) == [k for k in expected if k != "original"] == [n for n, _ in cascading_randomisation(net)]
+    np.testing.assert_allclose(r.correlations, [expected[k] for k in r.layers], rtol=0, atol=1e-12)

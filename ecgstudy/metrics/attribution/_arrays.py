@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 
 from ecgstudy.errors import ParameterError
 
@@ -16,6 +17,17 @@ def as_numpy(values: Any, *, dtype: Any = np.float64) -> np.ndarray:
     if hasattr(values, "detach"):
         values = values.detach().cpu().numpy()
     return np.asarray(values, dtype=dtype)
+
+
+def like(values: np.ndarray, template: Any) -> Any:
+    """``values`` as ``template`` is: a torch tensor of its dtype and device, or a numpy array of its dtype.
+
+    >>> like(np.zeros(2), torch.zeros(1, dtype=torch.float32)).dtype
+    torch.float32
+    """
+    if isinstance(template, torch.Tensor):
+        return torch.as_tensor(values, dtype=template.dtype, device=template.device)
+    return values.astype(np.asarray(template).dtype, copy=False)
 
 
 def batch_maps(maps: Any, name: str = "maps") -> np.ndarray:

@@ -44,7 +44,7 @@ import numpy as np
 import torch
 
 from ecgstudy.errors import ParameterError
-from ecgstudy.metrics.attribution._arrays import as_numpy, batch_maps
+from ecgstudy.metrics.attribution._arrays import as_numpy, batch_maps, like
 
 Replacement = Literal["linear", "noisy_linear"]
 REPLACEMENTS: tuple[str, ...] = ("linear", "noisy_linear")
@@ -127,14 +127,10 @@ class RemovalCurves:
         return d if self.kind == "deletion" else -d
 
 
-def _call(f: Callable[[Any], Any], x: np.ndarray, like: Any) -> np.ndarray:
-    """``f`` on ``x`` given as ``like`` was (a tensor of its dtype and device, or a numpy array)."""
-    if isinstance(like, torch.Tensor):
-        with torch.no_grad():
-            y = f(torch.as_tensor(x, dtype=like.dtype, device=like.device))
-    else:
-        y = f(x.astype(np.asarray(like).dtype, copy=False))
-    y = as_numpy(y)
+def _call(f: Callable[[Any], Any], x: np.ndarray, template: Any) -> np.ndarray:
+    """``f`` on ``x`` given as ``template`` is (a tensor of its dtype and device, or a numpy array)."""
+    with torch.no_grad():
+        y = as_numpy(f(like(x, template)))
     if y.shape != (x.shape[0],):
         raise ParameterError(f"the model must return one score per record, shape ({x.shape[0]},), got {y.shape}")
     return y
