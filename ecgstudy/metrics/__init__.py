@@ -1,5 +1,7 @@
 """Metrics and their uncertainty (functional, scikit-learn / scipy underneath).
 
+* :mod:`~ecgstudy.metrics.attribution`: localisation, faithfulness, randomisation, robustness and
+  complexity of attribution maps, and per-method tables over patients (Chapter 4).
 * :mod:`~ecgstudy.metrics.binary`: accuracy, sensitivity, specificity, ROC AUC, confusion counts.
 * :mod:`~ecgstudy.metrics.intervals`: bootstrap intervals, mean ± sd over runs, paired tests.
 * :mod:`~ecgstudy.metrics.multilabel`: micro / macro / per-class F1, exact-match accuracies,
