@@ -419,3 +419,54 @@ def test_fold_params_refuse_patience_without_validation_and_a_ladder_on_a_cosine
     with pytest.raises(ParameterError, match="increasing"):
         validate(IclrFoldParams, {"ladder": (10, 3)})
     assert "ladder" not in IclrFoldParams().record() and IclrFoldParams(ladder=(3,)).record()["ladder"] == [3]
+
+
+def _record(tmp_path, params: dict, metrics: dict, files: dict | None = None):
+    """A finished ``iclr-fold`` run in ``tmp_path`` with the given parameters, metrics and ``.npz`` files."""
+    from ecgstudy.runs.store import RunRecord, RunSpec
+
+    spec = RunSpec("iclr-fold", {"kernel_size": 151, "seed": 0, "method": "l2", **params}, "real", "0")
+    path = tmp_path / spec.run_id
+    path.mkdir()
+    (path / "metrics.json").write_text(json.dumps(metrics))
+    for name, arrays in (files or {}).items():
+        np.savez(path / name, **arrays)
+    return RunRecord(spec, path, "done")
+
+
+def test_patient_wise_runs_are_checked_for_leakage_like_record_wise_ones(tmp_path):
+    from ecgstudy.studies.iclr.tables import patient_leakage
+
+    runs = [_record(tmp_path, {"split": "patient", "fold": 0}, {"test_records": ["201", "202", "100"]}),
+            _record(tmp_path, {"split": "patient", "fold": 1}, {"test_records": ["101"]}),
+            _record(tmp_path, {"split": "record", "fold": 0}, {"test_records": ["201", "100"]}),
+            _record(tmp_path, {"split": "record", "fold": 1}, {"test_records": ["202", "101"]})]
+    leak = patient_leakage(runs, real=True, split="patient")
+    assert (leak["split"], leak["runs"], leak["leaky"], leak["leaky_runs"]) == ("patient", 2, 0, [])
+    rec = patient_leakage(runs, real=True)  # the record-wise runs split the man of 201 and 202
+    assert (rec["runs"], rec["leaky"]) == (2, 2)
+    # the universe of records: a patient-wise run that held out 201 without 202 would split that man
+    bad = [_record(tmp_path, {"split": "patient", "fold": 2}, {"test_records": ["201"]})]
+    assert patient_leakage(bad, real=True, split="patient")["leaky"] == 0  # 202 unknown: nothing to split
+    assert patient_leakage(bad, real=True, split="patient", universe=["100", "201", "202"])["leaky"] == 1
+    assert patient_leakage(bad, real=False, split="patient", universe=["100", "201", "202"])["leaky"] == 0
+
+
+def test_the_grouped_split_is_patient_wise_where_the_build_has_it():
+    from ecgstudy.studies.iclr.tables import method_comparisons
+    from ecgstudy.studies.iclr.verdicts import leakage_claims
+
+    table, curves = _hand_made_grid(0.90)
+    patient = table.assign(split=table["split"].replace({"record": "patient"}))
+    comp = method_comparisons(patient, kernel_size=151, splits=("segment", "patient"))
+    grouped = comp[comp["split"] != "segment"]
+    assert set(grouped["split"]) == {"patient"} and len(grouped) == 3 + 2 + 2
+    assert grouped.set_index(["a", "b", "metric"]).loc[("l2", "classifier", "accuracy"), "mean_diff"] == \
+        pytest.approx(0.0)  # both 0.1 below their segment-wise values
+    assert method_comparisons(table, kernel_size=151)["split"].isin(["segment", "record"]).all()
+    budget, _ = _claims(table, curves)
+    leak = {c.key: c for c in leakage_claims(patient, budget, kernel_size=151, split="patient")}
+    assert leak["iclr.leakage.l2"].claim.startswith("Ours: patient-wise folds score lower")
+    assert leak["iclr.leakage.l2"].data == "MIT-BIH, patient-wise minus segment-wise runs"
+    assert leak["iclr.leakage.l2"].ours.estimate == pytest.approx(-0.15)
+    assert leakage_claims(patient, budget, kernel_size=151) == []  # no record-wise runs

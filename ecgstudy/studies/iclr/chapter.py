@@ -103,8 +103,6 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     k = params.kernel_size
     g.update(kernel_size=k, epochs=run.epochs, lr=f"{run.lr:g}", batch_size=run.batch_size,
              lr_schedule="constant" if run.lr_schedule == "constant" else "decayed to 0 along a cosine",
-             record_methods=", ".join(t.METHOD_NAMES[m] for m in params.record_methods)
-             if "record" in params.splits else "no method",
              n_seeds=len(params.seeds), n_folds=params.n_folds, n_folds_run=params.folds_run or params.n_folds)
     grid = GridStatus.of(grid_records(params, store=store, progress=False))
     records = grid.summarised
@@ -114,16 +112,24 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     table = t.run_table(records)
     summary = t.summary_metrics(table, kernel_size=k)
     page.shown["failures"] = grid.failures() or None
-    from ecgstudy.data.patients import leakage_text
 
-    leak = t.patient_leakage(records, real=data_kind == "real")
-    g["patient_leakage"] = leakage_text(leak["leaky"], leak["runs"], unit="record-wise runs",
-                                        what="MIT-BIH records 201 and 202 come from one man")
+    # the grouped split: patient-wise folds where the build has them, else record-wise ones
+    grouped = t.grouped_split({*params.splits, *table["split"]})
+    words = t.SPLIT_WORDS[grouped]
+    g.update(grouped_split=words, grouped_split_title=words.capitalize(), grouped_unit=grouped,
+             record_methods=", ".join(t.METHOD_NAMES[m] for m in params.record_methods)
+             if grouped in params.splits else "no method")
 
     # classification
     preds = t.pooled_predictions(records)
     segments = load_segments(data_kind, n_synthetic=run.n_synthetic_segments, folder=(data_dirs or {}).get("mitdb")) \
         if len(preds) else None
+    from ecgstudy.data.patients import leakage_text
+
+    leak = t.patient_leakage(records, real=data_kind == "real", split=grouped,
+                             universe=segments.record_ids if segments is not None else None)
+    g["patient_leakage"] = leakage_text(leak["leaky"], leak["runs"], unit=f"{words} runs",
+                                        what="MIT-BIH records 201 and 202 come from one man")
     patient_of = patient_ids("mitdb" if data_kind == "real" else "synthetic", segments.record_ids) \
         if segments is not None else np.zeros(0, dtype=str)
     seg_labels = labels(segments) if segments is not None else np.zeros(0, dtype=np.int64)
@@ -131,7 +137,7 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
                                                                 labels=seg_labels), t.CLASSIFICATION_CAPTION,
                                          precision=3, intervals=t.CLASSIFICATION_INTERVALS)
     paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
-    seg, rec = summary.get("segmentwise", {}), summary.get("recordwise", {})
+    seg, rec = summary.get("segmentwise", {}), summary.get(f"{grouped}wise", {})
     for m in ("classifier", "l2"):
         g[f"seg_{m}_acc"], g[f"seg_{m}_auc"] = _mean_text(seg, m, "acc"), _mean_text(seg, m, "auc")
         g[f"rec_{m}_acc"] = _mean_text(rec, m, "acc")
@@ -189,7 +195,7 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     metrics["comparisons"] = comparisons.to_dict(orient="records")
     budget = chapter_budget(table, kernel_size=k, epochs=run.epochs, lr=run.lr, schedule=run.lr_schedule,
                             paper_reference=paper["iclr.mitdb.classifier.acc"])
-    claims = chapter_claims(table, curves, budget, kernel_size=k, paper=paper)
+    claims = chapter_claims(table, curves, budget, kernel_size=k, paper=paper, grouped=grouped)
     page.shown["claims"] = claims_table(claims)
     metrics["claims"] = claims_metrics(claims)
     g.update(budget_reached="reaches" if budget.reached else "does not reach",
