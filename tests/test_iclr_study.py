@@ -134,9 +134,10 @@ def test_compare_methods_pairs_runs_by_fold_and_seed_with_the_corrected_t_interv
 def test_doctests_pass():
     import doctest
 
-    from ecgstudy.studies.iclr import chapter, data, run, tables, verdicts
+    from ecgstudy.studies.iclr import chapter, convergence, data, run, tables, verdicts
 
-    results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS) for m in (chapter, data, run, tables, verdicts)]
+    results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS)
+               for m in (chapter, convergence, data, run, tables, verdicts)]
     assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) > 0
 
 
@@ -470,3 +471,62 @@ def test_the_grouped_split_is_patient_wise_where_the_build_has_it():
     assert leak["iclr.leakage.l2"].data == "MIT-BIH, patient-wise minus segment-wise runs"
     assert leak["iclr.leakage.l2"].ours.estimate == pytest.approx(-0.15)
     assert leakage_claims(patient, budget, kernel_size=151) == []  # no record-wise runs
+
+
+def _converged_runs():
+    """Validation-driven runs (cap 50): 3 segment-wise L2 runs, one ended by the cap, and 2 patient-wise
+    classifier runs; one committed-style run of a fixed budget (3 epochs, no convergence keys)."""
+    rows = [("segment", "l2", "a", 12, 20, "patience", 0), ("segment", "l2", "b", 20, 28, "patience", 2),
+            ("segment", "l2", "c", 42, 50, "epoch_cap", 1), ("patient", "classifier", "d", 7, 15, "patience", 0),
+            ("patient", "classifier", "e", 10, 18, "patience", 0)]
+    driven = pd.DataFrame(rows, columns=["split", "method", "run_id", "best_epoch", "last_epoch", "stopped_by",
+                                         "skipped_steps"]).assign(kernel_size=151, epochs=50)
+    fixed = pd.DataFrame({"split": ["record"], "method": ["l2"], "run_id": ["old"], "kernel_size": [151],
+                          "epochs": [3], "best_epoch": [np.nan], "last_epoch": [np.nan], "stopped_by": [np.nan],
+                          "skipped_steps": [np.nan]})
+    return driven, fixed
+
+
+def test_convergence_table_counts_converged_runs_with_median_epochs_and_says_when_the_budget_was_fixed():
+    from ecgstudy.studies.iclr.convergence import cap_text, capped_runs, convergence_table
+
+    driven, fixed = _converged_runs()
+    conv = convergence_table(pd.concat([driven, fixed], ignore_index=True)).set_index(["split", "method"])
+    l2 = conv.loc[("segment-wise", "L2-norm pooling")]
+    assert (l2["runs"], l2["converged (stopped by patience)"]) == (3, "2 of 3")
+    assert l2["best epoch, median (min-max)"] == "20 (12-42)" and l2["last epoch, median (min-max)"] == "28 (20-50)"
+    assert l2["skipped bf16 steps"] == 3
+    cl = conv.loc[("patient-wise", "Classifier only")]
+    assert cl["converged (stopped by patience)"] == "2 of 2" and cl["best epoch, median (min-max)"] == "8.5 (7-10)"
+    old = conv.loc[("record-wise", "L2-norm pooling")]
+    assert old["converged (stopped by patience)"] == "fixed budget of 3 epochs"
+    assert (old["best epoch, median (min-max)"], old["last epoch, median (min-max)"]) == ("the last epoch", "3 (3-3)")
+    assert old["skipped bf16 steps"] == "n/a"
+    # a group holding both kinds counts the validation-driven runs and says how many more were fixed
+    mixed = convergence_table(pd.concat([driven, fixed.assign(split="segment")], ignore_index=True))
+    assert mixed.iloc[0]["converged (stopped by patience)"] == "2 of 3 (1 more of a fixed budget)"
+    assert capped_runs(driven) == ["c"]
+    assert cap_text(driven) == ("1 of the 5 validation-driven runs hit the epoch cap of 50 before patience stopped "
+                                "it (c); the other 4 converged.")
+    many = driven.assign(stopped_by="epoch_cap")
+    assert cap_text(many, list_at_most=4) == ("5 of the 5 validation-driven runs hit the epoch cap of 50 before "
+                                              "patience stopped them; none converged.")
+    assert cap_text(fixed) == "The run trained a fixed budget of 3 epochs and kept the last epoch: no stopping rule ended it."
+    assert convergence_table(driven.iloc[:0]).columns.tolist()[3] == "runs"
+
+
+def test_run_table_reads_budget_params_and_convergence_keys_and_old_runs_get_their_defaults(tmp_path):
+    from ecgstudy.studies.iclr.tables import run_table
+
+    new = _record(tmp_path, {"split": "patient", "fold": 0, "epochs": 50, "lr": 3e-4, "lr_schedule": "constant",
+                             "precision": "bf16", "inner_folds": 5, "patience": 8},
+                  {"accuracy": 0.9, "best_epoch": 14, "last_epoch": 22, "stopped_by": "patience",
+                   "skipped_steps": 1, "n_val": 400, "best_val_loss": 0.2})
+    old = _record(tmp_path, {"split": "record", "fold": 0, "epochs": 3, "lr": 1e-3, "lr_schedule": "cosine"},
+                  {"accuracy": 0.8})
+    t = run_table([new, old]).set_index("split")
+    assert t.loc["patient", ["patience", "precision", "best_epoch", "stopped_by", "skipped_steps"]].tolist() == \
+        [8, "bf16", 14, "patience", 1]
+    assert t.loc["record", "precision"] == "fp32" and t.loc["record", "inner_folds"] == 0  # the defaults
+    assert pd.isna(t.loc["record", "patience"]) and pd.isna(t.loc["record", "stopped_by"])
+    assert t.loc["record", ["epochs", "lr", "lr_schedule"]].tolist() == [3, 1e-3, "cosine"]

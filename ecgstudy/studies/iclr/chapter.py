@@ -113,6 +113,13 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     summary = t.summary_metrics(table, kernel_size=k)
     page.shown["failures"] = grid.failures() or None
 
+    # how the runs ended: converged (patience), the epoch cap, or a fixed budget
+    from ecgstudy.studies.iclr.convergence import CONVERGENCE_CAPTION, cap_text, capped_runs, convergence_table
+
+    conv = convergence_table(table)
+    page.shown["convergence"] = Table(conv, CONVERGENCE_CAPTION) if len(conv) else None
+    g["cap_text"] = cap_text(table)
+
     # the grouped split: patient-wise folds where the build has them, else record-wise ones
     grouped = t.grouped_split({*params.splits, *table["split"]})
     words = t.SPLIT_WORDS[grouped]
@@ -143,7 +150,8 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
         g[f"rec_{m}_acc"] = _mean_text(rec, m, "acc")
         g[f"paper_{m}_acc"] = f"{paper[f'iclr.mitdb.{m}.acc']:.3f}"
         g[f"paper_{m}_auc"] = f"{paper[f'iclr.mitdb.{m}.auc']:.3f}"
-    metrics = {**summary, **grid.counts(), "patient_leakage": leak}
+    metrics = {**summary, **grid.counts(), "patient_leakage": leak,
+               "convergence": {"table": conv.to_dict(orient="records"), "capped_runs": capped_runs(table)}}
 
     # model health: dead attentions, constant predictions, runs that learned nothing
     table = t.with_health(table, preds, seg_labels, t.dead_attention(records))

@@ -32,9 +32,22 @@ def grouped_split(splits) -> str:
     return "patient" if "patient" in set(splits) else "record"
 
 
+#: Budget parameters of a run (:class:`~ecgstudy.studies.iclr.params.IclrFoldParams`) that every per-run table
+#: carries; a committed run that predates one of them ran at its default.
+BUDGET_PARAMS = ("epochs", "lr", "lr_schedule", "precision", "inner_folds", "patience")
+
+
+#: How a validation-driven run ended (its ``metrics.json``; absent, NaN, in runs of a fixed budget).
+CONVERGENCE_KEYS = ("best_epoch", "last_epoch", "stopped_by", "skipped_steps", "n_val", "best_val_loss")
+
+
 def run_table(records) -> pd.DataFrame:
-    """One row per finished fold run: its parameters and headline metrics (no rows, the same
-    key columns, when no run has finished)."""
+    """One row per finished fold run: its parameters (:data:`BUDGET_PARAMS` among them), headline metrics
+    and how it ended (:data:`CONVERGENCE_KEYS`; NaN for a fixed budget); no rows, the same key columns,
+    when no run has finished."""
+    from ecgstudy.studies.iclr.params import IclrFoldParams
+
+    defaults = {k: IclrFoldParams.model_fields[k].default for k in BUDGET_PARAMS}
     rows = []
     for rec in records:
         if not rec.ok:
@@ -49,10 +62,12 @@ def run_table(records) -> pd.DataFrame:
             row[f"loc_{k}"] = v
         row.update({f"grade_{g}": v for g, v in m.get("grades", {}).get("fractions", {}).items()})
         row.update(run_id=rec.spec.run_id, path=str(rec.path), train_seconds=m.get("train_seconds"),
-                   epochs=p.get("epochs"), n_train=m.get("n_train"), n_test=m.get("n_test"))
+                   n_train=m.get("n_train"), n_test=m.get("n_test"))
+        row.update({k: p.get(k, defaults[k]) for k in BUDGET_PARAMS})
+        row.update({k: m.get(k, np.nan) for k in CONVERGENCE_KEYS})
         rows.append(row)
     columns = [*GRID_KEYS, "accuracy", "sensitivity", "specificity", "auc", "run_id", "path", "train_seconds",
-               "epochs", "n_train", "n_test"]
+               "n_train", "n_test", *BUDGET_PARAMS, *CONVERGENCE_KEYS]
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
 
 
