@@ -530,3 +530,33 @@ def test_run_table_reads_budget_params_and_convergence_keys_and_old_runs_get_the
     assert t.loc["record", "precision"] == "fp32" and t.loc["record", "inner_folds"] == 0  # the defaults
     assert pd.isna(t.loc["record", "patience"]) and pd.isna(t.loc["record", "stopped_by"])
     assert t.loc["record", ["epochs", "lr", "lr_schedule"]].tolist() == [3, 1e-3, "cosine"]
+
+
+def test_the_budget_of_validation_driven_runs_is_read_from_their_params_and_metrics():
+    from ecgstudy.studies.iclr.verdicts import chapter_budget
+
+    table, _ = _hand_made_grid(0.90)
+    # every run stopped by patience at epoch 13 + fold (the kept epoch 5 + fold): kept epochs 5, 6, 7 per seed
+    driven = table.assign(epochs=50, lr=3e-4, lr_schedule="constant", patience=8, precision="bf16", inner_folds=5,
+                          best_epoch=5 + table["fold"], last_epoch=13 + table["fold"], stopped_by="patience")
+    budget = chapter_budget(driven, kernel_size=151, paper_reference=0.981)
+    assert budget.validation_driven and budget.kept_epoch == 6
+    assert budget.ours() == ("validation-driven: cap 50 epochs, patience 8, lr 3e-4 constant, bf16; median kept "
+                             "epoch 6")
+    assert budget.text().endswith("median kept epoch 6; paper 120 at 1e-05")
+    assert budget.span() == "for up to 50 epochs, stopped by their validation loss (median kept epoch 6)"
+    assert budget.selection().startswith("a fifth of each training fold")
+    # seconds per epoch trained: a U-Net run of 195 s over 13, 14 or 15 epochs: median 195 / 14
+    assert budget.epoch_seconds["l2"] == pytest.approx(195 / 14)
+    # the committed runs (fixed budget): read from the runs, not from the keyword values
+    fixed = table.assign(lr=1e-3, lr_schedule="cosine", patience=np.nan, precision="fp32", inner_folds=0,
+                         best_epoch=np.nan, last_epoch=np.nan)
+    old = chapter_budget(fixed, kernel_size=151, paper_reference=0.981, epochs=50, lr=3e-4, schedule="constant",
+                         patience=8)
+    assert not old.validation_driven and old.ours() == "3 epochs at lr 0.001 (cosine)"
+    assert old.span() == "for 3 epochs" and old.selection().startswith("the model of the last epoch")
+    assert old.epoch_seconds["l2"] == pytest.approx(65.0)
+    # no run yet: the keyword values (the profile's)
+    none = chapter_budget(driven.iloc[:0], kernel_size=151, paper_reference=0.981, epochs=50, lr=3e-4,
+                          schedule="constant", patience=8, precision="bf16", inner_folds=5)
+    assert none.ours() == "validation-driven: cap 50 epochs, patience 8, lr 3e-4 constant, bf16; median kept epoch n/a"

@@ -101,8 +101,7 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     g = page.glue
     run = FOLD.params({"profile": params.profile})
     k = params.kernel_size
-    g.update(kernel_size=k, epochs=run.epochs, lr=f"{run.lr:g}", batch_size=run.batch_size,
-             lr_schedule="constant" if run.lr_schedule == "constant" else "decayed to 0 along a cosine",
+    g.update(kernel_size=k, batch_size=run.batch_size,
              n_seeds=len(params.seeds), n_folds=params.n_folds, n_folds_run=params.folds_run or params.n_folds)
     grid = GridStatus.of(grid_records(params, store=store, progress=False))
     records = grid.summarised
@@ -112,6 +111,15 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     table = t.run_table(records)
     summary = t.summary_metrics(table, kernel_size=k)
     page.shown["failures"] = grid.failures() or None
+
+    # the budget, as the runs' parameters and metrics say (the profile's where no run has finished)
+    paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
+    budget = chapter_budget(table, kernel_size=k, epochs=run.epochs, lr=run.lr, schedule=run.lr_schedule,
+                            patience=run.patience, precision=run.precision, inner_folds=run.inner_folds,
+                            paper_reference=paper["iclr.mitdb.classifier.acc"])
+    g.update(epochs=budget.epochs, lr=f"{budget.lr:g}", budget_ours=budget.ours(), budget_span=budget.span(),
+             selection=budget.selection(),
+             lr_schedule="constant" if budget.schedule == "constant" else "decayed to 0 along a cosine")
 
     # how the runs ended: converged (patience), the epoch cap, or a fixed budget
     from ecgstudy.studies.iclr.convergence import CONVERGENCE_CAPTION, cap_text, capped_runs, convergence_table
@@ -143,7 +151,6 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     page.shown["classification"] = Table(t.classification_table(table, preds, kernel_size=k, patient_of=patient_of,
                                                                 labels=seg_labels), t.CLASSIFICATION_CAPTION,
                                          precision=3, intervals=t.CLASSIFICATION_INTERVALS)
-    paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
     seg, rec = summary.get("segmentwise", {}), summary.get(f"{grouped}wise", {})
     for m in ("classifier", "l2"):
         g[f"seg_{m}_acc"], g[f"seg_{m}_auc"] = _mean_text(seg, m, "acc"), _mean_text(seg, m, "auc")
@@ -201,8 +208,6 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
         comparisons.assign(a=comparisons["a"].map(t.METHOD_NAMES), b=comparisons["b"].map(t.BASELINE_NAMES)),
         t.COMPARISONS_CAPTION, precision=3, intervals=(("mean_diff", "low", "high"),)) if len(comparisons) else None
     metrics["comparisons"] = comparisons.to_dict(orient="records")
-    budget = chapter_budget(table, kernel_size=k, epochs=run.epochs, lr=run.lr, schedule=run.lr_schedule,
-                            paper_reference=paper["iclr.mitdb.classifier.acc"])
     claims = chapter_claims(table, curves, budget, kernel_size=k, paper=paper, grouped=grouped)
     page.shown["claims"] = claims_table(claims)
     metrics["claims"] = claims_metrics(claims)
