@@ -134,10 +134,10 @@ def test_compare_methods_pairs_runs_by_fold_and_seed_with_the_corrected_t_interv
 def test_doctests_pass():
     import doctest
 
-    from ecgstudy.studies.iclr import chapter, convergence, data, run, tables, verdicts
+    from ecgstudy.studies.iclr import chapter, convergence, data, ladder_table, run, tables, verdicts
 
     results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS)
-               for m in (chapter, convergence, data, run, tables, verdicts)]
+               for m in (chapter, convergence, data, ladder_table, run, tables, verdicts)]
     assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) > 0
 
 
@@ -560,3 +560,120 @@ def test_the_budget_of_validation_driven_runs_is_read_from_their_params_and_metr
     none = chapter_budget(driven.iloc[:0], kernel_size=151, paper_reference=0.981, epochs=50, lr=3e-4,
                           schedule="constant", patience=8, precision="bf16", inner_folds=5)
     assert none.ours() == "validation-driven: cap 50 epochs, patience 8, lr 3e-4 constant, bf16; median kept epoch n/a"
+
+
+def _ladder_grid():
+    """The hand-made grid at the paper's level (classifier alone 0.97-0.99) as the runs' own selection, with a
+    ladder whose rung 3 holds the grid below it (0.90-0.92) and rungs 10 and 30 the converged values."""
+    from ecgstudy.studies.iclr.ladder_table import RUNG_METRICS
+
+    table, curves = _hand_made_grid(0.97)
+    table["run_id"] = [f"r{i}" for i in range(len(table))]
+    low, _ = _hand_made_grid(0.90)
+    parts = []
+    for rung, source in ((3, low), (10, table), (30, table)):
+        part = source[[*GRID, *RUNG_METRICS, "loc_auroc"]].assign(run_id=table["run_id"], rung=rung,
+                                                                   kept_epoch=min(rung, 2), constant=False)
+        parts.append(part)
+    return table, curves, pd.concat(parts, ignore_index=True)
+
+
+GRID = ["method", "split", "fold", "seed", "kernel_size"]
+
+
+def _ladder(table, curves, rungs):
+    from ecgstudy.paper_numbers import PAPER_NUMBERS
+    from ecgstudy.studies.iclr.ladder_table import budget_ladder
+    from ecgstudy.studies.iclr.verdicts import chapter_budget, chapter_claims
+
+    paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
+    budget = chapter_budget(table, kernel_size=151, epochs=3, lr=1e-3, schedule="constant",
+                            paper_reference=paper["iclr.mitdb.classifier.acc"])
+    converged = chapter_claims(table, curves, budget, kernel_size=151, paper=paper)
+    return converged, budget_ladder(table, curves, rungs, converged, budget=budget, kernel_size=151, paper=paper)
+
+
+def test_budget_ladder_recomputes_every_claim_at_each_rung_with_the_budget_rule():
+    table, curves, rungs = _ladder_grid()
+    converged, ladder = _ladder(table, curves, rungs)
+    assert ladder.rungs == ("3 epochs", "10 epochs", "30 epochs", "converged")
+    # at 3 epochs the classifier alone (0.90-0.92) does not reach the paper's 0.981: not testable; it is from 10 on
+    gain = ladder.verdicts("iclr.l2_vs_classifier.accuracy")
+    assert gain == {"3 epochs": "not testable at this budget", "10 epochs": "agrees", "30 epochs": "agrees",
+                    "converged": "agrees"}
+    f = ladder.frame.set_index(["key", "rung"])
+    assert f.loc[("iclr.value.classifier.acc", "3 epochs"), "estimate"] == pytest.approx(0.91)
+    assert f.loc[("iclr.value.classifier.acc", "converged"), "estimate"] == pytest.approx(0.98)
+    assert f.loc[("iclr.l2_vs_classifier.accuracy", "3 epochs"), "estimate"] == pytest.approx(0.05)
+    # the converged column is the claims at a glance, exactly
+    for c in converged:
+        if c.key != "iclr.grade_I":
+            assert f.loc[(c.key, "converged"), "verdict"] == c.verdict
+            assert f.loc[(c.key, "converged"), "low"] == c.ours.low
+    # testable at any budget, or the same at every rung: budget-stable
+    assert set(ladder.stable) == {"iclr.l2_vs_majority.accuracy", "iclr.l2_vs_majority.balanced_accuracy",
+                                  "iclr.attention_segments", "iclr.leakage.classifier", "iclr.leakage.l2"}
+    assert len(ladder.changed) == 17 and "iclr.cascaded_overfits" in ladder.changed
+    assert ladder.left_out == {"iclr.grade_I": "the grades of the held-out segments are stored for the run's own "
+                                               "weights only"}
+    text = ladder.text()
+    assert text.startswith("5 of 22 claims keep their verdict at every rung (3 epochs, 10 epochs, 30 epochs, "
+                           "converged); these change: Joint learning (L2 pooling) beats the classifier alone in "
+                           "accuracy (3 epochs: not testable at this budget; 10 epochs, 30 epochs, converged: agrees);")
+    assert text.endswith("Left out of the ladder: Class I share: all normal beats suppressed, every abnormal beat "
+                         "kept (the grades of the held-out segments are stored for the run's own weights only).")
+    shown = ladder.table().frame.set_index("claim")
+    assert shown.loc["Joint learning (L2 pooling) beats the classifier alone in accuracy", "3 epochs"] == \
+        "+0.050 (+0.050 to +0.050): not testable at this budget"
+    assert shown["same verdict at every rung"].tolist().count("yes") == 5
+    frame = ladder.frame.dropna(subset=["low"])
+    assert ((frame["low"] <= frame["estimate"] + 1e-12) & (frame["estimate"] <= frame["high"] + 1e-12)).all()
+    assert ladder.metrics()["stable"] == list(ladder.stable)
+
+
+def test_budget_ladder_uses_each_rungs_constant_predictions_and_says_what_it_cannot_rebuild():
+    from ecgstudy.studies.iclr.ladder_table import NO_LADDER, budget_ladder, rung_table
+
+    table, curves, rungs = _ladder_grid()
+    # at rung 3 two L2 runs predicted one value for every segment: they did not learn, so the attention claim
+    # counts 4 of 6 runs there (the run's own selection: 6 of 6)
+    dead = (rungs["rung"] == 3) & (rungs["method"] == "l2") & (rungs["split"] == "segment") & (rungs["fold"] == 0)
+    t3 = rung_table(table, rungs.assign(constant=dead), 3)
+    assert t3["dead"].sum() == 2 and t3["dead_attention"].isna().all() and "grade_I" not in t3
+    assert len(t3) == len(table) and t3["best_epoch"].eq(2).all()
+    _, ladder = _ladder(table, curves, rungs.assign(constant=dead))
+    f = ladder.frame.set_index(["key", "rung"])
+    assert f.loc[("iclr.attention_segments", "3 epochs"), "n"] == 4
+    assert f.loc[("iclr.attention_segments", "converged"), "n"] == 6
+    # without a rung's logits the runs that learned are unknown there: that claim leaves the ladder
+    _, unknown = _ladder(table, curves, rungs.assign(constant=None))
+    assert "iclr.attention_segments" in unknown.left_out and "iclr.attention_segments" not in set(unknown.frame["key"])
+    assert unknown.text().startswith("4 of 21 claims keep their verdict at every rung")
+    assert unknown.text().endswith("Left out of the ladder: The L2 attention segments the abnormal beats: AUROC of "
+                                   "attention against the abnormal-beat mask, minus 0.5 (chance) (the runs that "
+                                   "learned need each rung's held-out logits (ladder.npz), missing in some run); "
+                                   "Class I share: all normal beats suppressed, every abnormal beat kept (the grades "
+                                   "of the held-out segments are stored for the run's own weights only).")
+    # no ladder at all (the committed 3-epoch runs, smoke and demo builds)
+    _, none = _ladder(table, curves, rungs.iloc[:0])
+    assert none.rungs == () and none.frame.empty and not none.stable
+    assert none.text() == NO_LADDER and none.table().frame.empty
+    assert budget_ladder(table, curves, rungs, [], budget=None, kernel_size=151, paper={}).rungs == ()
+
+
+def test_rung_frame_reads_each_runs_ladder_and_its_held_out_logits(tmp_path):
+    from ecgstudy.studies.iclr.ladder_table import rung_frame
+
+    entry = {"kept_epoch": 3, "accuracy": 0.8, "balanced_accuracy": 0.7, "auc": 0.75, "sensitivity": 0.9,
+             "specificity": 0.5, "localisation": {"auroc": 0.6, "mass_abnormal": 0.3}}
+    new = _record(tmp_path, {"split": "segment", "fold": 0},
+                  {"accuracy": 0.9, "ladder": {"3": entry, "10": {**entry, "kept_epoch": 9, "accuracy": 0.85}}},
+                  {"ladder.npz": {"logit_pvc_3": np.float32([-2.0, -2.0, -2.0]), "logit_pvc_10": np.float32([1, -1, 2])}})
+    no_npz = _record(tmp_path, {"split": "segment", "fold": 1}, {"ladder": {"3": entry}})
+    old = _record(tmp_path, {"split": "record", "fold": 0}, {"accuracy": 0.7})
+    f = rung_frame([new, no_npz, old])
+    assert f[["run_id", "rung", "kept_epoch", "accuracy"]].values.tolist() == [
+        [new.spec.run_id, 3, 3, 0.8], [new.spec.run_id, 10, 9, 0.85], [no_npz.spec.run_id, 3, 3, 0.8]]
+    assert f["constant"].tolist() == [True, False, None]
+    assert f["loc_auroc"].tolist() == [0.6, 0.6, 0.6] and f["method"].eq("l2").all()
+    assert rung_frame([old]).empty and "rung" in rung_frame([old])
