@@ -677,3 +677,39 @@ def test_rung_frame_reads_each_runs_ladder_and_its_held_out_logits(tmp_path):
     assert f["constant"].tolist() == [True, False, None]
     assert f["loc_auroc"].tolist() == [0.6, 0.6, 0.6] and f["method"].eq("l2").all()
     assert rung_frame([old]).empty and "rung" in rung_frame([old])
+
+
+@pytest.mark.slow
+def test_a_validation_driven_patient_wise_smoke_page_shows_convergence_and_the_ladder(tmp_path, monkeypatch):
+    from ecgstudy.report import Table
+    from ecgstudy.studies.iclr.chapter import summarise
+    from ecgstudy.studies.iclr.experiments import FOLD_PROFILES
+
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    monkeypatch.setitem(FOLD_PROFILES, "smoke", {**FOLD_PROFILES["smoke"], "epochs": 4, "lr": 3e-3, "lr_schedule": "constant",
+                                                 "n_synthetic_segments": 60, "inner_folds": 4, "patience": 2,
+                                                 "ladder": (1, 3)})
+    p = get_experiment("iclr").params({"profile": "smoke", "data": "synthetic", "splits": ["segment", "patient"]})
+    page = summarise(p, data_kind="synthetic", store=RunStore(tmp_path / "r"))
+    g, metrics = page.glue, page.metrics
+    assert metrics["n_runs"] == 6  # 4 methods segment-wise, the classifier and L2 patient-wise
+    assert g["grouped_split"] == "patient-wise" and g["patient_leakage"] == (
+        "None of the 2 patient-wise runs puts one patient on both sides of its split.")
+    assert metrics["patient_leakage"]["split"] == "patient" and "patientwise" in metrics
+    assert g["budget_ours"].startswith("validation-driven: cap 4 epochs, patience 2, lr 3e-3 constant, fp32; "
+                                       "median kept epoch ")
+    leak = {c["key"]: c for c in metrics["claims"]}["iclr.leakage.l2"]
+    assert leak["claim"].startswith("Ours: patient-wise folds") and "patient-wise" in leak["data"]
+    conv = page.shown["convergence"].frame
+    assert conv["runs"].sum() == 6 and conv["split"].tolist().count("patient-wise") == 2
+    ladder = metrics["budget_ladder"]
+    assert ladder["rungs"] == ["1 epoch", "3 epochs", "converged"]
+    assert isinstance(page.shown["ladder"], Table) and g["ladder_text"].split(" of ")[0].isdigit()
+    assert ladder["left_out"]["iclr.grade_I"].startswith("the grades")
+    for row in ladder["claims"]:
+        if row["low"] is not None:
+            assert row["low"] - 1e-12 <= row["estimate"] <= row["high"] + 1e-12, row
+    converged = {c["key"]: c["verdict"] for c in metrics["claims"]}
+    for row in ladder["claims"]:
+        if row["rung"] == "converged":
+            assert row["verdict"] == converged[row["key"]]

@@ -131,7 +131,9 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     # the grouped split: patient-wise folds where the build has them, else record-wise ones
     grouped = t.grouped_split({*params.splits, *table["split"]})
     words = t.SPLIT_WORDS[grouped]
-    g.update(grouped_split=words, grouped_split_title=words.capitalize(), grouped_unit=grouped,
+    rule = ("no patient on both sides: records 201 and 202, one man, go to the same fold" if grouped == "patient"
+            else "no record on both sides, though the one man of records 201 and 202 can still be")
+    g.update(grouped_split=words, grouped_split_title=words.capitalize(), grouped_unit=grouped, grouped_rule=rule,
              record_methods=", ".join(t.METHOD_NAMES[m] for m in params.record_methods)
              if grouped in params.splits else "no method")
 

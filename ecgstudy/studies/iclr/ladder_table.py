@@ -213,7 +213,7 @@ def budget_ladder(table: pd.DataFrame, curves: pd.DataFrame, rungs: pd.DataFrame
                            epochs=budget.epochs, lr=budget.lr, schedule=budget.schedule, patience=budget.patience,
                            precision=budget.precision, inner_folds=budget.inner_folds)
         claims = chapter_claims(t, rung_curves(curves, rung), b, kernel_size=kernel_size, paper=paper, grouped=grouped)
-        by_rung[f"{rung} epochs"] = {c.key: c for c in claims}
+        by_rung[f"{rung} epoch{'s' if rung != 1 else ''}"] = {c.key: c for c in claims}
     by_rung[CONVERGED] = {c.key: c for c in converged}
     left_out: dict[str, str] = {}
     rows = []
