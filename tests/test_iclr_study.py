@@ -544,7 +544,7 @@ def test_the_budget_of_validation_driven_runs_is_read_from_their_params_and_metr
     assert budget.ours() == ("validation-driven: cap 50 epochs, patience 8, lr 3e-4 constant, bf16; median kept "
                              "epoch 6")
     assert budget.text().endswith("median kept epoch 6; paper 120 at 1e-05")
-    assert budget.span() == "for up to 50 epochs, stopped by their validation loss (median kept epoch 6)"
+    assert budget.span() == "for up to 50 epochs, stopped by their validation loss, keeping epoch 6 at the median"
     assert budget.selection().startswith("a fifth of each training fold")
     # seconds per epoch trained: a U-Net run of 195 s over 13, 14 or 15 epochs: median 195 / 14
     assert budget.epoch_seconds["l2"] == pytest.approx(195 / 14)

@@ -98,11 +98,11 @@ class Budget:
 
     def span(self) -> str:
         """How long the runs trained, for the page's first sentence: ``"for 3 epochs"``, or ``"for up to 50
-        epochs, stopped by their validation loss (median kept epoch 14)"``."""
+        epochs, stopped by their validation loss, keeping epoch 14 at the median"``."""
         if not self.validation_driven:
             return f"for {self.epochs} epochs"
         kept = "n/a" if self.kept_epoch != self.kept_epoch else f"{self.kept_epoch:g}"
-        return f"for up to {self.epochs} epochs, stopped by their validation loss (median kept epoch {kept})"
+        return f"for up to {self.epochs} epochs, stopped by their validation loss, keeping epoch {kept} at the median"
 
     def selection(self) -> str:
         """Which weights a run evaluates on its held-out fold, in words for the page."""
