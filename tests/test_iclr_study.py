@@ -134,9 +134,10 @@ def test_compare_methods_pairs_runs_by_fold_and_seed_with_the_corrected_t_interv
 def test_doctests_pass():
     import doctest
 
-    from ecgstudy.studies.iclr import chapter, data, run, tables, verdicts
+    from ecgstudy.studies.iclr import chapter, convergence, data, ladder_table, run, tables, verdicts
 
-    results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS) for m in (chapter, data, run, tables, verdicts)]
+    results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS)
+               for m in (chapter, convergence, data, ladder_table, run, tables, verdicts)]
     assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) > 0
 
 
@@ -419,3 +420,296 @@ def test_fold_params_refuse_patience_without_validation_and_a_ladder_on_a_cosine
     with pytest.raises(ParameterError, match="increasing"):
         validate(IclrFoldParams, {"ladder": (10, 3)})
     assert "ladder" not in IclrFoldParams().record() and IclrFoldParams(ladder=(3,)).record()["ladder"] == [3]
+
+
+def _record(tmp_path, params: dict, metrics: dict, files: dict | None = None):
+    """A finished ``iclr-fold`` run in ``tmp_path`` with the given parameters, metrics and ``.npz`` files."""
+    from ecgstudy.runs.store import RunRecord, RunSpec
+
+    spec = RunSpec("iclr-fold", {"kernel_size": 151, "seed": 0, "method": "l2", **params}, "real", "0")
+    path = tmp_path / spec.run_id
+    path.mkdir()
+    (path / "metrics.json").write_text(json.dumps(metrics))
+    for name, arrays in (files or {}).items():
+        np.savez(path / name, **arrays)
+    return RunRecord(spec, path, "done")
+
+
+def test_patient_wise_runs_are_checked_for_leakage_like_record_wise_ones(tmp_path):
+    from ecgstudy.studies.iclr.tables import patient_leakage
+
+    runs = [_record(tmp_path, {"split": "patient", "fold": 0}, {"test_records": ["201", "202", "100"]}),
+            _record(tmp_path, {"split": "patient", "fold": 1}, {"test_records": ["101"]}),
+            _record(tmp_path, {"split": "record", "fold": 0}, {"test_records": ["201", "100"]}),
+            _record(tmp_path, {"split": "record", "fold": 1}, {"test_records": ["202", "101"]})]
+    leak = patient_leakage(runs, real=True, split="patient")
+    assert (leak["split"], leak["runs"], leak["leaky"], leak["leaky_runs"]) == ("patient", 2, 0, [])
+    rec = patient_leakage(runs, real=True)  # the record-wise runs split the man of 201 and 202
+    assert (rec["runs"], rec["leaky"]) == (2, 2)
+    # the universe of records: a patient-wise run that held out 201 without 202 would split that man
+    bad = [_record(tmp_path, {"split": "patient", "fold": 2}, {"test_records": ["201"]})]
+    assert patient_leakage(bad, real=True, split="patient")["leaky"] == 0  # 202 unknown: nothing to split
+    assert patient_leakage(bad, real=True, split="patient", universe=["100", "201", "202"])["leaky"] == 1
+    assert patient_leakage(bad, real=False, split="patient", universe=["100", "201", "202"])["leaky"] == 0
+
+
+def test_the_grouped_split_is_patient_wise_where_the_build_has_it():
+    from ecgstudy.studies.iclr.tables import method_comparisons
+    from ecgstudy.studies.iclr.verdicts import leakage_claims
+
+    table, curves = _hand_made_grid(0.90)
+    patient = table.assign(split=table["split"].replace({"record": "patient"}))
+    comp = method_comparisons(patient, kernel_size=151, splits=("segment", "patient"))
+    grouped = comp[comp["split"] != "segment"]
+    assert set(grouped["split"]) == {"patient"} and len(grouped) == 3 + 2 + 2
+    assert grouped.set_index(["a", "b", "metric"]).loc[("l2", "classifier", "accuracy"), "mean_diff"] == \
+        pytest.approx(0.0)  # both 0.1 below their segment-wise values
+    assert method_comparisons(table, kernel_size=151)["split"].isin(["segment", "record"]).all()
+    budget, _ = _claims(table, curves)
+    leak = {c.key: c for c in leakage_claims(patient, budget, kernel_size=151, split="patient")}
+    assert leak["iclr.leakage.l2"].claim.startswith("Ours: patient-wise folds score lower")
+    assert leak["iclr.leakage.l2"].data == "MIT-BIH, patient-wise minus segment-wise runs"
+    assert leak["iclr.leakage.l2"].ours.estimate == pytest.approx(-0.15)
+    assert leakage_claims(patient, budget, kernel_size=151) == []  # no record-wise runs
+
+
+def _converged_runs():
+    """Validation-driven runs (cap 50): 3 segment-wise L2 runs, one ended by the cap, and 2 patient-wise
+    classifier runs; one committed-style run of a fixed budget (3 epochs, no convergence keys)."""
+    rows = [("segment", "l2", "a", 12, 20, "patience", 0), ("segment", "l2", "b", 20, 28, "patience", 2),
+            ("segment", "l2", "c", 42, 50, "epoch_cap", 1), ("patient", "classifier", "d", 7, 15, "patience", 0),
+            ("patient", "classifier", "e", 10, 18, "patience", 0)]
+    driven = pd.DataFrame(rows, columns=["split", "method", "run_id", "best_epoch", "last_epoch", "stopped_by",
+                                         "skipped_steps"]).assign(kernel_size=151, epochs=50)
+    fixed = pd.DataFrame({"split": ["record"], "method": ["l2"], "run_id": ["old"], "kernel_size": [151],
+                          "epochs": [3], "best_epoch": [np.nan], "last_epoch": [np.nan], "stopped_by": [np.nan],
+                          "skipped_steps": [np.nan]})
+    return driven, fixed
+
+
+def test_convergence_table_counts_converged_runs_with_median_epochs_and_says_when_the_budget_was_fixed():
+    from ecgstudy.studies.iclr.convergence import cap_text, capped_runs, convergence_table
+
+    driven, fixed = _converged_runs()
+    conv = convergence_table(pd.concat([driven, fixed], ignore_index=True)).set_index(["split", "method"])
+    l2 = conv.loc[("segment-wise", "L2-norm pooling")]
+    assert (l2["runs"], l2["converged (stopped by patience)"]) == (3, "2 of 3")
+    assert l2["best epoch, median (min-max)"] == "20 (12-42)" and l2["last epoch, median (min-max)"] == "28 (20-50)"
+    assert l2["skipped bf16 steps"] == 3
+    cl = conv.loc[("patient-wise", "Classifier only")]
+    assert cl["converged (stopped by patience)"] == "2 of 2" and cl["best epoch, median (min-max)"] == "8.5 (7-10)"
+    old = conv.loc[("record-wise", "L2-norm pooling")]
+    assert old["converged (stopped by patience)"] == "fixed budget of 3 epochs"
+    assert (old["best epoch, median (min-max)"], old["last epoch, median (min-max)"]) == ("the last epoch", "3 (3-3)")
+    assert old["skipped bf16 steps"] == "n/a"
+    # a group holding both kinds counts the validation-driven runs and says how many more were fixed
+    mixed = convergence_table(pd.concat([driven, fixed.assign(split="segment")], ignore_index=True))
+    assert mixed.iloc[0]["converged (stopped by patience)"] == "2 of 3 (1 more of a fixed budget)"
+    assert capped_runs(driven) == ["c"]
+    assert cap_text(driven) == ("1 of the 5 validation-driven runs hit the epoch cap of 50 before patience stopped "
+                                "it (c); the other 4 converged.")
+    many = driven.assign(stopped_by="epoch_cap")
+    assert cap_text(many, list_at_most=4) == ("5 of the 5 validation-driven runs hit the epoch cap of 50 before "
+                                              "patience stopped them; none converged.")
+    assert cap_text(fixed) == "The run trained a fixed budget of 3 epochs and kept the last epoch: no stopping rule ended it."
+    assert convergence_table(driven.iloc[:0]).columns.tolist()[3] == "runs"
+
+
+def test_run_table_reads_budget_params_and_convergence_keys_and_old_runs_get_their_defaults(tmp_path):
+    from ecgstudy.studies.iclr.tables import run_table
+
+    new = _record(tmp_path, {"split": "patient", "fold": 0, "epochs": 50, "lr": 3e-4, "lr_schedule": "constant",
+                             "precision": "bf16", "inner_folds": 5, "patience": 8},
+                  {"accuracy": 0.9, "best_epoch": 14, "last_epoch": 22, "stopped_by": "patience",
+                   "skipped_steps": 1, "n_val": 400, "best_val_loss": 0.2})
+    old = _record(tmp_path, {"split": "record", "fold": 0, "epochs": 3, "lr": 1e-3, "lr_schedule": "cosine"},
+                  {"accuracy": 0.8})
+    t = run_table([new, old]).set_index("split")
+    assert t.loc["patient", ["patience", "precision", "best_epoch", "stopped_by", "skipped_steps"]].tolist() == \
+        [8, "bf16", 14, "patience", 1]
+    assert t.loc["record", "precision"] == "fp32" and t.loc["record", "inner_folds"] == 0  # the defaults
+    assert pd.isna(t.loc["record", "patience"]) and pd.isna(t.loc["record", "stopped_by"])
+    assert t.loc["record", ["epochs", "lr", "lr_schedule"]].tolist() == [3, 1e-3, "cosine"]
+
+
+def test_the_budget_of_validation_driven_runs_is_read_from_their_params_and_metrics():
+    from ecgstudy.studies.iclr.verdicts import chapter_budget
+
+    table, _ = _hand_made_grid(0.90)
+    # every run stopped by patience at epoch 13 + fold (the kept epoch 5 + fold): kept epochs 5, 6, 7 per seed
+    driven = table.assign(epochs=50, lr=3e-4, lr_schedule="constant", patience=8, precision="bf16", inner_folds=5,
+                          best_epoch=5 + table["fold"], last_epoch=13 + table["fold"], stopped_by="patience")
+    budget = chapter_budget(driven, kernel_size=151, paper_reference=0.981)
+    assert budget.validation_driven and budget.kept_epoch == 6
+    assert budget.ours() == ("validation-driven: cap 50 epochs, patience 8, lr 3e-4 constant, bf16; median kept "
+                             "epoch 6")
+    assert budget.text().endswith("median kept epoch 6; paper 120 at 1e-05")
+    assert budget.span() == "for up to 50 epochs, stopped by their validation loss, keeping epoch 6 at the median"
+    assert budget.selection().startswith("a fifth of each training fold")
+    # seconds per epoch trained: a U-Net run of 195 s over 13, 14 or 15 epochs: median 195 / 14
+    assert budget.epoch_seconds["l2"] == pytest.approx(195 / 14)
+    # the committed runs (fixed budget): read from the runs, not from the keyword values
+    fixed = table.assign(lr=1e-3, lr_schedule="cosine", patience=np.nan, precision="fp32", inner_folds=0,
+                         best_epoch=np.nan, last_epoch=np.nan)
+    old = chapter_budget(fixed, kernel_size=151, paper_reference=0.981, epochs=50, lr=3e-4, schedule="constant",
+                         patience=8)
+    assert not old.validation_driven and old.ours() == "3 epochs at lr 0.001 (cosine)"
+    assert old.span() == "for 3 epochs" and old.selection().startswith("the model of the last epoch")
+    assert old.epoch_seconds["l2"] == pytest.approx(65.0)
+    # no run yet: the keyword values (the profile's)
+    none = chapter_budget(driven.iloc[:0], kernel_size=151, paper_reference=0.981, epochs=50, lr=3e-4,
+                          schedule="constant", patience=8, precision="bf16", inner_folds=5)
+    assert none.ours() == "validation-driven: cap 50 epochs, patience 8, lr 3e-4 constant, bf16; median kept epoch n/a"
+
+
+def _ladder_grid():
+    """The hand-made grid at the paper's level (classifier alone 0.97-0.99) as the runs' own selection, with a
+    ladder whose rung 3 holds the grid below it (0.90-0.92) and rungs 10 and 30 the converged values."""
+    from ecgstudy.studies.iclr.ladder_table import RUNG_METRICS
+
+    table, curves = _hand_made_grid(0.97)
+    table["run_id"] = [f"r{i}" for i in range(len(table))]
+    low, _ = _hand_made_grid(0.90)
+    parts = []
+    for rung, source in ((3, low), (10, table), (30, table)):
+        part = source[[*GRID, *RUNG_METRICS, "loc_auroc"]].assign(run_id=table["run_id"], rung=rung,
+                                                                   kept_epoch=min(rung, 2), constant=False)
+        parts.append(part)
+    return table, curves, pd.concat(parts, ignore_index=True)
+
+
+GRID = ["method", "split", "fold", "seed", "kernel_size"]
+
+
+def _ladder(table, curves, rungs):
+    from ecgstudy.paper_numbers import PAPER_NUMBERS
+    from ecgstudy.studies.iclr.ladder_table import budget_ladder
+    from ecgstudy.studies.iclr.verdicts import chapter_budget, chapter_claims
+
+    paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
+    budget = chapter_budget(table, kernel_size=151, epochs=3, lr=1e-3, schedule="constant",
+                            paper_reference=paper["iclr.mitdb.classifier.acc"])
+    converged = chapter_claims(table, curves, budget, kernel_size=151, paper=paper)
+    return converged, budget_ladder(table, curves, rungs, converged, budget=budget, kernel_size=151, paper=paper)
+
+
+def test_budget_ladder_recomputes_every_claim_at_each_rung_with_the_budget_rule():
+    table, curves, rungs = _ladder_grid()
+    converged, ladder = _ladder(table, curves, rungs)
+    assert ladder.rungs == ("3 epochs", "10 epochs", "30 epochs", "converged")
+    # at 3 epochs the classifier alone (0.90-0.92) does not reach the paper's 0.981: not testable; it is from 10 on
+    gain = ladder.verdicts("iclr.l2_vs_classifier.accuracy")
+    assert gain == {"3 epochs": "not testable at this budget", "10 epochs": "agrees", "30 epochs": "agrees",
+                    "converged": "agrees"}
+    f = ladder.frame.set_index(["key", "rung"])
+    assert f.loc[("iclr.value.classifier.acc", "3 epochs"), "estimate"] == pytest.approx(0.91)
+    assert f.loc[("iclr.value.classifier.acc", "converged"), "estimate"] == pytest.approx(0.98)
+    assert f.loc[("iclr.l2_vs_classifier.accuracy", "3 epochs"), "estimate"] == pytest.approx(0.05)
+    # the converged column is the claims at a glance, exactly
+    for c in converged:
+        if c.key != "iclr.grade_I":
+            assert f.loc[(c.key, "converged"), "verdict"] == c.verdict
+            assert f.loc[(c.key, "converged"), "low"] == c.ours.low
+    # testable at any budget, or the same at every rung: budget-stable
+    assert set(ladder.stable) == {"iclr.l2_vs_majority.accuracy", "iclr.l2_vs_majority.balanced_accuracy",
+                                  "iclr.attention_segments", "iclr.leakage.classifier", "iclr.leakage.l2"}
+    assert len(ladder.changed) == 17 and "iclr.cascaded_overfits" in ladder.changed
+    assert ladder.left_out == {"iclr.grade_I": "the grades of the held-out segments are stored for the run's own "
+                                               "weights only"}
+    text = ladder.text()
+    assert text.startswith("5 of 22 claims keep their verdict at every rung (3 epochs, 10 epochs, 30 epochs, "
+                           "converged); these change: Joint learning (L2 pooling) beats the classifier alone in "
+                           "accuracy (3 epochs: not testable at this budget; 10 epochs, 30 epochs, converged: agrees);")
+    assert text.endswith("Left out of the ladder: Class I share: all normal beats suppressed, every abnormal beat "
+                         "kept (the grades of the held-out segments are stored for the run's own weights only).")
+    shown = ladder.table().frame.set_index("claim")
+    assert shown.loc["Joint learning (L2 pooling) beats the classifier alone in accuracy", "3 epochs"] == \
+        "+0.050 (+0.050 to +0.050): not testable at this budget"
+    assert shown["same verdict at every rung"].tolist().count("yes") == 5
+    frame = ladder.frame.dropna(subset=["low"])
+    assert ((frame["low"] <= frame["estimate"] + 1e-12) & (frame["estimate"] <= frame["high"] + 1e-12)).all()
+    assert ladder.metrics()["stable"] == list(ladder.stable)
+
+
+def test_budget_ladder_uses_each_rungs_constant_predictions_and_says_what_it_cannot_rebuild():
+    from ecgstudy.studies.iclr.ladder_table import NO_LADDER, budget_ladder, rung_table
+
+    table, curves, rungs = _ladder_grid()
+    # at rung 3 two L2 runs predicted one value for every segment: they did not learn, so the attention claim
+    # counts 4 of 6 runs there (the run's own selection: 6 of 6)
+    dead = (rungs["rung"] == 3) & (rungs["method"] == "l2") & (rungs["split"] == "segment") & (rungs["fold"] == 0)
+    t3 = rung_table(table, rungs.assign(constant=dead), 3)
+    assert t3["dead"].sum() == 2 and t3["dead_attention"].isna().all() and "grade_I" not in t3
+    assert len(t3) == len(table) and t3["best_epoch"].eq(2).all()
+    _, ladder = _ladder(table, curves, rungs.assign(constant=dead))
+    f = ladder.frame.set_index(["key", "rung"])
+    assert f.loc[("iclr.attention_segments", "3 epochs"), "n"] == 4
+    assert f.loc[("iclr.attention_segments", "converged"), "n"] == 6
+    # without a rung's logits the runs that learned are unknown there: that claim leaves the ladder
+    _, unknown = _ladder(table, curves, rungs.assign(constant=None))
+    assert "iclr.attention_segments" in unknown.left_out and "iclr.attention_segments" not in set(unknown.frame["key"])
+    assert unknown.text().startswith("4 of 21 claims keep their verdict at every rung")
+    assert unknown.text().endswith("Left out of the ladder: The L2 attention segments the abnormal beats: AUROC of "
+                                   "attention against the abnormal-beat mask, minus 0.5 (chance) (the runs that "
+                                   "learned need each rung's held-out logits (ladder.npz), missing in some run); "
+                                   "Class I share: all normal beats suppressed, every abnormal beat kept (the grades "
+                                   "of the held-out segments are stored for the run's own weights only).")
+    # no ladder at all (the committed 3-epoch runs, smoke and demo builds)
+    _, none = _ladder(table, curves, rungs.iloc[:0])
+    assert none.rungs == () and none.frame.empty and not none.stable
+    assert none.text() == NO_LADDER and none.table().frame.empty
+    assert budget_ladder(table, curves, rungs, [], budget=None, kernel_size=151, paper={}).rungs == ()
+
+
+def test_rung_frame_reads_each_runs_ladder_and_its_held_out_logits(tmp_path):
+    from ecgstudy.studies.iclr.ladder_table import rung_frame
+
+    entry = {"kept_epoch": 3, "accuracy": 0.8, "balanced_accuracy": 0.7, "auc": 0.75, "sensitivity": 0.9,
+             "specificity": 0.5, "localisation": {"auroc": 0.6, "mass_abnormal": 0.3}}
+    new = _record(tmp_path, {"split": "segment", "fold": 0},
+                  {"accuracy": 0.9, "ladder": {"3": entry, "10": {**entry, "kept_epoch": 9, "accuracy": 0.85}}},
+                  {"ladder.npz": {"logit_pvc_3": np.float32([-2.0, -2.0, -2.0]), "logit_pvc_10": np.float32([1, -1, 2])}})
+    no_npz = _record(tmp_path, {"split": "segment", "fold": 1}, {"ladder": {"3": entry}})
+    old = _record(tmp_path, {"split": "record", "fold": 0}, {"accuracy": 0.7})
+    f = rung_frame([new, no_npz, old])
+    assert f[["run_id", "rung", "kept_epoch", "accuracy"]].values.tolist() == [
+        [new.spec.run_id, 3, 3, 0.8], [new.spec.run_id, 10, 9, 0.85], [no_npz.spec.run_id, 3, 3, 0.8]]
+    assert f["constant"].tolist() == [True, False, None]
+    assert f["loc_auroc"].tolist() == [0.6, 0.6, 0.6] and f["method"].eq("l2").all()
+    assert rung_frame([old]).empty and "rung" in rung_frame([old])
+
+
+@pytest.mark.slow
+def test_a_validation_driven_patient_wise_smoke_page_shows_convergence_and_the_ladder(tmp_path, monkeypatch):
+    from ecgstudy.report import Table
+    from ecgstudy.studies.iclr.chapter import summarise
+    from ecgstudy.studies.iclr.experiments import FOLD_PROFILES
+
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    monkeypatch.setitem(FOLD_PROFILES, "smoke", {**FOLD_PROFILES["smoke"], "epochs": 4, "lr": 3e-3, "lr_schedule": "constant",
+                                                 "n_synthetic_segments": 60, "inner_folds": 4, "patience": 2,
+                                                 "ladder": (1, 3)})
+    p = get_experiment("iclr").params({"profile": "smoke", "data": "synthetic", "splits": ["segment", "patient"]})
+    page = summarise(p, data_kind="synthetic", store=RunStore(tmp_path / "r"))
+    g, metrics = page.glue, page.metrics
+    assert metrics["n_runs"] == 6  # 4 methods segment-wise, the classifier and L2 patient-wise
+    assert g["grouped_split"] == "patient-wise" and g["patient_leakage"] == (
+        "None of the 2 patient-wise runs puts one patient on both sides of its split.")
+    assert metrics["patient_leakage"]["split"] == "patient" and "patientwise" in metrics
+    assert g["budget_ours"].startswith("validation-driven: cap 4 epochs, patience 2, lr 3e-3 constant, fp32; "
+                                       "median kept epoch ")
+    leak = {c["key"]: c for c in metrics["claims"]}["iclr.leakage.l2"]
+    assert leak["claim"].startswith("Ours: patient-wise folds") and "patient-wise" in leak["data"]
+    conv = page.shown["convergence"].frame
+    assert conv["runs"].sum() == 6 and conv["split"].tolist().count("patient-wise") == 2
+    ladder = metrics["budget_ladder"]
+    assert ladder["rungs"] == ["1 epoch", "3 epochs", "converged"]
+    assert isinstance(page.shown["ladder"], Table) and g["ladder_text"].split(" of ")[0].isdigit()
+    assert ladder["left_out"]["iclr.grade_I"].startswith("the grades")
+    for row in ladder["claims"]:
+        if row["low"] is not None:
+            assert row["low"] - 1e-12 <= row["estimate"] <= row["high"] + 1e-12, row
+    converged = {c["key"]: c["verdict"] for c in metrics["claims"]}
+    for row in ladder["claims"]:
+        if row["rung"] == "converged":
+            assert row["verdict"] == converged[row["key"]]

@@ -102,10 +102,7 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     g = page.glue
     run = FOLD.params({"profile": params.profile})
     k = params.kernel_size
-    g.update(kernel_size=k, epochs=run.epochs, lr=f"{run.lr:g}", batch_size=run.batch_size,
-             lr_schedule="constant" if run.lr_schedule == "constant" else "decayed to 0 along a cosine",
-             record_methods=", ".join(t.METHOD_NAMES[m] for m in params.record_methods)
-             if "record" in params.splits else "no method",
+    g.update(kernel_size=k, batch_size=run.batch_size,
              n_seeds=len(params.seeds), n_folds=params.n_folds, n_folds_run=params.folds_run or params.n_folds)
     grid = GridStatus.of(grid_records(params, store=store, progress=False))
     records = grid.summarised
@@ -115,30 +112,56 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     table = t.run_table(records)
     summary = t.summary_metrics(table, kernel_size=k)
     page.shown["failures"] = grid.failures() or None
-    from ecgstudy.data.patients import leakage_text
 
-    leak = t.patient_leakage(records, real=data_kind == "real")
-    g["patient_leakage"] = leakage_text(leak["leaky"], leak["runs"], unit="record-wise runs",
-                                        what="MIT-BIH records 201 and 202 come from one man")
+    # the budget, as the runs' parameters and metrics say (the profile's where no run has finished)
+    paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
+    budget = chapter_budget(table, kernel_size=k, epochs=run.epochs, lr=run.lr, schedule=run.lr_schedule,
+                            patience=run.patience, precision=run.precision, inner_folds=run.inner_folds,
+                            paper_reference=paper["iclr.mitdb.classifier.acc"])
+    g.update(epochs=budget.epochs, lr=f"{budget.lr:g}", budget_ours=budget.ours(), budget_span=budget.span(),
+             selection=budget.selection(),
+             lr_schedule="constant" if budget.schedule == "constant" else "decayed to 0 along a cosine")
+
+    # how the runs ended: converged (patience), the epoch cap, or a fixed budget
+    from ecgstudy.studies.iclr.convergence import CONVERGENCE_CAPTION, cap_text, capped_runs, convergence_table
+
+    conv = convergence_table(table)
+    page.shown["convergence"] = Table(conv, CONVERGENCE_CAPTION) if len(conv) else None
+    g["cap_text"] = cap_text(table)
+
+    # the grouped split: patient-wise folds where the build has them, else record-wise ones
+    grouped = t.grouped_split({*params.splits, *table["split"]})
+    words = t.SPLIT_WORDS[grouped]
+    rule = ("no patient on both sides: records 201 and 202, one man, go to the same fold" if grouped == "patient"
+            else "no record on both sides, though the one man of records 201 and 202 can still be")
+    g.update(grouped_split=words, grouped_split_title=words.capitalize(), grouped_unit=grouped, grouped_rule=rule,
+             record_methods=", ".join(t.METHOD_NAMES[m] for m in params.record_methods)
+             if grouped in params.splits else "no method")
 
     # classification
     preds = t.pooled_predictions(records)
     segments = load_segments(data_kind, n_synthetic=run.n_synthetic_segments, folder=(data_dirs or {}).get("mitdb")) \
         if len(preds) else None
+    from ecgstudy.data.patients import leakage_text
+
+    leak = t.patient_leakage(records, real=data_kind == "real", split=grouped,
+                             universe=segments.record_ids if segments is not None else None)
+    g["patient_leakage"] = leakage_text(leak["leaky"], leak["runs"], unit=f"{words} runs",
+                                        what="MIT-BIH records 201 and 202 come from one man")
     patient_of = patient_ids("mitdb" if data_kind == "real" else "synthetic", segments.record_ids) \
         if segments is not None else np.zeros(0, dtype=str)
     seg_labels = labels(segments) if segments is not None else np.zeros(0, dtype=np.int64)
     page.shown["classification"] = Table(t.classification_table(table, preds, kernel_size=k, patient_of=patient_of,
                                                                 labels=seg_labels), t.CLASSIFICATION_CAPTION,
                                          precision=3, intervals=t.CLASSIFICATION_INTERVALS)
-    paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
-    seg, rec = summary.get("segmentwise", {}), summary.get("recordwise", {})
+    seg, rec = summary.get("segmentwise", {}), summary.get(f"{grouped}wise", {})
     for m in ("classifier", "l2"):
         g[f"seg_{m}_acc"], g[f"seg_{m}_auc"] = _mean_text(seg, m, "acc"), _mean_text(seg, m, "auc")
         g[f"rec_{m}_acc"] = _mean_text(rec, m, "acc")
         g[f"paper_{m}_acc"] = f"{paper[f'iclr.mitdb.{m}.acc']:.3f}"
         g[f"paper_{m}_auc"] = f"{paper[f'iclr.mitdb.{m}.auc']:.3f}"
-    metrics = {**summary, **grid.counts(), "patient_leakage": leak}
+    metrics = {**summary, **grid.counts(), "patient_leakage": leak,
+               "convergence": {"table": conv.to_dict(orient="records"), "capped_runs": capped_runs(table)}}
 
     # model health: dead attentions, constant predictions, runs that learned nothing
     table = t.with_health(table, preds, seg_labels, t.dead_attention(records))
@@ -188,11 +211,17 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
         comparisons.assign(a=comparisons["a"].map(t.METHOD_NAMES), b=comparisons["b"].map(t.BASELINE_NAMES)),
         t.COMPARISONS_CAPTION, precision=3, intervals=(("mean_diff", "low", "high"),)) if len(comparisons) else None
     metrics["comparisons"] = comparisons.to_dict(orient="records")
-    budget = chapter_budget(table, kernel_size=k, epochs=run.epochs, lr=run.lr, schedule=run.lr_schedule,
-                            paper_reference=paper["iclr.mitdb.classifier.acc"])
-    claims = chapter_claims(table, curves, budget, kernel_size=k, paper=paper)
+    claims = chapter_claims(table, curves, budget, kernel_size=k, paper=paper, grouped=grouped)
     page.shown["claims"] = claims_table(claims)
     metrics["claims"] = claims_metrics(claims)
+    # the budget ladder: the claims again from the weights a run capped at 3, 10 and 30 epochs would keep
+    from ecgstudy.studies.iclr.ladder_table import budget_ladder, rung_frame
+
+    ladder = budget_ladder(table, curves, rung_frame(records), claims, budget=budget, kernel_size=k, paper=paper,
+                           grouped=grouped)
+    page.shown["ladder"] = ladder.table() if ladder.rungs else None
+    g["ladder_text"] = ladder.text()
+    metrics["budget_ladder"] = ladder.metrics()
     g.update(budget_reached="reaches" if budget.reached else "does not reach",
              reference_acc=budget.reference.text(3), budget_needed=budget.would_change(),
              n_claims=len(claims), verdict_counts=verdict_text(metrics["claims"]))

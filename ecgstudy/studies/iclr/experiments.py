@@ -46,8 +46,10 @@ FOLD = Experiment(
 #: baselines (balanced accuracy, the training majority class) beside every method. 4: claims at a glance
 #: (ecgstudy.claims, corrected resampled t over folds, the budget rule), model health, Figures 1 and 4, the
 #: inventory of the paper's figures and tables (issue 19). 5: beating the majority class is testable at any budget.
-#: 6: claims keep their direction in metrics.json (paper_sign); verdict counts in words.
-PAGE_VERSION = f"{ICLR_VERSION}-page.6"
+#: 6: claims keep their direction in metrics.json (paper_sign); verdict counts in words. 7: the converged grid:
+#: the grouped split is patient-wise where the runs have it, how the runs ended (converged, the epoch cap), the
+#: budget ladder of the claims (3, 10, 30 epochs and converged), the budget read from the runs.
+PAGE_VERSION = f"{ICLR_VERSION}-page.7"
 CHAPTER = Experiment(
     name="iclr", title="ICLR chapter: the grid of fold runs, its summary and figures",
     params_model=IclrChapterParams, datasets=("mitdb",), notebook="iclr.ipynb", profile_defaults=CHAPTER_PROFILES,

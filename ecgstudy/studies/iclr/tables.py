@@ -18,9 +18,36 @@ METHOD_NAMES = {"classifier": "Classifier only", "cascaded": "Cascaded (no atten
                 "max": "ReLU + max pooling", "l2": "L2-norm pooling"}
 
 
+#: How the page names each split.
+SPLIT_WORDS = {"segment": "segment-wise", "record": "record-wise", "patient": "patient-wise"}
+
+
+def grouped_split(splits) -> str:
+    """The build's grouped split, the one that keeps whole units apart: ``"patient"`` when ``splits``
+    (the parameters' and the runs' splits) hold patient-wise folds, else ``"record"``.
+
+    >>> grouped_split(("segment", "patient")), grouped_split(["segment", "record"]), grouped_split(())
+    ('patient', 'record', 'record')
+    """
+    return "patient" if "patient" in set(splits) else "record"
+
+
+#: Budget parameters of a run (:class:`~ecgstudy.studies.iclr.params.IclrFoldParams`) that every per-run table
+#: carries; a committed run that predates one of them ran at its default.
+BUDGET_PARAMS = ("epochs", "lr", "lr_schedule", "precision", "inner_folds", "patience")
+
+
+#: How a validation-driven run ended (its ``metrics.json``; absent, NaN, in runs of a fixed budget).
+CONVERGENCE_KEYS = ("best_epoch", "last_epoch", "stopped_by", "skipped_steps", "n_val", "best_val_loss")
+
+
 def run_table(records) -> pd.DataFrame:
-    """One row per finished fold run: its parameters and headline metrics (no rows, the same
-    key columns, when no run has finished)."""
+    """One row per finished fold run: its parameters (:data:`BUDGET_PARAMS` among them), headline metrics
+    and how it ended (:data:`CONVERGENCE_KEYS`; NaN for a fixed budget); no rows, the same key columns,
+    when no run has finished."""
+    from ecgstudy.studies.iclr.params import IclrFoldParams
+
+    defaults = {k: IclrFoldParams.model_fields[k].default for k in BUDGET_PARAMS}
     rows = []
     for rec in records:
         if not rec.ok:
@@ -35,10 +62,12 @@ def run_table(records) -> pd.DataFrame:
             row[f"loc_{k}"] = v
         row.update({f"grade_{g}": v for g, v in m.get("grades", {}).get("fractions", {}).items()})
         row.update(run_id=rec.spec.run_id, path=str(rec.path), train_seconds=m.get("train_seconds"),
-                   epochs=p.get("epochs"), n_train=m.get("n_train"), n_test=m.get("n_test"))
+                   n_train=m.get("n_train"), n_test=m.get("n_test"))
+        row.update({k: p.get(k, defaults[k]) for k in BUDGET_PARAMS})
+        row.update({k: m.get(k, np.nan) for k in CONVERGENCE_KEYS})
         rows.append(row)
     columns = [*GRID_KEYS, "accuracy", "sensitivity", "specificity", "auc", "run_id", "path", "train_seconds",
-               "epochs", "n_train", "n_test"]
+               "n_train", "n_test", *BUDGET_PARAMS, *CONVERGENCE_KEYS]
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
 
 
@@ -131,7 +160,7 @@ def paired_values(table: pd.DataFrame, *, a: str, b: str, metric: str, split: st
 
 def fold_units(table: pd.DataFrame, split: str) -> tuple[int, int]:
     """``(n_train, n_test)`` of one fold of ``split`` (the median over its runs), in the unit the
-    split draws: segments (segment-wise) or segments of whole records (record-wise). The corrected
+    split draws: segments (segment-wise) or segments of whole records or patients. The corrected
     t interval uses their ratio, about 1 / 4 for five folds whatever the unit; ``(4, 1)`` when the
     runs do not say."""
     part = table[table["split"] == split] if len(table) else table
@@ -390,7 +419,8 @@ def kernel_ablation(table: pd.DataFrame) -> pd.DataFrame:
     return abl.groupby("kernel_size")[cols].mean()
 
 
-#: The comparisons the chapter prints: (split, a, b, metrics). L2 pooling against every baseline.
+#: The comparisons the chapter prints: (split, a, b, metrics). L2 pooling against every baseline. ``"grouped"``:
+#: the build's grouped split (:func:`grouped_split`: patient-wise folds, or record-wise ones).
 COMPARISONS = (
     ("segment", "l2", "classifier", ("accuracy", "auc", "balanced_accuracy")),
     ("segment", "l2", "cascaded", ("accuracy", "auc", "balanced_accuracy")),
@@ -399,9 +429,9 @@ COMPARISONS = (
     ("segment", "max", "classifier", ("accuracy", "auc")),
     ("segment", "cascaded", "classifier", ("accuracy", "auc")),
     ("segment", "classifier", "majority", ("accuracy", "balanced_accuracy")),
-    ("record", "l2", "classifier", ("accuracy", "auc", "balanced_accuracy")),
-    ("record", "l2", "majority", ("accuracy", "balanced_accuracy")),
-    ("record", "classifier", "majority", ("accuracy", "balanced_accuracy")),
+    ("grouped", "l2", "classifier", ("accuracy", "auc", "balanced_accuracy")),
+    ("grouped", "l2", "majority", ("accuracy", "balanced_accuracy")),
+    ("grouped", "classifier", "majority", ("accuracy", "balanced_accuracy")),
 )
 
 
@@ -412,10 +442,12 @@ BASELINE_NAMES = {**METHOD_NAMES, "majority": "Majority class (training)"}
 def method_comparisons(table: pd.DataFrame, *, kernel_size: int, splits=("segment", "record"),
                        methods=None) -> pd.DataFrame:
     """:func:`compare_methods` of every comparison in :data:`COMPARISONS` whose split and methods are in
-    the build; empty when there is nothing to compare."""
+    the build (``"grouped"``: :func:`grouped_split` of ``splits``); empty when there is nothing to compare."""
     present = set(table["method"]) if len(table) else set()
+    grouped = grouped_split(splits)
+    chosen = [(grouped if split == "grouped" else split, a, b, metrics) for split, a, b, metrics in COMPARISONS]
     rows = [compare_methods(table, a=a, b=b, split=split, kernel_size=kernel_size, metrics=metrics)
-            for split, a, b, metrics in COMPARISONS
+            for split, a, b, metrics in chosen
             if split in splits and a in present and (b == "majority" or b in present)
             and (methods is None or (a in methods and (b == "majority" or b in methods)))]
     rows = [r for r in rows if len(r) and r["n"].max() > 0]
@@ -430,18 +462,27 @@ COMPARISONS_CAPTION = ("Each method minus a baseline, paired over the same folds
                        "scores 0.5 in balanced accuracy")
 
 
-def patient_leakage(records, *, real: bool) -> dict:
-    """Record-wise runs that put one patient on both sides (MIT-BIH records 201 and 202 are one man):
-    ``runs`` (record-wise runs), ``leaky`` (how many split that patient) and ``leaky_runs`` (their ids).
-    A run's test records are in its ``metrics.json``; the others of the grid are its training records."""
-    from ecgstudy.data.patients import patient_ids, split_patients
+def patient_leakage(records, *, real: bool, split: str = "record", universe=None) -> dict:
+    """Runs of the grouped ``split`` (``"record"`` or ``"patient"``) that put one patient on both sides
+    (MIT-BIH records 201 and 202 are one man): ``split``, ``runs`` (runs of that split), ``leaky`` (how
+    many split a patient, :func:`~ecgstudy.evaluation.folds.fold_leakage` of the patients over the run's
+    test records against every other record) and ``leaky_runs`` (their ids). A run's test records are in
+    its ``metrics.json``; every other record of ``universe`` (the records of the data, default: every
+    test record of the split's runs) is its training or validation data."""
+    from ecgstudy.data.patients import patient_ids
+    from ecgstudy.evaluation.folds import fold_leakage
 
-    runs = [r for r in records if r.ok and r.spec.params["split"] == "record"]
+    runs = [r for r in records if r.ok and r.spec.params["split"] == split]
     tests = {r.spec.run_id: [str(x) for x in r.metrics().get("test_records", [])] for r in runs}
-    universe = sorted({x for t in tests.values() for x in t})
-    patients = dict(zip(universe, patient_ids("mitdb" if real else "synthetic", universe)))
-    leaky = [rid for rid, t in tests.items() if split_patients(patients, t)]
-    return {"runs": len(runs), "leaky": len(leaky), "leaky_runs": leaky}
+    every = {x for t in tests.values() for x in t} | set(map(str, universe if universe is not None else ()))
+    names = np.array(sorted(every), dtype=str)
+    patients = patient_ids("mitdb" if real else "synthetic", names)
+    leaky = []
+    for rid, t in tests.items():
+        test = np.isin(names, t)
+        if fold_leakage(patients, [(np.flatnonzero(~test), np.flatnonzero(test))]):
+            leaky.append(rid)
+    return {"split": split, "runs": len(runs), "leaky": len(leaky), "leaky_runs": leaky}
 
 
 #: Caption of :func:`health_table`.

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ecgstudy.claims import Claim, budget_reached
 from ecgstudy.metrics.stats import Interval, corrected_t_interval, welch_t_interval
-from ecgstudy.studies.iclr.tables import fold_units, learned, paired_values
+from ecgstudy.studies.iclr.tables import SPLIT_WORDS, fold_units, learned, paired_values
 
 #: The paper's budget (paper-specs 2.4): Adam at 1e-5 for 120 epochs.
 PAPER_EPOCHS, PAPER_LR = 120, 1e-5
@@ -34,16 +34,31 @@ _METRIC = {"accuracy": "accuracy", "auc": "AUC", "balanced_accuracy": "balanced 
 _KEY = {"accuracy": "acc", "auc": "auc", "sensitivity": "sens", "specificity": "spec"}
 
 
+def lr_text(lr: float) -> str:
+    """A learning rate as the page writes it.
+
+    >>> lr_text(3e-4), lr_text(1e-3), lr_text(2.5e-5)
+    ('3e-4', '1e-3', '2.5e-5')
+    """
+    mantissa, exponent = f"{lr:e}".split("e")
+    return f"{float(mantissa):g}e{int(exponent)}"
+
+
 @dataclass(frozen=True)
 class Budget:
     """Our training budget beside the paper's, and whether it reaches the paper's level.
 
     Attributes:
-        epochs, lr, schedule: our runs' budget.
+        epochs, lr, schedule: our runs' budget (``epochs``: the cap of a validation-driven run).
         reference: the classifier alone's segment-wise accuracy at our budget (the reference model).
         paper_reference: the paper's value of it (0.981).
         epoch_seconds: per method, the median measured training time of one epoch (s, 2 CPU cores).
         grid_runs: per method, how many runs the chapter's grid trains.
+        patience: epochs without a lower inner-validation loss before a run stops (``None``: a fixed
+            budget that keeps the last epoch).
+        precision: ``"fp32"`` or ``"bf16"`` (autocast).
+        kept_epoch: the median over runs of the epoch a run kept (NaN for a fixed budget).
+        inner_folds: a run holds out ``1 / inner_folds`` of its training fold as inner validation.
     """
 
     epochs: int
@@ -53,19 +68,52 @@ class Budget:
     paper_reference: float
     epoch_seconds: dict[str, float]
     grid_runs: dict[str, int]
+    patience: int | None = None
+    precision: str = "fp32"
+    kept_epoch: float = math.nan
+    inner_folds: int = 0
 
     @property
     def reached(self) -> bool:
         """Whether the classifier alone reaches the paper's accuracy (:func:`budget_reached`)."""
         return budget_reached(self.reference, self.paper_reference)
 
+    @property
+    def validation_driven(self) -> bool:
+        """Whether the runs keep the epoch of the lowest inner-validation loss and stop by patience."""
+        return self.patience is not None
+
     def ours(self) -> str:
-        """``"3 epochs at lr 0.001 (cosine)"``."""
-        return f"{self.epochs} epochs at lr {self.lr:g} ({self.schedule})"
+        """``"3 epochs at lr 0.001 (cosine)"``, or for validation-driven runs ``"validation-driven: cap 50 epochs,
+        patience 8, lr 3e-4 constant, bf16; median kept epoch 14"``."""
+        if not self.validation_driven:
+            return f"{self.epochs} epochs at lr {self.lr:g} ({self.schedule})"
+        kept = "n/a" if self.kept_epoch != self.kept_epoch else f"{self.kept_epoch:g}"
+        return (f"validation-driven: cap {self.epochs} epochs, patience {self.patience}, lr {lr_text(self.lr)} "
+                f"{self.schedule}, {self.precision}; median kept epoch {kept}")
 
     def text(self) -> str:
         """``"3 epochs at lr 0.001 (cosine); paper 120 at 1e-05"``."""
         return f"{self.ours()}; paper {PAPER_EPOCHS} at {PAPER_LR:g}"
+
+    def span(self) -> str:
+        """How long the runs trained, for the page's first sentence: ``"for 3 epochs"``, or ``"for up to 50
+        epochs, stopped by their validation loss, keeping epoch 14 at the median"``."""
+        if not self.validation_driven:
+            return f"for {self.epochs} epochs"
+        kept = "n/a" if self.kept_epoch != self.kept_epoch else f"{self.kept_epoch:g}"
+        return f"for up to {self.epochs} epochs, stopped by their validation loss, keeping epoch {kept} at the median"
+
+    def selection(self) -> str:
+        """Which weights a run evaluates on its held-out fold, in words for the page."""
+        if not self.validation_driven:
+            return "the model of the last epoch is evaluated on the held-out fold, as in the paper"
+        share = {2: "half", 3: "a third", 4: "a quarter", 5: "a fifth"}.get(self.inner_folds,
+                                                                            f"1/{self.inner_folds}")
+        return (f"{share} of each training fold (by the split's unit) is held out as inner validation, and the "
+                f"epoch of the lowest validation loss is evaluated on the held-out fold; a run stops after "
+                f"{self.patience} epochs without a lower one, at {self.epochs} at most (the paper evaluates the last "
+                f"of 120 epochs and has no validation set)")
 
     def paper_cost_hours(self) -> tuple[float, float]:
         """CPU-hours of one U-Net run and of the whole grid at the paper's 120 epochs, from the measured
@@ -84,18 +132,41 @@ class Budget:
                 f"{grid:.0f} CPU-h for the {sum(self.grid_runs.values())}-run grid")
 
 
-def chapter_budget(table: pd.DataFrame, *, kernel_size: int, epochs: int, lr: float, schedule: str,
-                   paper_reference: float) -> Budget:
-    """The chapter's :class:`Budget` from its run table (:func:`~ecgstudy.studies.iclr.tables.run_table`)."""
+def _most_common(table: pd.DataFrame, column: str, fallback):
+    """The value of ``column`` most runs share (``None`` when every run's is missing); ``fallback`` when the
+    table has no such column or no rows."""
+    if not len(table) or column not in table:
+        return fallback
+    values = table[column].dropna()
+    return values.value_counts().index[0] if len(values) else None
+
+
+def chapter_budget(table: pd.DataFrame, *, kernel_size: int, paper_reference: float, epochs: int | None = None,
+                   lr: float | None = None, schedule: str | None = None, patience: int | None = None,
+                   precision: str = "fp32", inner_folds: int = 0) -> Budget:
+    """The chapter's :class:`Budget` from its run table (:func:`~ecgstudy.studies.iclr.tables.run_table`):
+    the budget parameters most runs share (columns ``epochs, lr, lr_schedule, patience, precision,
+    inner_folds``; the keyword values where the table has none, e.g. no run yet), the median kept epoch
+    (``best_epoch``), and the time per epoch trained (``last_epoch`` where the run stopped early, else
+    ``epochs``)."""
     seg = _runs(table, "classifier", "segment", kernel_size)
     n_train, n_test = fold_units(table, "segment")
     reference = corrected_t_interval(seg["accuracy"].to_numpy(dtype=float), n_train=n_train, n_test=n_test) \
         if len(seg) else Interval(math.nan, math.nan, math.nan, 0, 0.95, "no runs")
-    per_epoch = (table["train_seconds"].astype(float) / table["epochs"].astype(float)) if len(table) else pd.Series()
+    trained = table["epochs"].astype(float) if len(table) else pd.Series(dtype=float)
+    if len(table) and "last_epoch" in table:
+        trained = table["last_epoch"].astype(float).fillna(trained)
+    per_epoch = (table["train_seconds"].astype(float) / trained) if len(table) else pd.Series()
     epoch_seconds = per_epoch.groupby(table["method"]).median().to_dict() if len(table) else {}
     grid_runs = table["method"].value_counts().to_dict() if len(table) else {}
-    return Budget(epochs, lr, schedule, reference, paper_reference, {k: float(v) for k, v in epoch_seconds.items()},
-                  {k: int(v) for k, v in grid_runs.items()})
+    run_patience = _most_common(table, "patience", patience)
+    kept = float(table["best_epoch"].astype(float).median()) if len(table) and "best_epoch" in table else math.nan
+    return Budget(int(_most_common(table, "epochs", epochs)), float(_most_common(table, "lr", lr)),
+                  str(_most_common(table, "lr_schedule", schedule)), reference, paper_reference,
+                  {k: float(v) for k, v in epoch_seconds.items()}, {k: int(v) for k, v in grid_runs.items()},
+                  patience=None if run_patience is None else int(run_patience),
+                  precision=str(_most_common(table, "precision", precision)), kept_epoch=kept,
+                  inner_folds=int(_most_common(table, "inner_folds", inner_folds) or 0))
 
 
 def _runs(table: pd.DataFrame, method: str, split: str, kernel_size: int) -> pd.DataFrame:
@@ -106,8 +177,8 @@ def _runs(table: pd.DataFrame, method: str, split: str, kernel_size: int) -> pd.
 
 def _units(table: pd.DataFrame, split: str) -> str:
     n_train, n_test = fold_units(table, split)
-    unit = "segments" if split == "segment" else "segments of whole records"
-    return f"{split}-wise 5-fold CV x seeds, n_train/n_test = {n_train}/{n_test} {unit}"
+    unit = "segments" if split == "segment" else f"segments of whole {split}s"
+    return f"{SPLIT_WORDS[split]} 5-fold CV x seeds, n_train/n_test = {n_train}/{n_test} {unit}"
 
 
 def _comparison(table: pd.DataFrame, *, a: str, b: str, metric: str, kernel_size: int, split: str = "segment"
@@ -204,22 +275,24 @@ def overfitting_claim(curves: pd.DataFrame, budget: Budget, *, kernel_size: int)
         f"overfitting shows over many epochs: {budget.would_change()}")
 
 
-def leakage_claims(table: pd.DataFrame, budget: Budget, *, kernel_size: int) -> list[Claim]:
+def leakage_claims(table: pd.DataFrame, budget: Budget, *, kernel_size: int, split: str = "record") -> list[Claim]:
     """The chapter's own question (not the paper's): segment-wise folds, the paper's protocol, put segments of
-    one patient on both sides, so record-wise accuracy should be lower. Record-wise minus segment-wise
-    accuracy per method, Welch t over the two independent sets of runs; testable at our budget (it is
-    about our models)."""
+    one patient on both sides, so folds by the grouped ``split`` (``"patient"``: no patient on both sides;
+    ``"record"``: no record) should score lower. Grouped minus segment-wise accuracy per method, Welch t over
+    the two independent sets of runs; testable at our budget (it is about our models). The keys stay
+    ``iclr.leakage.<method>`` whichever the split; the text names it."""
+    words = SPLIT_WORDS[split]
     claims = []
     for method in ("classifier", "l2"):
-        rec, seg = (_runs(table, method, s, kernel_size) for s in ("record", "segment"))
-        if not len(rec) or not len(seg):
+        grouped, seg = (_runs(table, method, s, kernel_size) for s in (split, "segment"))
+        if not len(grouped) or not len(seg):
             continue
         claims.append(Claim(
             key=f"iclr.leakage.{method}",
-            claim=f"Ours: record-wise folds score lower than segment-wise ones ({_SHORT[method]}, accuracy)",
+            claim=f"Ours: {words} folds score lower than segment-wise ones ({_SHORT[method]}, accuracy)",
             paper_value=-math.inf, paper_text="(not the paper's claim)",
-            ours=welch_t_interval(rec["accuracy"].to_numpy(dtype=float), seg["accuracy"].to_numpy(dtype=float)),
-            data="MIT-BIH, record-wise minus segment-wise runs", budget=budget.ours(),
+            ours=welch_t_interval(grouped["accuracy"].to_numpy(dtype=float), seg["accuracy"].to_numpy(dtype=float)),
+            data=f"MIT-BIH, {words} minus segment-wise runs", budget=budget.ours(),
             would_change="runs at the paper's budget could change its size"))
     return claims
 
@@ -257,8 +330,9 @@ def attention_claims(table: pd.DataFrame, budget: Budget, *, kernel_size: int) -
 
 
 def chapter_claims(table: pd.DataFrame, curves: pd.DataFrame, budget: Budget, *, kernel_size: int,
-                   paper: dict[str, float]) -> list[Claim]:
-    """Every claim of the chapter, in the order the page lists them.
+                   paper: dict[str, float], grouped: str = "record") -> list[Claim]:
+    """Every claim of the chapter, in the order the page lists them; the leakage claims compare the grouped
+    split ``grouped`` (:func:`~ecgstudy.studies.iclr.tables.grouped_split`) with segment-wise folds.
 
     Args:
         table: :func:`~ecgstudy.studies.iclr.tables.run_table` with the health columns
@@ -273,4 +347,4 @@ def chapter_claims(table: pd.DataFrame, curves: pd.DataFrame, budget: Budget, *,
             *value_claims(table, budget, kernel_size=kernel_size, paper=paper),
             overfitting_claim(curves, budget, kernel_size=kernel_size),
             *attention_claims(table, budget, kernel_size=kernel_size),
-            *leakage_claims(table, budget, kernel_size=kernel_size)]
+            *leakage_claims(table, budget, kernel_size=kernel_size, split=grouped)]
