@@ -12,6 +12,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from captum import attr as captum_attr
+from captum._utils.models.linear_model import SkLearnLasso
 from torch import nn
 
 from ecgstudy.attribution import ECGradCAM, GradCAM
@@ -371,6 +372,14 @@ def test_captum_methods_equal_captum_called_directly(models):
         rows.append(ca.KernelShap(s).attribute(x[b:b + 1], target=t[b:b + 1], feature_mask=mask[b].view(1, 1, -1),
                                                n_samples=16, perturbations_per_eval=16))
     assert torch.equal(KernelShap(m, n_samples=16, seed=2).attribute(x, t, feature_mask=mask), torch.cat(rows))
+    rows = []
+    for b in range(2):
+        torch.manual_seed(3)
+        lime = ca.Lime(s, interpretable_model=SkLearnLasso(alpha=1e-3))
+        rows.append(lime.attribute(x[b:b + 1], target=t[b:b + 1], feature_mask=mask[b].view(1, 1, -1), n_samples=16,
+                                   perturbations_per_eval=16, baselines=med[b:b + 1]))
+    got = Lime(m, n_samples=16, seed=3, baseline="median", alpha=1e-3).attribute(x, t, feature_mask=mask)
+    assert torch.equal(got, torch.cat(rows)) and bool((got != 0).any(dim=-1).all())
 
 
 def test_gradcam_methods_wrap_the_package_classes_and_match_captum(models):
