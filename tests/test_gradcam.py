@@ -134,7 +134,7 @@ def _layers(m: KanResWideX) -> dict[str, nn.Module]:
 @pytest.mark.parametrize("mode", ["nearest", "linear"])
 @pytest.mark.parametrize("name", ["last add", "last conv", "block 3"])
 def test_gradcam_equals_captum_layer_gradcam(kanres, beats, name, mode):
-    captum_attr = pytest.importorskip("captum.attr", reason="captum is in the dev extra: pip install -e .[dev]")
+    captum_attr = pytest.importorskip("captum.attr", reason="captum is a dependency of the package: pip install -e .")
     layer = _layers(kanres)[name]
     ours = GradCAM(kanres, layer, interpolate=mode)
     theirs = captum_attr.LayerGradCam(kanres, layer).attribute(beats, 0, relu_attributions=True)
@@ -149,7 +149,7 @@ def test_gradcam_equals_captum_layer_gradcam(kanres, beats, name, mode):
 
 
 def test_signed_gradcam_equals_captum_default(kanres, beats):
-    captum_attr = pytest.importorskip("captum.attr", reason="captum is in the dev extra: pip install -e .[dev]")
+    captum_attr = pytest.importorskip("captum.attr", reason="captum is a dependency of the package: pip install -e .")
     layer = kanres.blocks[-1]
     theirs = captum_attr.LayerGradCam(kanres, layer).attribute(beats, 0)  # captum's default: signed
     ours = GradCAM(kanres, layer, relu=False).layer_attribution(beats, 0)

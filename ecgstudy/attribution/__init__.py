@@ -8,7 +8,10 @@
   with ``align_corners=False``) and :func:`minmax` (each map to [0, 1]), for every map in the package.
 
 ``attribute(inputs, target)`` returns ``(batch, leads, samples)``; ``layer_attribution`` returns
-``(batch, T)`` on the layer's time axis. The package does not depend on captum.
+``(batch, T)`` on the layer's time axis. These two classes do not use captum.
+
+:mod:`ecgstudy.attribution.methods` puts every attribution method of the study (captum's, the models'
+own maps, Grad-CAM, references) behind one contract; import it from there.
 """
 
 from ecgstudy.attribution.gradcam import ECGradCAM, GradCAM, channel_sum_map
