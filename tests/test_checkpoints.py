@@ -129,3 +129,29 @@ def test_every_committed_checkpoint_reproduces_its_stored_test_metrics(run_dir):
     # every chapter evaluates the float16-rounded weights it stores: only float rounding may differ
     for metric, (stored, now) in reproduce(run_dir, resolve_data("real", get_experiment(name).datasets)).items():
         assert now == pytest.approx(stored, rel=1e-5, abs=1e-4, nan_ok=True), metric
+
+
+def _kept(chapter, profile="cpu"):
+    from ecgstudy.runs.chapter_grids import grid_jobs
+
+    return [spec.params for _, spec in grid_jobs(chapter, {"profile": profile, "data": "synthetic",
+                                                           "keep_weights": True})
+            if spec.params.get("keep_weights")]
+
+
+def test_each_chapter_keeps_one_checkpoint_per_published_configuration_within_40_mb():
+    iclr = _kept("iclr")
+    assert sorted(p["method"] for p in iclr) == ["cascaded", "classifier", "l2", "max"]
+    assert {(p["split"], p["fold"], p["seed"], p["kernel_size"]) for p in iclr} == {("segment", 0, 0, 151)}
+    xecg = _kept("xecgnet")
+    assert sorted((p["gamma"], p.get("regulariser", "paper"), p["seed"]) for p in xecg) == [(0.0, "paper", 0),
+                                                                                            (0.01, "paper", 0)]
+    grad = _kept("ecgradcam")
+    assert sorted((p["target"], p["fold"]) for p in grad) == [("pr_ms", 0), ("qrs_ms", 0), ("qt_ms", 0), ("sex", 0)]
+    # their size on disk: float16 weights of each model (the planned budget of the published weights)
+    sizes = {"iclr": sum(2 * sum(v.numel() for v in _build("iclr", {"method": m, "in_leads": 2}).state_dict().values()
+                                 if v.is_floating_point()) for m in ("classifier", "cascaded", "max", "l2")),
+             "xecgnet": 2 * 2 * sum(p.numel() for p in XecgNet(in_leads=2, n_classes=6,
+                                                                pool_sizes=(3, 3, 3, 1, 1)).state_dict().values()),
+             "ecgradcam": 4 * 2 * sum(p.numel() for p in KanResWideX(in_leads=8, n_outputs=1).state_dict().values())}
+    assert sum(sizes.values()) <= 40 * 2**20, sizes

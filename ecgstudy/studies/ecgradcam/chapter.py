@@ -12,10 +12,15 @@ from ecgstudy.studies.ecgradcam.params import EcgradcamChapterParams
 
 
 def grid_jobs(params: EcgradcamChapterParams, datasets: tuple[str, ...] | None = None) -> list:
-    """The chapter's runs: seed by seed, then dataset, target and fold."""
+    """The chapter's runs: seed by seed, then dataset, target and fold; with ``keep_weights`` fold 0 of the
+    first seed of :data:`~ecgstudy.studies.ecgradcam.params.PUBLISHED` stores its weights."""
+    from ecgstudy.studies.ecgradcam.params import PUBLISHED
+
     datasets = params.datasets if datasets is None else datasets
     return [RUNS[ds].job({"profile": params.profile, "data": params.data, "seed": seed, "target": target,
-                          "fold": fold, "n_folds": params.n_folds})
+                          "fold": fold, "n_folds": params.n_folds,
+                          "keep_weights": params.keep_weights and seed == params.seeds[0] and fold == 0
+                          and (ds, target) in PUBLISHED})
             for seed in params.seeds for ds in datasets for target in params.targets_of(ds)
             for fold in params.fold_list()]
 

@@ -83,8 +83,15 @@ PTBXL_TARGETS = ("sex", "age")
 TRANSFER_TARGETS = ("qrs_ms", "qt_ms", "pr_ms", "hr_bpm")
 
 
+#: The published ECGradCAM weights (3.3 MB each; all published weights are held to 40 MB): fold 0 of the
+#: first seed for the transfer networks (tested on LUDB's cardiologist delineations) and PTB-XL's sex network.
+PUBLISHED = (("transfer", "qrs_ms"), ("transfer", "qt_ms"), ("transfer", "pr_ms"), ("ptbxl", "sex"))
+
+
 class EcgradcamChapterParams(RunParams):
     """The ECGradCAM chapter page: targets x folds per dataset (folds are the replication unit)."""
+
+    added_fields = ("keep_weights",)
 
     datasets: tuple[Dataset, ...] = ("ludb", "ptbxl", "transfer")
     ludb_targets: tuple[str, ...] = LUDB_TARGETS
@@ -94,6 +101,8 @@ class EcgradcamChapterParams(RunParams):
     n_folds: int = Field(5, ge=2, le=20)
     folds: tuple[int, ...] | None = Field(None, description="folds run (default: all n_folds)")
     seeds: tuple[int, ...] = (0,)
+    keep_weights: bool = Field(False, description="fold 0 of the first seed of PUBLISHED stores its weights "
+                                                  "(ecgstudy.checkpoints)")
     executor: Literal["local", "ray"] = "local"
     train_missing: bool = Field(True, description="train the runs missing from the store; False: summarise the "
                                                   "finished runs only (a grid part-way done)")

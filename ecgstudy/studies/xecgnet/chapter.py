@@ -21,12 +21,16 @@ def chapter_datasets(params: XecgChapterParams) -> tuple[str, ...]:
 
 
 def grid_jobs(params: XecgChapterParams, datasets: tuple[str, ...]) -> list:
-    """The chapter's runs, seed by seed (so a grid stopped part-way holds whole seeds)."""
+    """The chapter's runs, seed by seed (so a grid stopped part-way holds whole seeds); with ``keep_weights``
+    the runs of :data:`~ecgstudy.studies.xecgnet.params.PUBLISHED` store their weights."""
+    from ecgstudy.studies.xecgnet.params import PUBLISHED
+
     jobs = []
     for seed in params.seeds:
         for ds in datasets:
             base = {"profile": params.profile, "data": params.data, "seed": seed}
-            jobs += [RUNS[ds].job({**base, "gamma": g}) for g in params.gammas]
+            jobs += [RUNS[ds].job({**base, "gamma": g, "keep_weights": params.keep_weights and seed == params.seeds[0]
+                                   and (ds, g) in PUBLISHED}) for g in params.gammas]
             jobs += [RUNS[ds].job({**base, "gamma": g, "regulariser": "authors_code"})
                      for g in params.authors_code_gammas]
     return jobs
