@@ -168,6 +168,10 @@ def grid(
                 raise EcgStudyError(f"--param wants KEY=VALUE, got {item!r}")
             values[key] = _parse_value(raw)
         jobs = grid_jobs(chapter, values)
+        if jobs:
+            from ecgstudy.runs.datasource import resolve_data
+
+            typer.echo(resolve_data(data, jobs[0][0].datasets).describe(), err=True)
         if not status:
             for stale in RunStore().remove_stale():
                 typer.echo(f"removed the leftovers of an interrupted run: {stale}", err=True)
