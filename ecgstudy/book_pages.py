@@ -80,3 +80,50 @@ def scorecard_page(store=None) -> Page:
     page.shown["ignored"] = Table(ignored_table(ignored), "Stored runs the scorecard did not read") if ignored else None
     page.metrics = {"rows": json.loads(table.to_json(orient="records"))}
     return page
+
+
+#: Metrics the bf16-vs-fp32 check compares, per chapter: (keys of a run, metrics of its metrics.json).
+PRECISION_METRICS = {"iclr": (("method",), ("accuracy", "auc", "sensitivity", "specificity"))}
+
+
+def precision_page(*, profile: str, data: str = "auto", store=None) -> Page:
+    """Does bf16 training change the answers? The paired fp32 / bf16 runs of each chapter's check
+    (:mod:`ecgstudy.studies.precision`) found in the store for ``profile``; nothing is trained here."""
+    from ecgstudy.runs.store import RunStore
+    from ecgstudy.studies.precision import SEEDS, iclr_check_jobs, precision_rows, run_frame
+    from ecgstudy.studies.precision import verdict_text as precision_text
+
+    store = store or RunStore()
+    page = Page()
+    g = page.glue
+    jobs = {"iclr": iclr_check_jobs(profile=profile, data=data)}
+    g.update(check_profile=profile, check_seeds=", ".join(map(str, SEEDS)))
+    counts, texts = {}, []
+    for chapter, chapter_jobs in jobs.items():
+        keys, metrics = PRECISION_METRICS[chapter]
+        records = [store.get(spec) for _, spec in chapter_jobs]
+        done = sum(r.ok for r in records)
+        counts[chapter] = {"done": done, "planned": len(records)}
+        rows = precision_rows(run_frame(records, keys=keys, metrics=metrics), keys=keys, metrics=metrics) \
+            if done else pd.DataFrame()
+        text = precision_text(rows, keys=keys)
+        texts.append(f"{dict(PAPERS)[chapter].split(' (')[0]}: {text}")
+        g[f"{chapter}_precision"] = text
+        g[f"{chapter}_precision_runs"] = f"{done} of {len(records)}"
+        if rows.empty:
+            page.shown[chapter] = (f"No paired runs in this copy's store for the `{profile}` profile "
+                                   f"({done} of {len(records)} runs finished): `ecgstudy grid precision "
+                                   f"--profile {profile}` trains them.")
+            continue
+        shown = rows
+        page.shown[chapter] = Table(
+            shown[[*keys, "metric", "seeds", "fp32", "bf16", "difference", "low", "high", "seed_sd",
+                   "within_seed_spread"]].rename(columns={"difference": "bf16 - fp32", "low": "95 % low",
+                                                          "high": "95 % high", "seed_sd": "seed sd (fp32)",
+                                                          "within_seed_spread": "within the seed spread"}),
+            f"{dict(PAPERS)[chapter]}: held-out metrics of fold 0, fp32 and bf16 runs paired by seed; the mean "
+            "difference with its Student t interval over seeds, beside the fp32 runs' seed-to-seed sd",
+            precision=4, intervals=(("bf16 - fp32", "95 % low", "95 % high"),))
+    g["precision_summary"] = " ".join(texts)
+    page.metrics = {"counts": counts}
+    return page

@@ -49,7 +49,7 @@ CONTENT_PAGES = (
     Page("ecgradcam", "ecgradcam"),
 )
 #: Pages that summarise the build; they read the manifest and are rebuilt each time.
-SUMMARY_PAGES = (Page("intro", "intro"), Page("scorecard", "scorecard"))
+SUMMARY_PAGES = (Page("intro", "intro"), Page("precision", "precision"), Page("scorecard", "scorecard"))
 
 
 class BookBuildError(EcgStudyError):

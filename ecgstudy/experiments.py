@@ -52,6 +52,10 @@ DATA_SYNTHETIC = Experiment(
     params_model=DataSyntheticParams, notebook="data_synthetic.ipynb", reads="synthetic (by design)",
     profile_defaults={"smoke": {"n_records": 20}, "cpu": {"n_records": 1000}, "full": {"n_records": 2000}},
 )
+PRECISION = Experiment(
+    name="precision", title="Training precision: fp32 and bf16 runs of one fold, paired by seed",
+    params_model=SummaryParams, notebook="precision.ipynb", always_rerun=True,
+)
 SCORECARD = Experiment(
     name="scorecard", title="Scorecard: paper values beside reproduced values",
     params_model=SummaryParams, notebook="scorecard.ipynb", always_rerun=True,
@@ -80,7 +84,7 @@ SELFTEST = Experiment(
 
 #: Every experiment by name.
 CATALOGUE: dict[str, Experiment] = {
-    e.name: e for e in (INTRO, DATA_CARDS, DATA_MITDB, DATA_SYNTHETIC, SCORECARD, SELFTEST,
+    e.name: e for e in (INTRO, DATA_CARDS, DATA_MITDB, DATA_SYNTHETIC, PRECISION, SCORECARD, SELFTEST,
                         *iclr.EXPERIMENTS, *xecgnet.EXPERIMENTS, *ecgradcam.EXPERIMENTS)
 }
 

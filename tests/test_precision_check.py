@@ -49,3 +49,33 @@ def test_iclr_check_reuses_the_grids_bf16_runs():
     assert sorted((p["method"], p["seed"]) for p in shared) == [("classifier", 0), ("classifier", 1),
                                                                   ("l2", 0), ("l2", 1)]
     assert all(p.get("precision") == "bf16" for p in shared) and len(check) == 12
+
+
+def test_precision_page_pairs_the_stored_check_runs(tmp_path):
+    import json
+
+    from ecgstudy.book_pages import precision_page
+    from ecgstudy.runs.store import RunStore
+
+    store = RunStore(tmp_path)
+    empty = precision_page(profile="cpu", data="synthetic", store=store)
+    assert empty.glue["iclr_precision"] == "No paired fp32 and bf16 runs yet."
+    assert empty.glue["iclr_precision_runs"] == "0 of 12" and "ecgstudy grid precision" in empty.shown["iclr"]
+    # stand-in records: accuracy 0.9 + seed/100, bf16 adds 0.001 (l2) or 0.05 (classifier); seed 2 of l2 missing
+    for _, spec in iclr_check_jobs(data="synthetic"):
+        p = spec.params
+        if p["method"] == "l2" and p["seed"] == 2:
+            continue
+        shift = (0.001 if p["method"] == "l2" else 0.05) if p.get("precision") == "bf16" else 0.0
+        m = {"accuracy": 0.9 + p["seed"] / 100 + shift, "auc": 0.95, "sensitivity": 0.9, "specificity": 0.8}
+        assert store.execute(spec, lambda d, m=m: (d / "metrics.json").write_text(json.dumps(m))).ok
+    page = precision_page(profile="cpu", data="synthetic", store=store)
+    assert page.glue["iclr_precision_runs"] == "10 of 12"
+    frame = page.shown["iclr"].frame.set_index(["method", "metric"])
+    assert frame.loc[("l2", "accuracy"), "seeds"] == 2 and frame.loc[("classifier", "accuracy"), "seeds"] == 3
+    assert frame.loc[("l2", "accuracy"), "bf16 - fp32"] == pytest.approx(0.001)
+    assert frame.loc[("classifier", "accuracy"), "seed sd (fp32)"] == pytest.approx(0.01)
+    assert bool(frame.loc[("l2", "accuracy"), "within the seed spread"])
+    assert not bool(frame.loc[("classifier", "accuracy"), "within the seed spread"])
+    assert page.shown["iclr"].interval_errors() == []
+    assert page.glue["iclr_precision"].endswith("larger in: classifier accuracy.")
