@@ -7,9 +7,10 @@ wander and optional powerline. Because every wave is exactly zero outside
 are known exactly (see :mod:`.waves`, :mod:`.beats`, :mod:`.measure`).
 
 Stand-ins for the chapters' data: :func:`mitbih_like_segments`, :func:`cpsc_like_records`,
-:func:`measurement_records`. Hand-set records: :func:`generate_record` with
-:class:`Beat` / :class:`BeatMorphology` / :class:`WaveParams` (or the builders
-:func:`sinus_morphology`, :func:`pvc_morphology`).
+:func:`measurement_records`. Chapter 4's controlled task, a label planted in one wave with
+every wave's exact mask: :func:`planted_records` (:mod:`.planted`). Hand-set records:
+:func:`generate_record` with :class:`Beat` / :class:`BeatMorphology` / :class:`WaveParams` (or
+the builders :func:`sinus_morphology`, :func:`pvc_morphology`).
 """
 
 from ecgstudy.synthetic.atrial import FWaveParams
@@ -17,6 +18,7 @@ from ecgstudy.synthetic.beats import Beat, BeatMorphology, BeatTrain
 from ecgstudy.synthetic.leads import DOWER_MATRIX, INDEPENDENT_LEADS, LEAD_MATRIX_12, TWELVE_LEADS, derive_twelve
 from ecgstudy.synthetic.morphology import pvc_morphology, random_st_vector, rotation_matrix, sinus_morphology
 from ecgstudy.synthetic.noise import NoiseParams
+from ecgstudy.synthetic.planted import PlantedSet, planted_records
 from ecgstudy.synthetic.record import SyntheticRecord, generate_record
 from ecgstudy.synthetic.standins import (
     CPSC_CLASSES,
@@ -43,6 +45,7 @@ __all__ = [
     "BeatTrain",
     "FWaveParams",
     "NoiseParams",
+    "PlantedSet",
     "StShift",
     "SyntheticRecord",
     "SyntheticRecordSet",
@@ -52,6 +55,7 @@ __all__ = [
     "generate_record",
     "measurement_records",
     "mitbih_like_segments",
+    "planted_records",
     "pvc_morphology",
     "random_st_vector",
     "rotation_matrix",

@@ -12,7 +12,7 @@ from ecgstudy.errors import ParameterError
 #: Lowest sampling rate accepted: below it a 70 ms QRS spans too few samples.
 MIN_FS_HZ = 100.0
 
-_STREAMS = {"mitbih": 1, "cpsc": 2, "measurement": 3}
+_STREAMS = {"mitbih": 1, "cpsc": 2, "measurement": 3, "planted": 4}
 
 
 def check_count(name: str, n: object) -> int:
