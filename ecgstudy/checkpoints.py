@@ -60,8 +60,16 @@ def _kanres(**kw: Any) -> nn.Module:
     return KanResWideX(**kw)
 
 
+def _planted_cnn(**kw: Any) -> nn.Module:
+    from ecgstudy.models.planted_cnn import PlantedCNN
+
+    kw["channels"] = tuple(kw["channels"])
+    return PlantedCNN(**kw)
+
+
 #: The models a checkpoint can name: ``builder -> build(**kwargs)``.
-BUILDERS: dict[str, Callable[..., nn.Module]] = {"iclr": _iclr, "xecgnet": _xecgnet, "kanres_wide_x": _kanres}
+BUILDERS: dict[str, Callable[..., nn.Module]] = {"iclr": _iclr, "xecgnet": _xecgnet, "kanres_wide_x": _kanres,
+                                                 "planted_cnn": _planted_cnn}
 
 
 def checkpoint_path(run_dir: str | Path) -> Path:

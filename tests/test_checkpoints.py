@@ -11,7 +11,7 @@ import torch
 
 from ecgstudy import checkpoints
 from ecgstudy.errors import DataError
-from ecgstudy.models import XecgNet, build_iclr_model
+from ecgstudy.models import PlantedCNN, XecgNet, build_iclr_model
 from ecgstudy.models.kanres_wide_x import KanResWideX
 from ecgstudy.paths import PROJECT_ROOT
 
@@ -21,6 +21,7 @@ CASES = [
      (3, 2, 2000)),
     ("xecgnet", {"in_leads": 12, "n_classes": 9, "pool_sizes": [3, 3, 3, 1, 1]}, (2, 12, 1000)),
     ("kanres_wide_x", {"in_leads": 8, "n_outputs": 1}, (2, 8, 600)),
+    ("planted_cnn", {"in_leads": 3, "n_classes": 2, "channels": [16, 16, 32, 32], "kernel_size": 7}, (2, 3, 1000)),
 ]
 
 
@@ -31,6 +32,8 @@ def _build(builder, kwargs):
         return build_iclr_model(kw.pop("method"), **kw)
     if builder == "xecgnet":
         return XecgNet(**{**kwargs, "pool_sizes": tuple(kwargs["pool_sizes"])})
+    if builder == "planted_cnn":
+        return PlantedCNN(**{**kwargs, "channels": tuple(kwargs["channels"])})
     return KanResWideX(**kwargs)
 
 
@@ -122,6 +125,8 @@ def test_every_committed_checkpoint_reproduces_its_stored_test_metrics(run_dir):
         from ecgstudy.studies.xecgnet.run import reproduce
     elif name in ("ecgradcam-ludb", "ecgradcam-ptbxl", "ecgradcam-transfer"):
         from ecgstudy.studies.ecgradcam.run import reproduce
+    elif name == "attribution-controlled":
+        from ecgstudy.studies.attribution.controlled import reproduce
     else:
         pytest.skip(f"{name}: reproduction not written yet")
     from ecgstudy.experiments import get_experiment

@@ -11,6 +11,7 @@ from ecgstudy.models.iclr_joint import (
     build_iclr_model,
 )
 from ecgstudy.models.kanres_wide_x import KanResModule, KanResWideX
+from ecgstudy.models.planted_cnn import PlantedCNN
 from ecgstudy.models.unet1d import UNet1d
 from ecgstudy.models.window_pool import L2_EPS, L2WindowPool, PoolKind, ReluMaxWindowPool, window_pool
 from ecgstudy.models.xecgnet import XecgNet, XecgOutput, output_length, upsample_attention
@@ -27,6 +28,7 @@ __all__ = [
     "KanResModule",
     "KanResWideX",
     "L2WindowPool",
+    "PlantedCNN",
     "Method",
     "PoolKind",
     "ReluMaxWindowPool",

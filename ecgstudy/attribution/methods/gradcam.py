@@ -8,6 +8,8 @@ equivalent (:func:`default_layer`):
   channels, before global average pooling).
 * xECGNet: the backbone output ``f`` (``model.backbone``, 128 channels), which feeds both branches.
 * KanResWideX: the last residual addition, ``model.blocks[-1]`` (the authors' "Last Add").
+* PlantedCNN (the controlled task): its last convolution block, ``model.blocks[-1]`` (before global
+  average pooling).
 
 Choices against captum's ``LayerGradCam`` (stated, both adjustable on :class:`GradCAMAttribution`):
 captum returns a signed map (``relu_attributions=False``) and its ``LayerAttribution.interpolate``
@@ -26,7 +28,7 @@ from ecgstudy.attribution.maps import InterpolateMode
 from ecgstudy.attribution.methods.adapters import ScoreModel, adapt
 from ecgstudy.attribution.methods.base import Method, Target, as_targets, check_inputs, model_untouched
 from ecgstudy.errors import ParameterError
-from ecgstudy.models import CascadedModel, ClassifierOnly, IclrJointModel, KanResWideX, XecgNet
+from ecgstudy.models import CascadedModel, ClassifierOnly, IclrJointModel, KanResWideX, PlantedCNN, XecgNet
 
 
 def default_layer(model: nn.Module) -> nn.Module:
@@ -36,7 +38,7 @@ def default_layer(model: nn.Module) -> nn.Module:
         return inner.classifier.blocks[-1]
     if isinstance(inner, XecgNet):
         return inner.backbone
-    if isinstance(inner, KanResWideX):
+    if isinstance(inner, (KanResWideX, PlantedCNN)):
         return inner.blocks[-1]
     raise ParameterError(f"default_layer: no default Grad-CAM layer for {type(inner).__name__}: pass layer=")
 
