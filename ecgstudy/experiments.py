@@ -11,7 +11,7 @@ from pydantic import Field
 
 from ecgstudy.runs.params import RunParams
 from ecgstudy.runs.experiment import Experiment
-from ecgstudy.studies import ecgradcam, iclr, xecgnet
+from ecgstudy.studies import attribution, ecgradcam, iclr, xecgnet
 
 
 class SummaryParams(RunParams):
@@ -85,7 +85,8 @@ SELFTEST = Experiment(
 #: Every experiment by name.
 CATALOGUE: dict[str, Experiment] = {
     e.name: e for e in (INTRO, DATA_CARDS, DATA_MITDB, DATA_SYNTHETIC, PRECISION, SCORECARD, SELFTEST,
-                        *iclr.EXPERIMENTS, *xecgnet.EXPERIMENTS, *ecgradcam.EXPERIMENTS)
+                        *iclr.EXPERIMENTS, *xecgnet.EXPERIMENTS, *ecgradcam.EXPERIMENTS,
+                        *attribution.EXPERIMENTS)
 }
 
 

@@ -173,3 +173,126 @@ def test_bad_arguments_are_refused_with_the_choices():
         planted_records(2, seconds=2.0)
     with pytest.raises(ParameterError, match="unknown lead"):
         planted_records(2, leads=("II", "X"))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The controlled model and its run
+# --------------------------------------------------------------------------------------------------------------
+
+def test_planted_cnn_maps_records_to_logits_and_grad_cam_explains_its_last_block():
+    from ecgstudy.attribution.methods import GradCAMAttribution, default_layer
+    from ecgstudy.models import PlantedCNN
+
+    torch.manual_seed(0)
+    model = PlantedCNN(in_leads=3).eval()
+    assert sum(p.numel() for p in model.parameters()) == 13_234
+    x = torch.randn(2, 3, 1000)
+    assert model.features(x).shape == (2, 32, 125) and model(x).shape == (2, 2)
+    assert default_layer(model) is model.blocks[-1]
+    assert GradCAMAttribution(model).attribute(x, target=1).shape == (2, 3, 1000)
+    with pytest.raises(ParameterError, match="kernel_size=4"):
+        PlantedCNN(in_leads=3, kernel_size=4)
+
+
+@pytest.fixture
+def one_thread(monkeypatch):
+    """Keep the training runs of these tests on one core (fit asks for two)."""
+    torch.set_num_threads(1)
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: None)
+
+
+def test_smoke_run_writes_its_record_and_a_checkpoint_that_reproduces_it(tmp_path, monkeypatch, one_thread):
+    import json
+
+    from ecgstudy import checkpoints
+    from ecgstudy.experiments import get_experiment
+    from ecgstudy.models import PlantedCNN
+    from ecgstudy.runs.store import RunStore
+    from ecgstudy.studies.attribution.controlled import class1_probability, records, reproduce, split_indices
+
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    store = RunStore(tmp_path / "results")
+    exp = get_experiment("attribution-controlled")
+    spec = exp.spec({"profile": "smoke", "wave": "QRS", "rule": "width", "keep_weights": True})
+    assert spec.data_kind == "synthetic"
+    rec = store.execute(spec, lambda d: exp.work(spec, d))
+    assert rec.ok, rec.error
+    m = rec.metrics()
+    assert (m["n_train"], m["n_val"], m["n_test"]) == (39, 12, 13)  # 64 records: 13 tested, a quarter of 51 validates
+    assert (m["wave"], m["rule"], m["planted_column"]) == ("QRS", "width", "qrs_ms")
+    assert m["stopped_by"] in ("patience", "epoch_cap") and 1 <= m["best_epoch"] <= m["last_epoch"] <= 2
+    assert 0 <= m["accuracy"] <= 1 and m["precision"] == "fp32"
+    curve = json.loads((rec.path / "curves.json").read_text())
+    assert len(curve) == m["last_epoch"] and {"train_loss", "val_loss", "val_accuracy"} <= set(curve[0])
+    assert m["best_val_loss"] == min(r["val_loss"] for r in curve)
+    assert len((rec.path / "progress.log").read_text().splitlines()) == m["last_epoch"]
+    # the checkpoint restores the model that scored the test records
+    model = checkpoints.load(rec.path)
+    assert isinstance(model, PlantedCNN) and not model.training
+    params = exp.params(spec.params)
+    _, _, test_idx = split_indices(params)
+    test = records(params, int(test_idx[0]), int(test_idx[-1]) + 1)
+    with np.load(rec.path / "predictions.npz") as z:
+        assert z["index"].tolist() == test_idx.tolist() and z["label"].tolist() == test.labels.tolist()
+        with torch.no_grad():
+            logits = model(torch.from_numpy(test.signals)).numpy()
+        np.testing.assert_allclose(logits, z["logits"], atol=1e-5)
+        np.testing.assert_allclose(class1_probability(z["logits"]), z["prob"], atol=1e-6)
+    for metric, (stored, now) in reproduce(rec.path, None).items():
+        assert now == pytest.approx(stored, abs=1e-9, nan_ok=True), metric
+
+
+def test_profiles_validate_and_patience_needs_a_validation_set():
+    from ecgstudy.experiments import get_experiment
+
+    exp = get_experiment("attribution-controlled")
+    cpu = exp.params({"profile": "cpu"})
+    assert (cpu.n_records, cpu.epochs, cpu.patience, cpu.keep_weights) == (4000, 40, 6, True)
+    with pytest.raises(ParameterError, match="needs an inner validation set"):
+        exp.params({"profile": "demo", "inner_folds": 0})
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The idea at tiny scale: a model that reads only the planted wave gets maps that point at it
+# --------------------------------------------------------------------------------------------------------------
+
+class WaveReader(torch.nn.Module):
+    """A hand-weighted linear model: ``score = sum of x over one wave's samples``, ``(batch, leads, samples) ->
+    (batch, 1)``; row ``b`` reads with its own weights ``weights[b]`` (that record's wave mask)."""
+
+    def __init__(self, weights: np.ndarray) -> None:
+        super().__init__()
+        self.register_buffer("weights", torch.as_tensor(weights, dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x * self.weights).sum(dim=(1, 2)).unsqueeze(1)
+
+
+@pytest.mark.parametrize("wave", WAVES)
+def test_a_reader_of_the_planted_wave_is_localised_by_input_x_gradient_and_not_by_the_edge_detector(wave):
+    from ecgstudy.attribution.methods import Energy, InputXGradient
+    from ecgstudy.metrics.attribution import auroc, mass_ratio
+
+    s = planted_records(6, wave=wave, rule="amplitude", seed=4)
+    x = torch.from_numpy(s.signals)
+    mask = s.mask
+    ixg = InputXGradient(WaveReader(mask)).attribute(x, target=0).abs().numpy()
+    np.testing.assert_array_equal(ixg, np.abs(s.signals) * mask)  # x * w: the signal on the wave, zero elsewhere
+    n, region = mask[0].size, mask.reshape(len(s), -1).sum(axis=1)
+    # all its mass lies in the wave: the largest mass ratio there is, N / |R|; every wave sample outranks the rest
+    np.testing.assert_allclose(mass_ratio(ixg, mask), n / region, rtol=1e-12)
+    np.testing.assert_array_equal(auroc(ixg, mask), np.ones(len(s)))
+    # the edge detector does worse everywhere: at chance on the smooth P and T, good but not as good on the QRS
+    energy = Energy(WaveReader(mask)).attribute(x).numpy()
+    e_ratio, e_auroc = mass_ratio(energy, mask), auroc(energy, mask)
+    assert (e_ratio < 0.6 * n / region).all() and (e_auroc < 0.95).all()
+    if wave == "QRS":
+        assert (e_ratio > 2).all() and (e_auroc > 0.75).all()
+    else:
+        assert (e_ratio < 1).all() and (e_auroc < 0.6).all()
+    # a reader of another wave puts no mass on the planted one; its AUROC is half its share of zeros outside
+    other = s.masks[WAVES[(WAVES.index(wave) + 1) % 3]]
+    wrong = InputXGradient(WaveReader(other)).attribute(x, target=0).abs().numpy()
+    np.testing.assert_array_equal(mass_ratio(wrong, mask), np.zeros(len(s)))
+    outside = n - region
+    np.testing.assert_allclose(auroc(wrong, mask), 0.5 * (outside - other.reshape(len(s), -1).sum(axis=1)) / outside)

@@ -15,7 +15,7 @@
 from ecgstudy.training.classifier import EpochRecord, TrainConfig, history_table, predict_proba, train_classifier
 from ecgstudy.training.loop import BestEpoch, Epoch, FitResult, LastEpoch, fit
 from ecgstudy.training.multilabel import MultiLabelConfig, MultiLabelHistory, train_multilabel
-from ecgstudy.training.objectives import BatchLoss, column_loss, loss_terms, weighted_nll
+from ecgstudy.training.objectives import BatchLoss, column_loss, cross_entropy, loss_terms, weighted_nll
 from ecgstudy.training.optimisers import adam, keras_nadam
 from ecgstudy.training.inference import column, field, first_channel, predict, probs_from_log_probs
 from ecgstudy.training.schedule import lr_factor
@@ -34,6 +34,7 @@ __all__ = [
     "adam",
     "column",
     "column_loss",
+    "cross_entropy",
     "field",
     "first_channel",
     "fit",

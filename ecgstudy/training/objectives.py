@@ -6,6 +6,8 @@ and the batch's weight in the epoch means: ``fit`` reports, per term,
 
 * :func:`weighted_nll`: class-weighted NLL of log-probabilities (the ICLR chapter); weight = the
   batch's sum of class weights, so the epoch mean is the weighted mean over segments.
+* :func:`cross_entropy`: softmax cross-entropy of logits (Chapter 4's controlled model); weight =
+  batch size.
 * :func:`column_loss`: a loss of output column 0 against ``y`` (the ECGradCAM chapter: MSE, or BCE
   with logits); weight = batch size.
 * :func:`loss_terms`: a loss returning an object with a scalar ``total`` and other scalar tensor
@@ -60,6 +62,21 @@ def weighted_nll(class_weights: Tensor | None) -> LossFn:
         value = F.nll_loss(log_probs(output), y, weight=class_weights)
         weight = float(class_weights[y].sum()) if class_weights is not None else float(len(y))
         return BatchLoss(value, {"loss": value}, weight)
+
+    return loss
+
+
+def cross_entropy() -> LossFn:
+    """``F.cross_entropy(logits, y)`` of a model that returns logits ``(batch, n_classes)``; logged as ``loss``
+    with weight = batch size.
+
+    >>> b = cross_entropy()(torch.tensor([[0.0, 0.0], [2.0, 0.0]]), torch.tensor([1, 0]))
+    >>> round(b.value.item(), 4), b.weight
+    (0.41, 2.0)
+    """
+    def loss(output: Tensor, y: Tensor) -> BatchLoss:
+        value = F.cross_entropy(output, y)
+        return BatchLoss(value, {"loss": value}, float(len(y)))
 
     return loss
 
