@@ -250,6 +250,8 @@ def test_profiles_validate_and_patience_needs_a_validation_set():
     assert (cpu.n_records, cpu.epochs, cpu.patience, cpu.keep_weights) == (4000, 40, 6, True)
     with pytest.raises(ParameterError, match="needs an inner validation set"):
         exp.params({"profile": "demo", "inner_folds": 0})
+    with pytest.raises(ParameterError, match="unknown lead"):
+        exp.params({"profile": "demo", "leads": ["II", "V7"]})
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ class ControlledParams(RunParams):
     def _check(self) -> "ControlledParams":
         if self.patience is not None and self.inner_folds < 2:
             raise ValueError(f"patience={self.patience} needs an inner validation set (inner_folds >= 2)")
+        from ecgstudy.synthetic.leads import lead_rows
+
+        lead_rows(self.leads)  # unknown names raise, listing the known ones
         if self.kernel_size % 2 == 0:
             raise ValueError(f"kernel_size={self.kernel_size}: expected an odd number")
         n_test = round(self.n_records * self.test_fraction)
