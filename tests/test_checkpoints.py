@@ -14,6 +14,7 @@ from ecgstudy.errors import DataError
 from ecgstudy.models import PlantedCNN, XecgNet, build_iclr_model
 from ecgstudy.models.kanres_wide_x import KanResWideX
 from ecgstudy.paths import PROJECT_ROOT
+from ecgstudy.testing import real_dataset
 
 CASES = [
     ("iclr", {"method": "l2", "in_leads": 2, "kernel_size": 31, "classifier_variant": "paper"}, (3, 2, 400)),
@@ -132,7 +133,10 @@ def test_every_committed_checkpoint_reproduces_its_stored_test_metrics(run_dir):
     from ecgstudy.experiments import get_experiment
 
     # every chapter evaluates the float16-rounded weights it stores: only float rounding may differ
-    for metric, (stored, now) in reproduce(run_dir, resolve_data("real", get_experiment(name).datasets)).items():
+    datasets = get_experiment(name).datasets
+    for key in datasets:
+        real_dataset(key)  # skips, with the reason, without the real data
+    for metric, (stored, now) in reproduce(run_dir, resolve_data("real", datasets)).items():
         assert now == pytest.approx(stored, rel=1e-5, abs=1e-4, nan_ok=True), metric
 
 
