@@ -290,6 +290,7 @@ def evaluate(model, inputs, methods: Sequence[str], settings: Settings = Setting
     examples = {"index": ex, "x": x[ex], "masks": inputs.regions.masks[ex], "valid": inputs.regions.valid[ex],
                 "maps": {}}
     rows, rand_rows, skipped, seconds = [], [], {}, {}
+    random_orders: dict[tuple[str, str], np.ndarray] = {}
     for name in methods:
         reason = unsupported(name, model)
         if reason is not None:
@@ -311,7 +312,8 @@ def evaluate(model, inputs, methods: Sequence[str], settings: Settings = Setting
         for r in settings.replacements:
             for kind, curves in (("deletion", deletion_curves), ("insertion", insertion_curves)):
                 c = curves(f, xt, maps, step=settings.step, n_random=settings.n_random, replacement=r,
-                           noise_sd=settings.noise_sd, seed=settings.seed)
+                           noise_sd=settings.noise_sd, seed=settings.seed, random=random_orders.get((kind, r)))
+                random_orders[(kind, r)] = c.random  # the same for every map: computed once
                 cols[f"{kind}_auc{SUFFIX[r]}"] = c.auc_relevance
                 cols[f"{kind}_gap{SUFFIX[r]}"] = c.gap
         sec["faithfulness"] = time.perf_counter() - t0

@@ -78,23 +78,23 @@ class BenchmarkParams(RunParams):
                                            "new weights make a new benchmark run)")
     methods: tuple[str, ...] = Field(BENCHMARK_METHODS, min_length=1, description="registry names (methods that do "
                                      "not apply to the model are skipped and listed)")
-    max_records: int | None = Field(60, ge=2, le=100_000, description="held-out records explained (None: all)")
+    max_records: int | None = Field(24, ge=2, le=100_000, description="held-out records explained (None: all)")
     step: float = Field(0.1, gt=0.0, le=0.5, description="deletion / insertion step (share of the samples)")
-    n_random: int = Field(2, ge=1, le=50, description="random removal orders averaged")
+    n_random: int = Field(1, ge=1, le=50, description="random removal orders averaged")
     replacements: tuple[Literal["linear", "noisy_linear"], ...] = Field(
         ("linear", "noisy_linear"), min_length=1, description="how removed samples are replaced")
     noise_sd: float = Field(0.01, gt=0.0, le=1.0, description="sd of noisy_linear's noise, in the inputs' units")
     radius: float = Field(0.05, gt=0.0, le=1.0, description="max-sensitivity: half-width of the uniform input noise")
-    n_perturbations: int = Field(5, ge=1, le=100, description="max-sensitivity: noisy copies per record")
-    robustness_records: int = Field(12, ge=1, le=100_000, description="records scored for max-sensitivity")
-    randomisation_records: int = Field(8, ge=1, le=100_000, description="records of the randomisation check")
-    randomisation_depths: int = Field(4, ge=1, le=1000, description="depths of the cascade whose maps are compared "
+    n_perturbations: int = Field(3, ge=1, le=100, description="max-sensitivity: noisy copies per record")
+    robustness_records: int = Field(6, ge=1, le=100_000, description="records scored for max-sensitivity")
+    randomisation_records: int = Field(4, ge=1, le=100_000, description="records of the randomisation check")
+    randomisation_depths: int = Field(3, ge=1, le=1000, description="depths of the cascade whose maps are compared "
                                                                      "(evenly spaced; the last: every layer)")
     occlusion_ms: float = Field(100.0, gt=0.0, le=2000.0, description="occlusion window (ms), stride the same")
-    perturbation_samples: int = Field(200, ge=8, le=10_000, description="model calls of KernelSHAP / LIME per record")
-    smoothgrad_samples: int = Field(25, ge=1, le=1000, description="noisy copies of SmoothGrad")
+    perturbation_samples: int = Field(100, ge=8, le=10_000, description="model calls of KernelSHAP / LIME per record")
+    smoothgrad_samples: int = Field(16, ge=1, le=1000, description="noisy copies of SmoothGrad")
     smoothgrad_sd: float = Field(0.1, gt=0.0, le=10.0, description="SmoothGrad's noise sd, in the inputs' units")
-    ig_steps: int = Field(50, ge=2, le=1000, description="Integrated Gradients' steps")
+    ig_steps: int = Field(32, ge=2, le=1000, description="Integrated Gradients' steps")
     n_examples: int = Field(2, ge=1, le=12, description="records whose maps are stored for the page's figure")
     batch_size: int = Field(16, ge=1, le=1024)
 
