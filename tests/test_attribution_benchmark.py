@@ -427,3 +427,57 @@ def test_the_committed_iclr_classifier_is_benchmarked_on_its_held_out_segments(t
     m = rec.metrics()
     assert m["methods"] == ["input_x_gradient", "energy"] and "iclr_attention" in m["skipped"]
     assert m["model_params"]["method"] == "classifier" and m["n_records"] == 2
+
+
+def _untrained_run(root: Path, key: str) -> Path:
+    """A finished run of ``key``'s slot holding untrained weights (the loaders' path, without training)."""
+    from ecgstudy import checkpoints
+    from ecgstudy.experiments import get_experiment
+    from ecgstudy.models import XecgNet
+    from ecgstudy.models.kanres_wide_x import KanResWideX
+    from ecgstudy.studies.xecgnet.run import model_kwargs
+
+    slot = SLOTS[key]
+    params = get_experiment(slot.experiment).params(dict(slot.match))
+    folder = root / "real" / slot.experiment / f"untrained-{key}"
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({
+        "run_id": folder.name, "experiment": slot.experiment, "params": params.record(), "status": "done",
+        "started": "2026-12-01", "data_kind": "real", "data_checksum": "-", "code_version": "-"}))
+    torch.manual_seed(0)
+    if slot.experiment == "xecgnet-mitdb":
+        kw = model_kwargs(params, in_leads=2, n_classes=8)
+        checkpoints.save(XecgNet(**{**kw, "pool_sizes": tuple(kw["pool_sizes"])}), folder, builder="xecgnet", kwargs=kw)
+    else:
+        checkpoints.save(KanResWideX(in_leads=8, n_outputs=1), folder, builder="kanres_wide_x",
+                         kwargs={"in_leads": 8, "n_outputs": 1})
+    return folder
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("key", ["xecgnet_gamma001", "ecgradcam_pr"])
+def test_xecgnet_and_ecgradcam_slots_rebuild_their_held_out_inputs_and_regions(key, tmp_path, one_thread):
+    from ecgstudy.runs.datasource import resolve_data
+    from ecgstudy.testing import real_dataset
+
+    slot = SLOTS[key]
+    real_dataset(slot.datasets[0])
+    folder = _untrained_run(tmp_path / "results", key)
+    assert resolve(key, tmp_path / "results").run_dir == folder
+    inputs = slot_inputs(key, folder, resolve_data("real", slot.datasets), max_records=3)
+    assert len(inputs) == 3 and len(set(inputs.patients)) == 3
+    region_per_lead = inputs.regions.masks.sum(axis=2)
+    if key.startswith("xecgnet"):  # windows of 10 s at 100 Hz with a PVC; the PVC beats on both leads alike
+        assert inputs.x.shape == (3, 2, 1000) and inputs.fs == 100.0 and inputs.target.tolist() == [2, 2, 2]
+        assert (region_per_lead[:, 0] == region_per_lead[:, 1]).all() and (region_per_lead > 0).all()
+        assert inputs.regions.name == "the annotated PVC beats"
+    else:  # LUDB median beats in PTB-XL style; P and QRS from each lead's own delineation
+        assert inputs.x.shape == (3, 8, 600) and inputs.fs == 500.0 and inputs.target.tolist() == [0, 0, 0]
+        assert np.isfinite(inputs.labels).all() and (region_per_lead > 0).all()
+        assert (region_per_lead != region_per_lead[:, :1]).any()  # the leads' delineations differ somewhere
+        assert inputs.regions.name == "the P and QRS waves (per lead, the cardiologists' delineation)"
+        assert inputs.feature_mask.max(axis=1).tolist() == [3, 3, 3]
+    from ecgstudy import checkpoints
+
+    ev = bm.evaluate(checkpoints.load(folder), inputs, ["input_x_gradient", "gradcam", "energy"], SMALL)
+    assert ev.skipped == {} and len(ev.scores) == 9
