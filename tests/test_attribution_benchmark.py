@@ -179,6 +179,27 @@ def test_every_slot_names_its_experiment_data_and_the_grid_that_stores_it():
         {t for _, t in ECG}
 
 
+def test_the_page_plans_the_controlled_model_first_and_benchmarks_only_the_models_it_can_read(tmp_path, monkeypatch):
+    from ecgstudy.runs.chapter_grids import grid_jobs
+    from ecgstudy.studies.attribution.chapter import plan
+    from ecgstudy.studies.attribution.experiments import CHAPTER
+
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    monkeypatch.setenv("ECGSTUDY_RESULTS", str(tmp_path / "results"))
+    jobs = grid_jobs("attribution", {"profile": "smoke", "data": "synthetic"})
+    assert [e.name for e, _ in jobs] == ["attribution-controlled", "attribution-benchmark"]
+    ctl, bench = jobs[0][1], jobs[1][1]
+    assert ctl.params["keep_weights"] is True and ctl.params["profile"] == "smoke"
+    assert bench.params["model_run"] == ctl.run_id and bench.params["slot"] == "controlled"
+    # an ICLR classifier with weights in the store, but no real data here: listed with the reason
+    _fake_run(tmp_path / "results", "iclr-fold", "c0", ICLR_PARAMS, weights=True)
+    p = plan(CHAPTER.params({"profile": "smoke", "data": "synthetic"}), store_root=tmp_path / "results")
+    assert list(p.benchmarks) == ["controlled"]
+    assert p.missing["iclr_classifier"].startswith("it needs the real mitdb data (asked for (--data synthetic))")
+    assert p.missing["iclr_l2"].startswith("not trained yet: the converged ICLR grid")
+    assert set(p.missing) == set(SLOTS) - {"controlled"}
+
+
 # --------------------------------------------------------------------------------------------------------------
 # The benchmark on the controlled task
 # --------------------------------------------------------------------------------------------------------------
