@@ -332,8 +332,10 @@ def test_the_page_answer_is_decided_from_the_verdicts():
     assert paper_answer("xECGNet", results) == "Not available yet: no model of this paper."
     none = verdicts([("saliency", "fails", "passes", "passes"), ("energy", "the reference", "fails", "fails")])
     ctl = [ModelResult(SLOTS["controlled"], "done", verdicts=none, model_score="held-out accuracy 0.5")]
-    assert paper_answer("controlled", ctl) == ("No method localises the controlled model (held-out accuracy 0.5)'s "
-                                               "planted wave better than the edge detector.")
+    assert paper_answer("controlled", ctl) == ("No method localises the planted wave of the controlled model "
+                                               "(held-out accuracy 0.5) better than the edge detector.")
+    four = [ModelResult(SLOTS[k], "missing", "not trained yet") for k in SLOTS if k.startswith("ecgradcam")]
+    assert paper_answer("ECGradCAM", four) == "Not available yet: the 4 ECGradCAM models (not trained yet)."
 
 
 # --------------------------------------------------------------------------------------------------------------

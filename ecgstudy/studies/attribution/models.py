@@ -1,27 +1,21 @@
 """The models of Chapter 4's benchmark: one *slot* per model the issue names, resolved to a stored checkpoint.
 
-===================  ====================  ==========================================================
-slot                 run (experiment)      held-out inputs, target, fs, ground-truth region
-===================  ====================  ==========================================================
-``iclr_classifier``  ``iclr-fold``         the run's held-out fold of MIT-BIH PVC / APB segments
-``iclr_l2``          (classifier / l2,     (:func:`~ecgstudy.studies.iclr.run.fold_indices`), target
-                     segment-wise, fold 0, the true class (log-odds column: 1 PVC, 0 APB), 360 Hz;
-                     seed 0, ``cpu``)      region: the annotated PVC and APB beats, padding not scored
-``xecgnet_gamma0``   ``xecgnet-mitdb``     the run's test windows (records never trained on) that hold a
-``xecgnet_gamma001`` (gamma 0 / 0.01,      PVC, target the PVC column of the averaged probabilities,
-                     paper regulariser,    100 Hz; region: the annotated PVC beats
-                     seed 0, ``cpu``)
-``ecgradcam_qrs``    ``ecgradcam-transfer`` LUDB's median beats in PTB-XL style (never trained on; every
-``ecgradcam_qt``     (qrs_ms / qt_ms /     record with the target), the network's one output, 500 Hz;
-``ecgradcam_pr``     pr_ms, fold 0, seed   region: the waves that define the target (QRS; QRS and T; P
-                     0, ``cpu``)           and QRS), per lead from the cardiologists' delineation
-``ecgradcam_sex``    ``ecgradcam-ptbxl``   the same LUDB beats (trained on PTB-XL, so LUDB is held out),
-                     (sex, fold 0, seed 0) the male logit; region: the QRS (its R-wave downslope is
-                                           the paper's sex feature)
-``controlled``       ``attribution-        the run's test records of the synthetic task, target the true
-                     controlled`` (the     class, the run's fs; region: the planted wave, exactly
-                     page's profile)
-===================  ====================  ==========================================================
+* ``iclr_classifier``, ``iclr_l2``: runs of ``iclr-fold`` (classifier / l2, segment-wise, fold 0, seed 0,
+  ``cpu``). Inputs: the run's held-out fold of MIT-BIH PVC / APB segments
+  (:func:`~ecgstudy.studies.iclr.run.fold_indices`), 360 Hz; target: the true class (log-odds column 1 PVC,
+  0 APB); region: the annotated PVC and APB beats, the padding not scored.
+* ``xecgnet_gamma0``, ``xecgnet_gamma001``: runs of ``xecgnet-mitdb`` (gamma 0 / 0.01, the paper's regulariser,
+  seed 0, ``cpu``). Inputs: the run's test windows (records never trained on) that hold a PVC, 100 Hz; target:
+  the PVC column of the averaged probabilities; region: the annotated PVC beats.
+* ``ecgradcam_qrs``, ``ecgradcam_qt``, ``ecgradcam_pr``: runs of ``ecgradcam-transfer`` (qrs_ms / qt_ms / pr_ms,
+  fold 0, seed 0, ``cpu``). Inputs: LUDB's median beats in PTB-XL style (never trained on; every record with
+  the target), 500 Hz; target: the network's one output; region: the waves that define the target (QRS; QRS
+  and T; P and QRS), per lead from the cardiologists' delineation.
+* ``ecgradcam_sex``: the run of ``ecgradcam-ptbxl`` (sex, fold 0, seed 0, ``cpu``). Inputs: the same LUDB beats
+  (it was trained on PTB-XL, so LUDB is held out); target: the male logit; region: the QRS (its R-wave
+  downslope is the paper's sex feature).
+* ``controlled``: the run of ``attribution-controlled`` at the page's profile. Inputs: the run's test records
+  of the synthetic task, at the run's fs; target: the true class; region: the planted wave, exactly.
 
 :func:`resolve` finds a slot's run folder with a checkpoint (``weights.pt``,
 :func:`ecgstudy.checkpoints.published`) among the finished runs of its experiment whose parameters hold the
@@ -74,11 +68,11 @@ class Slot:
 
 
 _CPU0 = {"profile": "cpu", "seed": 0, "keep_weights": True}
-_ICLR = ("the converged ICLR grid (`ecgstudy grid iclr --profile cpu`), which keeps the weights of seed 0, "
+_ICLR = ("the converged ICLR grid (ecgstudy grid iclr --profile cpu), which keeps the weights of seed 0, "
          "segment-wise fold 0 of every method")
-_XECG = ("the converged xECGNet grid (`ecgstudy grid xecgnet --profile cpu`), which keeps the weights of seed 0 "
+_XECG = ("the converged xECGNet grid (ecgstudy grid xecgnet --profile cpu), which keeps the weights of seed 0 "
          "of the MIT-BIH runs at gamma 0 and 0.01")
-_ECGRADCAM = ("the converged ECGradCAM grid (`ecgstudy grid ecgradcam --profile cpu`), which keeps the weights of "
+_ECGRADCAM = ("the converged ECGradCAM grid (ecgstudy grid ecgradcam --profile cpu), which keeps the weights of "
               "fold 0, seed 0 of the transfer networks and the PTB-XL sex network")
 
 #: Every slot, in the page's order.
@@ -101,7 +95,7 @@ SLOTS: dict[str, Slot] = {s.key: s for s in (
          {**_CPU0, "target": "sex", "fold": 0}, ("ludb",), _ECGRADCAM),
     Slot("controlled", "controlled", "the controlled model (a small CNN; label planted in the P wave)",
          "attribution-controlled", {"keep_weights": True}, (),
-         "the chapter page, which trains it (`attribution-controlled`) at its own profile"),
+         "the chapter page, which trains it (attribution-controlled) at its own profile"),
 )}
 #: The papers in the page's order.
 PAPERS: tuple[str, ...] = ("ICLR", "xECGNet", "ECGradCAM", "controlled")
@@ -172,13 +166,14 @@ def _finished(folder: Path) -> list[tuple[Path, dict]]:
 def resolve(slot: Slot | str, root: str | Path, *, profile: str = "cpu") -> Resolved:
     """The newest finished run of ``slot``'s experiment under the store ``root`` (e.g. ``results``) whose
     parameters hold :func:`slot_match` and which stored its weights; else why there is none."""
-    from ecgstudy.checkpoints import checkpoint_path
+    from ecgstudy.checkpoints import published
 
     slot = get_slot(slot) if isinstance(slot, str) else slot
     folder = Path(root) / slot.data_kind / slot.experiment
     runs = [(p, info) for p, info in _finished(folder) if params_hold(info.get("params", {}),
                                                                       slot_match(slot, profile=profile))]
-    with_weights = [p for p, _ in runs if checkpoint_path(p).is_file()]
+    stored = set(published(Path(root) / slot.data_kind))
+    with_weights = [p for p, _ in runs if p in stored]
     if with_weights:
         return Resolved(slot, with_weights[0])
     if runs:

@@ -84,7 +84,7 @@ def model_sentence(r: ModelResult) -> str:
     if r.slot.key == "controlled":
         text = (f"The controlled model{score} recovers its planted wave with {len(located)} of {len(methods)} "
                 f"methods (above the edge detector at localisation): {_names(located)}." if located else
-                f"No method localises the controlled model{score}'s planted wave better than the edge detector.")
+                f"No method localises the planted wave of the controlled model{score} better than the edge detector.")
         text += (f" Of those, {_names(right)} also pass faithfulness and randomisation." if right else
                  " None of them also passes faithfulness and randomisation." if located else "")
         return text
@@ -106,7 +106,8 @@ def paper_answer(paper: str, results: list[ModelResult]) -> str:
     done = [r for r in mine if r.done]
     if not done:
         reasons = sorted({r.reason for r in mine if r.reason})
-        what = " and ".join(r.slot.title for r in mine) or "no model of this paper"
+        what = (" and ".join(r.slot.title for r in mine) if len(mine) <= 2 else f"the {len(mine)} {paper} models") \
+            or "no model of this paper"
         return f"Not available yet: {what} ({'; '.join(reasons)})." if reasons else f"Not available yet: {what}."
     text = " ".join(model_sentence(r) for r in done)
     rest = [r for r in mine if not r.done]
