@@ -47,6 +47,7 @@ CONTENT_PAGES = (
     Page("iclr", "iclr"),
     Page("xecgnet", "xecgnet"),
     Page("ecgradcam", "ecgradcam"),
+    Page("attribution", "attribution"),
 )
 #: Pages that summarise the build; they read the manifest and are rebuilt each time.
 SUMMARY_PAGES = (Page("intro", "intro"), Page("precision", "precision"), Page("scorecard", "scorecard"))

@@ -136,7 +136,7 @@ def run(
 
 @app.command("grid")
 def grid(
-    chapter: str = typer.Argument(..., help="iclr, xecgnet, ecgradcam, or precision (the fp32 / bf16 check)"),
+    chapter: str = typer.Argument(..., help="iclr, xecgnet, ecgradcam, attribution, or precision (the fp32 / bf16 check)"),
     profile: str = typer.Option("demo", help=_PROFILE_HELP),
     data: str = typer.Option("auto", help="auto, real or synthetic"),
     param: list[str] = typer.Option([], "--param", "-p", help="KEY=VALUE of the chapter page (JSON values)"),

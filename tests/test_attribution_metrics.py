@@ -274,6 +274,27 @@ def test_random_curves_are_seeded_and_the_model_gets_tensors_back():
         np.testing.assert_allclose(a.relevance[:, 0], model(x).numpy(), rtol=1e-6)  # step 0: x unchanged
 
 
+def test_random_orders_of_an_earlier_call_are_reused_unchanged_and_save_the_model_calls():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(2 * 30, 1), torch.nn.Flatten(0))
+    x, maps, other = torch.randn(3, 2, 30), torch.rand(3, 2, 30), torch.rand(3, 2, 30)
+    kw = dict(step=0.25, replacement="noisy_linear", n_random=2, seed=1)
+    first = removal_curves(model, x, maps, **kw)
+    calls = []
+
+    def counted(z):
+        calls.append(1)
+        return model(z)
+
+    again = removal_curves(counted, x, other, random=first.random, **kw)
+    fresh = removal_curves(model, x, other, **kw)
+    assert len(calls) == 5  # the map's order only: steps + 1
+    np.testing.assert_array_equal(again.random, fresh.random)
+    np.testing.assert_array_equal(again.relevance, fresh.relevance)
+    with pytest.raises(ParameterError, match="random scores"):
+        removal_curves(model, x, other, random=first.random[:, :2], **kw)
+
+
 def test_removal_curves_refuse_bad_arguments():
     with pytest.raises(ParameterError, match="step"):
         deletion_curves(linear, X, W[None], step=0.0)

@@ -1,7 +1,7 @@
 """The training runs of each chapter's grid, without its page: what ``ecgstudy grid`` trains or counts.
 
 >>> sorted(CHAPTERS), sorted(CHECKS)
-(['ecgradcam', 'iclr', 'xecgnet'], ['precision'])
+(['attribution', 'ecgradcam', 'iclr', 'xecgnet'], ['precision'])
 """
 
 from __future__ import annotations
@@ -35,8 +35,16 @@ def _ecgradcam(params: Any) -> list[Job]:
     return grid_jobs(params)
 
 
-#: Chapter page experiment -> the jobs of its grid (from the page's parameters).
-CHAPTERS: dict[str, Callable[[Any], list[Job]]] = {"iclr": _iclr, "xecgnet": _xecgnet, "ecgradcam": _ecgradcam}
+def _attribution(params: Any) -> list[Job]:
+    from ecgstudy.studies.attribution.chapter import grid_jobs
+
+    return grid_jobs(params)
+
+
+#: Chapter page experiment -> the jobs of its grid (from the page's parameters). Chapter 4's grid is the
+#: controlled model's training run, then one benchmark run per model slot whose weights are in the store.
+CHAPTERS: dict[str, Callable[[Any], list[Job]]] = {"iclr": _iclr, "xecgnet": _xecgnet, "ecgradcam": _ecgradcam,
+                                                   "attribution": _attribution}
 
 
 def chapter_params(chapter: str, values: dict[str, Any]) -> RunParams:

@@ -164,7 +164,7 @@ def ranks(maps: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def removal_curves(f: Callable[[Any], Any], inputs: Any, maps: Any, *,
                    kind: Literal["deletion", "insertion"] = "deletion", step: float = 0.05,
                    replacement: Replacement = "linear", noise_sd: float = NOISE_SD_MV, n_random: int = 1,
-                   seed: int = 0, fill: float = 0.0) -> RemovalCurves:
+                   seed: int = 0, fill: float = 0.0, random: np.ndarray | None = None) -> RemovalCurves:
     """Deletion or insertion curves of ``f`` in the map's order and in random order.
 
     Args:
@@ -177,6 +177,10 @@ def removal_curves(f: Callable[[Any], Any], inputs: Any, maps: Any, *,
         replacement, noise_sd, fill: see :func:`impute`.
         n_random: random orders averaged for :attr:`RemovalCurves.random`.
         seed: seeds the random orders, the tie-breaking and the noise.
+        random: :attr:`RemovalCurves.random` of an earlier call with the same ``f``, ``inputs``, ``kind``,
+            ``step``, replacement, ``n_random``, ``seed`` and map units: the random orders do not depend on
+            the map, so several maps of the same inputs need them once (``f`` is then called ``steps + 1``
+            times).
 
     Returns:
         :class:`RemovalCurves`; ``f`` is called ``(steps + 1) * (1 + n_random)`` times on the batch.
@@ -215,8 +219,11 @@ def removal_curves(f: Callable[[Any], Any], inputs: Any, maps: Any, *,
         return np.stack(scores, axis=1)
 
     relevance = curve(ranks(a, rngs[0]), rngs[1])
-    random = np.mean([curve(ranks(np.zeros_like(a), r), r) for r in rngs[2:]], axis=0)
-    return RemovalCurves(kind, counts / n_units, relevance, random, replacement)
+    if random is None:
+        random = np.mean([curve(ranks(np.zeros_like(a), r), r) for r in rngs[2:]], axis=0)
+    elif np.shape(random) != relevance.shape:
+        raise ParameterError(f"random scores {np.shape(random)}: expected {relevance.shape} (batch, steps + 1)")
+    return RemovalCurves(kind, counts / n_units, relevance, np.asarray(random, dtype=np.float64), replacement)
 
 
 def deletion_curves(f: Callable[[Any], Any], inputs: Any, maps: Any, **kwargs: Any) -> RemovalCurves:

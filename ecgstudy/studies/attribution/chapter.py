@@ -1,0 +1,245 @@
+"""Chapter 4: the runs the page needs (the controlled model, one benchmark per model slot whose weights are in
+the store) and :func:`summarise`, which returns everything the page shows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ecgstudy.errors import EcgStudyError
+from ecgstudy.report import Page
+from ecgstudy.runs.experiment import Job
+from ecgstudy.studies.attribution.experiments import BENCHMARK, CONTROLLED
+from ecgstudy.studies.attribution.models import PAPERS, SLOTS, resolve
+from ecgstudy.studies.attribution.params import AttributionChapterParams
+from ecgstudy.studies.attribution.verdicts import ModelResult
+
+
+@dataclass
+class Plan:
+    """The page's runs.
+
+    Attributes:
+        controlled: the controlled model's training run (``None`` when the page has no controlled slot).
+        benchmarks: slot -> its benchmark run, for every slot whose model can be benchmarked here.
+        missing: slot -> why it cannot (no weights yet, or no real data here).
+    """
+
+    controlled: Job | None
+    benchmarks: dict[str, Job] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+
+    def jobs(self) -> list[Job]:
+        """Every run, the controlled model's training first (its benchmark reads its weights)."""
+        return ([self.controlled] if self.controlled is not None else []) + list(self.benchmarks.values())
+
+
+def controlled_job(params: AttributionChapterParams) -> Job:
+    """The controlled model's training run at the page's profile, its weights kept."""
+    return CONTROLLED.job({"profile": params.profile, "seed": params.seed, "wave": params.controlled_wave,
+                           "rule": params.controlled_rule, "keep_weights": True})
+
+
+def _benchmark_values(params: AttributionChapterParams, slot: str, model_run: str) -> dict:
+    values = {"profile": params.profile, "data": params.data, "seed": params.seed, "slot": slot,
+              "model_run": model_run, "methods": list(params.methods)}
+    if params.max_records is not None:
+        values["max_records"] = params.max_records
+    return values
+
+
+def plan(params: AttributionChapterParams, *, store_root: str | Path | None = None) -> Plan:
+    """The page's runs: the controlled model and its benchmark, and a benchmark of every other slot whose
+    weights the store under ``store_root`` holds (:func:`~ecgstudy.studies.attribution.models.resolve`) and
+    whose real data is here; the other slots with the reason."""
+    from ecgstudy import paths
+    from ecgstudy.runs.datasource import resolve_data
+
+    root = Path(store_root) if store_root is not None else paths.results_dir()
+    out = Plan(controlled_job(params) if "controlled" in params.slots else None)
+    for key in params.slots:
+        slot = SLOTS[key]
+        if key == "controlled":
+            out.benchmarks[key] = BENCHMARK.job(_benchmark_values(params, key, out.controlled.spec.run_id))
+            continue
+        found = resolve(slot, root)
+        if not found.found:
+            out.missing[key] = found.reason
+            continue
+        try:
+            source = resolve_data(params.data, slot.datasets)
+        except EcgStudyError as exc:
+            out.missing[key] = f"its data cannot be read here: {exc}"
+            continue
+        if source.kind != "real":
+            out.missing[key] = f"it needs the real {', '.join(slot.datasets)} data ({source.reason})"
+            continue
+        out.benchmarks[key] = BENCHMARK.job(_benchmark_values(params, key, found.run_id))
+    return out
+
+
+def grid_jobs(params: AttributionChapterParams) -> list[Job]:
+    """The page's runs in the order they must run (``ecgstudy grid attribution``)."""
+    return plan(params).jobs()
+
+
+def run_plan(p: Plan, params: AttributionChapterParams, *, store=None, progress: bool = False) -> dict[str, object]:
+    """Run (or, with ``train_missing=False``, look up) the page's runs: the controlled model first, then the
+    benchmarks; returns slot -> the benchmark's record (``"controlled_model"``: the training run's)."""
+    from ecgstudy.runs.executors import run_grid
+
+    out: dict[str, object] = {}
+    if p.controlled is not None:
+        out["controlled_model"] = run_grid([p.controlled], executor=params.executor, store=store,
+                                           train_missing=params.train_missing, progress=progress)[0]
+    keys = list(p.benchmarks)
+    records = run_grid([p.benchmarks[k] for k in keys], executor=params.executor, store=store,
+                       train_missing=params.train_missing, progress=progress)
+    out.update(zip(keys, records))
+    return out
+
+
+def heading(title: str) -> str:
+    """A slot title at the start of a sentence (names such as xECGNet keep their case).
+
+    >>> heading("the controlled model"), heading("xECGNet at gamma 0")
+    ('The controlled model', 'xECGNet at gamma 0')
+    """
+    return title if not title[:1].islower() or title.startswith("xECG") else title[0].upper() + title[1:]
+
+
+def _model_score(model_dir: Path) -> str:
+    """The model's held-out score in words, from its run's ``metrics.json``."""
+    try:
+        m = json.loads((model_dir / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return ""
+    for key, words in (("accuracy", "held-out accuracy"), ("micro_f1", "held-out micro-F1"),
+                       ("mae", "MAE on LUDB")):
+        v = m.get(key)
+        if isinstance(v, (int, float)) and v == v:
+            return f"{words} {v:.3g}"
+    return ""
+
+
+def model_results(params: AttributionChapterParams, p: Plan, records: Mapping[str, object]) -> list[ModelResult]:
+    """One :class:`~ecgstudy.studies.attribution.verdicts.ModelResult` per slot of the page, in its order."""
+    out = []
+    for key in params.slots:
+        slot = SLOTS[key]
+        if key in p.missing:
+            out.append(ModelResult(slot, "missing", p.missing[key]))
+            continue
+        rec = records.get(key)
+        if rec is None or rec.status == "missing":
+            out.append(ModelResult(slot, "missing", "not benchmarked yet (the page was built with "
+                                                    "train_missing=false)"))
+            continue
+        if not rec.ok:
+            out.append(ModelResult(slot, "failed", rec.error or "failed", run_id=rec.spec.run_id))
+            continue
+        metrics = rec.metrics()
+        model_dir = rec.path.parents[1].parent / slot.data_kind / slot.experiment / metrics.get("model_run", "")
+        out.append(ModelResult(slot, "done", verdicts=pd.read_csv(rec.path / "verdicts.csv"),
+                               summary=pd.read_csv(rec.path / "summary.csv"), metrics=metrics,
+                               model_score=_model_score(model_dir), run_id=rec.spec.run_id))
+    return out
+
+
+def _map_columns(results: list[ModelResult], records: Mapping[str, object], paper: str):
+    """The figure's columns of ``paper``: each benchmarked model's first stored example record."""
+    from ecgstudy.viz.attribution import MapColumn
+
+    cols, methods = [], []
+    for r in results:
+        if r.slot.paper != paper or not r.done:
+            continue
+        path = records[r.slot.key].path / "maps.npz"
+        if not path.exists():
+            continue
+        with np.load(path) as z:
+            names = [str(m) for m in z["methods"]]
+            if not len(z["index"]):
+                continue
+            maps = {m: z[f"map_{m}"][0] for m in names}
+            label = z["labels"][0] if len(z["labels"]) else None
+            title = f"{r.slot.title}\nrecord {z['records'][0]}" + (f", class {label:g}" if label is not None else "")
+            cols.append(MapColumn(title, z["x"][0], z["masks"][0], maps, float(r.metrics.get("fs", 1.0)),
+                                  lead=(r.metrics.get("lead_names") or [""])[0]))
+        methods += [m for m in names if m not in methods]
+    return cols, methods
+
+
+def summarise(params: AttributionChapterParams, *, data_kind: str, data_dirs: Mapping[str, str] | None = None,
+              store=None) -> Page:
+    """Everything the Chapter 4 page shows: per paper the answer in words, per model its table, the maps
+    figures, the missing models and the page's metrics (module docstring)."""
+    from ecgstudy.report import Table
+    from ecgstudy.runs.store import RunStore
+    from ecgstudy.studies.attribution import tables as t
+    from ecgstudy.studies.attribution.verdicts import paper_answer
+    from ecgstudy.viz.attribution import maps_figure
+
+    store = store or RunStore()
+    page = Page()
+    g = page.glue
+    p = plan(params, store_root=store.root)
+    records = run_plan(p, params, store=store)
+    results = model_results(params, p, records)
+    done = [r for r in results if r.done]
+    bench = BENCHMARK.params({"profile": params.profile})
+    g.update(n_slots=len(results), n_done=len(done), n_missing=sum(r.status == "missing" for r in results),
+             n_failed=sum(r.status == "failed" for r in results), n_methods=len(params.methods),
+             n_references=sum(m in t.REFERENCES for m in params.methods),
+             max_records=params.max_records or bench.max_records,
+             step=f"{bench.step:g}", n_random=bench.n_random, radius=f"{bench.radius:g}",
+             n_perturbations=bench.n_perturbations, randomisation_records=bench.randomisation_records,
+             robustness_records=bench.robustness_records, randomisation_depths=bench.randomisation_depths,
+             occlusion_ms=f"{bench.occlusion_ms:g}", perturbation_samples=bench.perturbation_samples,
+             noise_sd=f"{bench.noise_sd:g}")
+    for paper in PAPERS:
+        g[f"answer_{paper.lower()}"] = paper_answer(paper, results)
+
+    # one table per model, with what the records and the region are
+    for r in results:
+        key = r.slot.key
+        if r.done:
+            m = r.metrics
+            table = t.model_table(r.summary, r.verdicts)
+            caption = t.MODEL_TABLE_CAPTION.format(title=heading(r.slot.title),
+                                                   n_patients=m.get("n_patients"), n_records=m.get("n_records"))
+            page.shown[f"table_{key}"] = Table(table, caption)
+            score = f" The model: {r.model_score}." if r.model_score else ""
+            page.shown[f"about_{key}"] = (
+                f"**{heading(r.slot.title)}** (run `{m.get('model_run')}` of "
+                f"`{r.slot.experiment}`; benchmark run `{r.run_id}`).{score} Records: {m.get('records')}. "
+                f"Region: {m.get('region')}. {t.skipped_text(m.get('skipped', {}))}")
+        else:
+            page.shown[f"table_{key}"] = None
+            word = "not available yet" if r.status == "missing" else "failed"
+            page.shown[f"about_{key}"] = f"**{heading(r.slot.title)}**: {word} ({r.reason})."
+    for paper in PAPERS:
+        cols, methods = _map_columns(results, records, paper)
+        page.figures[f"fig_maps_{paper.lower()}"] = partial(maps_figure, cols, methods, t.METHOD_NAMES)
+
+    missing = [r for r in results if not r.done]
+    page.shown["missing"] = ("\n".join(f"- **{r.slot.title}** ({r.slot.experiment}): "
+                                       f"{'not available yet' if r.status == 'missing' else 'failed'}: {r.reason}"
+                                       for r in missing) if missing else "Every model of the benchmark is here.")
+    ctl = records.get("controlled_model")
+    page.shown["failures"] = (f"The controlled model's training run failed: {ctl.error}"
+                              if ctl is not None and ctl.status == "failed" else None)
+    page.metrics = {
+        "n_slots": len(results), "n_done": len(done), "answers": {p_.lower(): g[f"answer_{p_.lower()}"] for p_ in PAPERS},
+        "models": {r.slot.key: {"status": r.status, "reason": r.reason, "run_id": r.run_id,
+                                "model_run": r.metrics.get("model_run"), "model_score": r.model_score,
+                                "verdicts": r.verdicts.to_dict(orient="records") if r.done else None}
+                   for r in results},
+    }
+    return page
