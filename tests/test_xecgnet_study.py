@@ -292,7 +292,7 @@ def test_early_stopping_restores_the_best_validation_epoch():
     assert hist.best_epoch == 1 and hist.best_val_micro_f1 == 1.0
     assert hist.stopped_early and len(hist.epochs) == 3  # epochs 2 and 3 without improvement
     assert model.p.item() > 0  # the weights of epoch 1 are back
-    assert hist.convergence() == {"best_epoch": 1, "last_epoch": 3, "stopped_by": "patience"}
+    assert hist.convergence() == {"best_epoch": 1, "last_epoch": 3, "stopped_by": "patience", "skipped_steps": 0}
 
 
 def test_selection_last_trains_every_epoch_and_keeps_the_final_weights():
@@ -313,7 +313,7 @@ def test_selection_last_trains_every_epoch_and_keeps_the_final_weights():
     assert len(hist.epochs) == 10 and not hist.stopped_early  # patience is ignored
     assert hist.best_epoch == 10 and hist.best_val_micro_f1 == 0.0 and hist.epochs[0].val_micro_f1 == 1.0
     assert model.p.item() < 0  # the final weights stay
-    assert hist.convergence() == {"best_epoch": 10, "last_epoch": 10, "stopped_by": "epoch_cap"}
+    assert hist.convergence() == {"best_epoch": 10, "last_epoch": 10, "stopped_by": "epoch_cap", "skipped_steps": 0}
     with pytest.raises(ValueError, match="selection"):
         MultiLabelConfig(selection="best")
     with pytest.raises(ValueError, match="precision"):

@@ -18,11 +18,12 @@ from ecgstudy.studies.iclr.params import IclrChapterParams
 
 def grid_values(params: IclrChapterParams) -> list[dict]:
     """Parameter dicts of every fold run of the chapter: the main grid seed by seed (so that a
-    grid stopped part-way holds whole seeds), then the kernel ablation. With ``keep_weights`` the first
-    seed's segment-wise main-kernel runs on fold 0 store their weights (one checkpoint per method, 8.3 MB in
-    all: the published weights are held to 40 MB over the three chapters)."""
+    grid stopped part-way holds whole seeds), then the kernel ablation. ``fold_values`` overrides the fold
+    profile (a page over another budget's grid, such as the committed 3-epoch runs). With ``keep_weights`` the
+    first seed's segment-wise main-kernel runs on fold 0 store their weights (one checkpoint per method, 8.3 MB
+    in all: the published weights are held to 40 MB over the three chapters)."""
     folds = range(params.folds_run or params.n_folds)
-    base = {"profile": params.profile, "data": params.data, "n_folds": params.n_folds}
+    base = {"profile": params.profile, "data": params.data, "n_folds": params.n_folds, **params.fold_values}
     values = [
         {**base, "method": m, "split": s, "fold": f, "seed": seed, "kernel_size": params.kernel_size,
          "keep_weights": params.keep_weights and seed == params.seeds[0] and f == 0 and s == "segment"}

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -64,7 +64,7 @@ class IclrFoldParams(RunParams):
 class IclrChapterParams(RunParams):
     """The ICLR chapter page: which grid of fold runs it trains and summarises."""
 
-    added_fields = ("keep_weights",)
+    added_fields = ("keep_weights", "fold_values")
 
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     splits: tuple[Split, ...] = ("segment", "record")
@@ -80,5 +80,8 @@ class IclrChapterParams(RunParams):
     executor: Literal["local", "ray"] = "local"
     train_missing: bool = Field(True, description="train the runs missing from the store; False: summarise the "
                                                   "finished runs only (a grid part-way done)")
+    fold_values: dict[str, Any] = Field(default_factory=dict, description=(
+        "fold-run parameters over the fold profile's, e.g. the former 3-epoch budget: {\"epochs\": 3, \"lr\": 0.001, "
+        "\"lr_schedule\": \"cosine\", \"inner_folds\": 0, \"patience\": null, \"precision\": \"fp32\", \"ladder\": []}"))
     keep_weights: bool = Field(False, description="the first seed's fold-0 runs of the main kernel store their weights "
                                                   "(the published checkpoints, ecgstudy.checkpoints)")
