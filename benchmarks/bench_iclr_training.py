@@ -32,9 +32,10 @@ BATCH, LEADS, SAMPLES = 16, 2, 2000
 TARGET = 0.40
 
 
-def matmul_gflops(n: int = 2048, repeats: int = 10, warmup_s: float = 0.0) -> float:
-    """Best-of-``repeats`` GFLOP/s of an ``n x n`` float32 matmul, after ``warmup_s`` of matmuls."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
+def matmul_gflops(dtype: torch.dtype = torch.float32, n: int = 2048, repeats: int = 10,
+                  warmup_s: float = 0.0) -> float:
+    """Best-of-``repeats`` GFLOP/s of an ``n x n`` matmul in ``dtype``, after ``warmup_s`` of matmuls."""
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
     torch.matmul(a, b)
     t_end = time.perf_counter() + warmup_s
     while time.perf_counter() < t_end:

@@ -35,19 +35,10 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_iclr_training import matmul_gflops  # noqa: E402
+
 FP32_TARGET, BF16_SPEEDUP_TARGET = 0.40, 3.0
-
-
-def matmul_gflops(dtype: torch.dtype, n: int = 2048, repeats: int = 8) -> float:
-    """Best-of-``repeats`` GFLOP/s of an ``n x n`` matmul in ``dtype``."""
-    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
-    torch.matmul(a, b)
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        torch.matmul(a, b)
-        best = min(best, time.perf_counter() - t0)
-    return 2 * n**3 / best / 1e9
 
 
 def _autocast(precision: str):

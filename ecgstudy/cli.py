@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -112,12 +112,7 @@ def run(
     try:
         exp = get_experiment(experiment)
         typer.echo(resolve_data(data, exp.datasets).describe(), err=True)
-        values = {"profile": profile, "data": data}
-        for item in param:
-            key, sep, raw = item.partition("=")
-            if not sep:
-                raise EcgStudyError(f"--param wants KEY=VALUE, got {item!r}")
-            values[key] = _parse_value(raw)
+        values = _param_values(profile, data, param)
         seed_list = [int(s) for s in seeds.split(",") if s.strip()] or [values.get("seed", 0)]
         jobs, runner = plan([exp.job({**values, "seed": s}) for s in seed_list], executor, address=address)
         records = runner.run(jobs, RunStore(), force=force)
@@ -161,12 +156,7 @@ def grid(
         from ecgstudy.training.loop import training_device
 
         training_device()  # refuse a missing GPU before any run starts
-        values: dict = {"profile": profile, "data": data}
-        for item in param:
-            key, sep, raw = item.partition("=")
-            if not sep:
-                raise EcgStudyError(f"--param wants KEY=VALUE, got {item!r}")
-            values[key] = _parse_value(raw)
+        values = _param_values(profile, data, param)
         jobs = grid_jobs(chapter, values)
         if jobs:
             from ecgstudy.runs.datasource import resolve_data
@@ -185,6 +175,21 @@ def grid(
                    f"of {sum(c.values())}")
         failed += c["failed"]
     raise typer.Exit(1 if failed and not status else 0)
+
+
+def _param_values(profile: str, data: str, param: list[str]) -> dict[str, Any]:
+    """``{"profile", "data"}`` and each ``-p KEY=VALUE`` (JSON values, else the raw string).
+
+    Raises:
+        EcgStudyError: an item without ``=``.
+    """
+    values: dict[str, Any] = {"profile": profile, "data": data}
+    for item in param:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise EcgStudyError(f"--param wants KEY=VALUE, got {item!r}")
+        values[key] = _parse_value(raw)
+    return values
 
 
 def _allow_modified(allow: bool) -> None:

@@ -17,15 +17,18 @@ from ecgstudy.runs.params import validate
 from ecgstudy.studies.ecgradcam.params import EcgradcamRunParams
 from ecgstudy.studies.ecgradcam.run import fold_indices, fold_split
 
-ADDED = ("precision", "inner_folds", "patience", "keep_weights")
+ADDED = ("precision", "inner_folds", "patience", "keep_weights", "ladder")
 
 
 def test_new_fields_are_left_out_of_the_record_at_their_defaults():
     record = EcgradcamRunParams().record()
     assert not set(ADDED) & set(record)
-    p = EcgradcamRunParams(precision="bf16", inner_folds=4, patience=3, keep_weights=True)
+    p = EcgradcamRunParams(precision="bf16", inner_folds=4, patience=3, keep_weights=True, ladder=(3, 10),
+                           lr_schedule="constant")
     assert {k: p.record()[k] for k in ADDED} == {"precision": "bf16", "inner_folds": 4, "patience": 3,
-                                                  "keep_weights": True}
+                                                  "keep_weights": True, "ladder": [3, 10]}
+    with pytest.raises(ParameterError, match="constant"):
+        validate(EcgradcamRunParams, {"ladder": (3,), "lr_schedule": "cosine"})
     with pytest.raises(ParameterError, match="patience=2 needs an inner validation set"):
         validate(EcgradcamRunParams, {"patience": 2})
     with pytest.raises(ParameterError, match="inner_folds=1"):
@@ -156,6 +159,23 @@ def test_a_run_with_patience_records_its_convergence_and_its_weights_reproduce(t
     now = predict_output(load(rec.path), x) * m["train_sd"] + m["train_mean"]
     np.testing.assert_allclose(now.astype(np.float32), stored_pred, rtol=0, atol=1e-4)
     _check_reproduces(rec, exp)
+
+
+@pytest.mark.slow
+def test_ladder_rungs_score_the_weights_a_capped_run_would_keep(tmp_path, monkeypatch):
+    rec, _ = _execute(tmp_path, monkeypatch, "ecgradcam-ludb",
+                      {"target": "qrs_ms", "epochs": 4, "inner_folds": 3, "patience": 1, "lr_schedule": "constant",
+                       "ladder": (1, 2, 9)})
+    m = rec.metrics()
+    val = [r["val_loss"] for r in json.loads((rec.path / "curves.json").read_text())]
+    reached = [int(r) for r in m["ladder"]]
+    assert reached == [r for r in (1, 2, 9) if r <= len(val) or m["stopped_by"] == "patience"]
+    for rung, entry in m["ladder"].items():
+        assert entry["kept_epoch"] == 1 + int(np.argmin(val[:int(rung)]))
+        assert set(entry) == {"kept_epoch", "mae", "r2"}
+    own = [e for e in m["ladder"].values() if e["kept_epoch"] == m["best_epoch"]]
+    assert own and own[-1]["mae"] == pytest.approx(m["mae"], rel=1e-5)  # the run's own weights, unrounded
+    assert len((rec.path / "progress.log").read_text().splitlines()) == len(val)
 
 
 def _smoke_x(index: np.ndarray) -> np.ndarray:

@@ -164,7 +164,8 @@ def test_precision_and_keep_weights_are_left_out_of_the_record_at_their_defaults
     assert "precision" not in record and "keep_weights" not in record
     changed = XecgRunParams(precision="bf16", keep_weights=True).record()
     assert (changed["precision"], changed["keep_weights"]) == ("bf16", True)
-    assert XecgRunParams.added_fields == ("selection", "split_unit", "precision", "keep_weights")
+    assert XecgRunParams.added_fields == ("selection", "split_unit", "precision", "keep_weights", "ladder")
+    assert "ladder" not in record and XecgRunParams(ladder=(3, 10)).record()["ladder"] == [3, 10]
 
 
 def test_committed_run_ids_are_recomputed_unchanged():
@@ -370,6 +371,38 @@ def test_smoke_run_writes_its_record_and_is_reproducible(tmp_path, monkeypatch):
     again = store.execute(spec, lambda d: exp.work(spec, d), force=True)
     with np.load(again.path / "predictions.npz") as z:
         np.testing.assert_allclose(z["probs"], first, atol=2e-3)  # same up to float rounding
+
+
+@pytest.mark.slow
+def test_ladder_rungs_keep_the_best_validation_micro_f1_a_capped_run_would_keep(tmp_path, monkeypatch):
+    monkeypatch.delenv("ECGSTUDY_DATA", raising=False)
+    store = RunStore(tmp_path / "results")
+    exp = get_experiment("xecgnet-mitdb")
+    spec = exp.spec({"profile": "smoke", "data": "synthetic", "gamma": 0.01, "max_epochs": 4, "patience": 2,
+                     "lr": 3e-3, "ladder": (1, 2, 3, 9)})
+    rec = store.execute(spec, lambda d: exp.work(spec, d))
+    assert rec.ok, rec.error
+    m = rec.metrics()
+    f1 = [r["val_micro_f1"] for r in json.loads((rec.path / "curves.json").read_text())]
+    assert m["last_epoch"] == len(f1) and m["best_epoch"] == 1 + int(np.argmax(f1))
+    reached = [int(r) for r in m["ladder"]]
+    assert reached == [r for r in (1, 2, 3, 9) if r <= len(f1) or m["stopped_by"] == "patience"]
+    for rung, entry in m["ladder"].items():
+        assert entry["kept_epoch"] == 1 + int(np.argmax(f1[:int(rung)]))  # the first of the best, as BestEpoch
+        assert set(entry) == {"kept_epoch", "micro_f1", "macro_f1", "subset_acc", "multi_acc"}
+    own = [e for e in m["ladder"].values() if e["kept_epoch"] == m["best_epoch"]]
+    assert own and own[-1]["micro_f1"] == pytest.approx(m["micro_f1"], abs=1e-6)
+
+
+def test_ladder_needs_a_constant_learning_rate():
+    from ecgstudy.errors import ParameterError
+    from ecgstudy.runs.params import validate
+    from ecgstudy.studies.xecgnet.params import XecgRunParams
+
+    with pytest.raises(ParameterError, match="constant"):
+        validate(XecgRunParams, {"ladder": (3,), "lr_schedule": "cosine"})
+    with pytest.raises(ParameterError, match="increasing"):
+        validate(XecgRunParams, {"ladder": (10, 3)})
 
 
 @pytest.mark.slow

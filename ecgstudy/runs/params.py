@@ -81,6 +81,41 @@ class RunParams(BaseModel):
         return self.model_dump(mode="json", exclude=skip)
 
 
+def check_inner_validation(inner_folds: int, patience: int | None) -> None:
+    """The rule of a run's inner validation: ``inner_folds`` is 0 (none) or k >= 2 (hold out 1/k), and
+    ``patience`` (early stopping on the validation loss) needs one.
+
+    >>> check_inner_validation(5, 8)
+    >>> check_inner_validation(0, 8)
+    Traceback (most recent call last):
+    ...
+    ValueError: patience=8 needs an inner validation set (inner_folds >= 2)
+
+    Raises:
+        ValueError: the message names the offending field.
+    """
+    if inner_folds == 1:
+        raise ValueError("inner_folds=1: use 0 (no inner validation) or k >= 2 (hold out 1/k)")
+    if patience is not None and inner_folds < 2:
+        raise ValueError(f"patience={patience} needs an inner validation set (inner_folds >= 2)")
+
+
+def check_ladder(ladder: tuple[int, ...], lr_schedule: str) -> None:
+    """The rule of a run's budget ladder (:mod:`ecgstudy.training.ladder`): rungs are epochs >= 1 in increasing
+    order, and the learning rate is constant (so that a capped run is a prefix of the longer one).
+
+    >>> check_ladder((3, 10, 30), "constant")
+    >>> check_ladder((3, 10), "cosine")
+    Traceback (most recent call last):
+    ...
+    ValueError: ladder needs lr_schedule='constant' (a capped run must be a prefix of the longer one)
+    """
+    if ladder and lr_schedule != "constant":
+        raise ValueError("ladder needs lr_schedule='constant' (a capped run must be a prefix of the longer one)")
+    if list(ladder) != sorted(set(ladder)) or any(r < 1 for r in ladder):
+        raise ValueError(f"ladder={tuple(ladder)}: epochs >= 1 in increasing order")
+
+
 def validate(model: type[P], values: dict[str, Any]) -> P:
     """Build ``model`` from ``values``; raise :class:`ParameterError` listing every bad field."""
     try:

@@ -13,7 +13,7 @@
 """
 
 from ecgstudy.training.classifier import EpochRecord, TrainConfig, history_table, predict_proba, train_classifier
-from ecgstudy.training.loop import BestEpoch, Epoch, FitResult, LastEpoch, fit
+from ecgstudy.training.loop import BestEpoch, Epoch, FitResult, LastEpoch, Trained, epoch_logger, fit
 from ecgstudy.training.multilabel import MultiLabelConfig, MultiLabelHistory, train_multilabel
 from ecgstudy.training.objectives import BatchLoss, column_loss, cross_entropy, loss_terms, weighted_nll
 from ecgstudy.training.optimisers import adam, keras_nadam
@@ -31,10 +31,12 @@ __all__ = [
     "MultiLabelConfig",
     "MultiLabelHistory",
     "TrainConfig",
+    "Trained",
     "adam",
     "column",
     "column_loss",
     "cross_entropy",
+    "epoch_logger",
     "field",
     "first_channel",
     "fit",

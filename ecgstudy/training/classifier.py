@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ecgstudy.training.loop import BestEpoch, Epoch, FitResult, LastEpoch, Precision, fit
+from ecgstudy.training.loop import BestEpoch, Epoch, LastEpoch, Precision, Trained, fit
 from ecgstudy.training.objectives import log_probs, weighted_nll
 from ecgstudy.training.optimisers import adam
 from ecgstudy.training.inference import first_channel, predict, probs_from_log_probs
@@ -78,23 +78,6 @@ def _record(e: Epoch) -> EpochRecord:
                        val_loss=e.scores.get("val_loss"), val_accuracy=e.scores.get("val_accuracy"))
 
 
-@dataclass
-class ClassifierFit:
-    """What :func:`train_classifier` returns: the curve and the selection (:class:`FitResult`)."""
-
-    history: list[EpochRecord]
-    result: FitResult
-
-    def __iter__(self):
-        return iter(self.history)
-
-    def __len__(self) -> int:
-        return len(self.history)
-
-    def __getitem__(self, i):
-        return self.history[i]
-
-
 def predict_proba(model: nn.Module, x: np.ndarray | torch.Tensor, *, batch_size: int = 64,
                   keep_attention: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Class probabilities ``(n, n_classes)`` and, if asked and available, attention ``(n, samples)``
@@ -135,9 +118,9 @@ def train_classifier(
     y_val: np.ndarray | None = None,
     progress: bool = False,
     on_epoch: Callable[[EpochRecord], None] | None = None,
-) -> ClassifierFit:
+) -> Trained:
     """Train ``model`` with class-weighted NLL and Adam for up to ``config.epochs``; return the curve
-    and the selected epoch (a :class:`ClassifierFit`, which iterates over the per-epoch records).
+    and the selected epoch (a :class:`Trained`, which iterates over the per-epoch records).
 
     Args:
         x_train: ``(n, leads, samples)`` float32. y_train: ``(n,)`` int class indices.
@@ -175,10 +158,10 @@ def train_classifier(
                  lr_schedule=config.lr_schedule, y_dtype=torch.long, evaluate=evaluate, select=select,
                  progress=progress, on_epoch=None if on_epoch is None else (lambda e: on_epoch(_record(e))),
                  precision=config.precision)
-    return ClassifierFit([_record(e) for e in result.epochs], result)
+    return Trained([_record(e) for e in result.epochs], result)
 
 
-def history_table(history: Sequence[EpochRecord] | ClassifierFit) -> list[dict[str, Any]]:
+def history_table(history: Sequence[EpochRecord] | Trained) -> list[dict[str, Any]]:
     """JSON-able rows of a curve (``val_*`` only when an inner validation set was scored, so the curves of
     runs without one keep their columns)."""
     rows = [asdict(r) for r in history]

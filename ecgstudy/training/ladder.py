@@ -1,9 +1,10 @@
-"""The budget ladder inside one ICLR run: what a run capped at fewer epochs would have kept.
+"""The budget ladder inside one run: what a run capped at fewer epochs would have kept.
 
 Training is deterministic and the learning rate of a validation-driven run is constant, so a run capped
 at ``E`` epochs is the first ``E`` epochs of a longer run with the same seed. :class:`Rungs` follows
 training (``on_epoch``) and, at each rung ``E``, snapshots the weights such a capped run keeps: the epoch
-of the lowest inner-validation loss among epochs ``1..E`` (or epoch ``E`` itself without validation).
+of the best validation score among epochs ``1..E`` (the lowest ``val_loss``, or the highest of a score with
+``mode="max"``; epoch ``E`` itself without validation).
 A rung beyond the epoch where patience stopped the run keeps the run's own selection (a capped run would
 have stopped there too); a rung beyond the epoch cap is not reached. Each rung's weights are evaluated on
 the held-out fold afterwards, so the ladder costs no training.
@@ -15,7 +16,7 @@ import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from torch import nn
 
@@ -26,8 +27,10 @@ class Rungs:
 
     Attributes:
         model: the model being trained. rungs: the epoch caps, e.g. ``(3, 10, 30)``.
-        by_validation: select the lowest ``val_loss`` (strictly lower, as :class:`~ecgstudy.training.BestEpoch`),
-            else the last epoch.
+        by_validation: select by the validation score (strictly better, the first on ties, as
+            :class:`~ecgstudy.training.BestEpoch`), else the last epoch.
+        score: the record's attribute (or key of its ``scores`` dict, as in :class:`~ecgstudy.training.Epoch`)
+            holding the validation score. mode: ``"min"`` (a loss) or ``"max"`` (e.g. micro-F1).
         kept: ``{rung: (kept epoch, state_dict)}``, filled while training and by :meth:`finish`.
 
     >>> import torch
@@ -38,20 +41,33 @@ class Rungs:
     ...     r.on_epoch(E(epoch=epoch, val_loss=loss))
     >>> r.finish(last_epoch=3, stopped_by="patience"); {k: v[0] for k, v in r.kept.items()}
     {2: 1, 3: 3, 9: 3}
+    >>> r = Rungs(m, (2, 3), by_validation=True, score="val_micro_f1", mode="max")
+    >>> for epoch, f1 in [(1, 0.5), (2, 0.7), (3, 0.6)]:
+    ...     r.on_epoch(E(epoch=epoch, val_micro_f1=f1))
+    >>> {k: v[0] for k, v in r.kept.items()}
+    {2: 2, 3: 2}
     """
 
     model: nn.Module
     rungs: tuple[int, ...]
     by_validation: bool
+    score: str = "val_loss"
+    mode: Literal["min", "max"] = "min"
     kept: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     _best: float = math.inf
     _best_epoch: int = 0
     _best_state: dict[str, Any] | None = None
 
+    def _value(self, record: Any) -> float:
+        """The record's validation score, signed so that lower is better."""
+        v = getattr(record, self.score) if hasattr(record, self.score) else record.scores[self.score]
+        return float(v) if self.mode == "min" else -float(v)
+
     def on_epoch(self, record: Any) -> None:
-        """Call after each epoch with an object holding ``epoch`` and ``val_loss``."""
-        if not self.by_validation or record.val_loss < self._best:
-            self._best, self._best_epoch = (record.val_loss if self.by_validation else math.inf), record.epoch
+        """Call after each epoch with a record holding ``epoch`` and the validation score."""
+        value = self._value(record) if self.by_validation else math.inf
+        if not self.by_validation or value < self._best:
+            self._best, self._best_epoch = value, record.epoch
             # a rung at or after this epoch may keep these weights: copy them before the next epoch changes them
             later = any(r >= record.epoch for r in self.rungs)
             self._best_state = copy.deepcopy(self.model.state_dict()) if later else None

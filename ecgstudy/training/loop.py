@@ -163,6 +163,62 @@ class FitResult:
         return [e.row() for e in self.epochs]
 
 
+@dataclass
+class Trained:
+    """What a chapter's training wrapper returns: its per-epoch records (``history``: iterating, indexing
+    and ``len`` read it, as the plain lists of earlier versions did) and the :class:`FitResult`."""
+
+    history: list[Any]
+    result: FitResult
+
+    def __iter__(self):
+        return iter(self.history)
+
+    def __len__(self) -> int:
+        return len(self.history)
+
+    def __getitem__(self, i):
+        return self.history[i]
+
+    def convergence(self) -> dict[str, Any]:
+        """:meth:`FitResult.convergence` of the fit."""
+        return self.result.convergence()
+
+
+def epoch_logger(path: str | os.PathLike) -> Callable[[Any], None]:
+    """``on_epoch`` callback that appends one line per epoch to ``path`` (``tail -f`` it to follow a run):
+    ``epoch   3  train_loss 0.4120  val_loss 0.4800  2.1 s``.
+
+    It takes an :class:`Epoch` (its :meth:`~Epoch.row`) or any dataclass record with ``epoch`` and
+    ``seconds`` fields; numbers are written with four decimals, ``None`` values and nested dicts of loss
+    terms are flattened or left out.
+
+    >>> import tempfile, pathlib
+    >>> log = pathlib.Path(tempfile.mkdtemp()) / "progress.log"
+    >>> epoch_logger(log)(Epoch(epoch=3, train={"loss": 0.412}, scores={"val_loss": 0.48, "x": None}, seconds=2.06))
+    >>> print(log.read_text(), end="")
+    epoch   3  train_loss 0.4120  val_loss 0.4800  2.1 s
+    """
+    import dataclasses
+
+    def log(record: Any) -> None:
+        if hasattr(record, "row"):
+            row = record.row()
+        else:
+            row = {}
+            for k, v in dataclasses.asdict(record).items():
+                if isinstance(v, Mapping):
+                    row.update({f"{k}_{kk}": vv for kk, vv in v.items()})
+                else:
+                    row[k] = v
+        text = "  ".join(f"{k} {float(v):.4f}" for k, v in row.items()
+                         if k not in ("epoch", "seconds") and isinstance(v, (int, float)) and not isinstance(v, bool))
+        with open(path, "a") as f:
+            f.write(f"epoch {row['epoch']:>3}  {text}  {row['seconds']:.1f} s\n")
+
+    return log
+
+
 def fit(
     model: nn.Module,
     x: np.ndarray | torch.Tensor,

@@ -88,17 +88,6 @@ def class1_probability(logits: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(d[:, 0] - d[:, 1]))
 
 
-def epoch_logger(path: Path):
-    """``on_epoch`` callback that appends one line per epoch to ``path`` (``tail -f`` it to follow a run)."""
-
-    def log(e) -> None:
-        scores = {"train_loss": e.train.get("loss"), **e.scores}
-        text = "  ".join(f"{k} {v:.4f}" for k, v in scores.items() if v is not None)
-        with open(path, "a") as f:
-            f.write(f"epoch {e.epoch:>3}  {text}  {e.seconds:.1f} s\n")
-
-    return log
-
 
 def reproduce(run_dir: Path, source: DataSource) -> dict[str, tuple[float, float]]:
     """Load a run's checkpoint (:mod:`ecgstudy.checkpoints`), draw its test records again and return
@@ -124,7 +113,7 @@ def run_controlled(params: ControlledParams, source: DataSource, run_dir: Path) 
     from ecgstudy.metrics.binary import binary_metrics
     from ecgstudy.models import PlantedCNN
     from ecgstudy.runs.store import write_json
-    from ecgstudy.training import BestEpoch, LastEpoch, adam, cross_entropy, fit, seed_everything
+    from ecgstudy.training import BestEpoch, LastEpoch, adam, cross_entropy, epoch_logger, fit, seed_everything
 
     data = records(params)
     x, y = data.signals, data.labels

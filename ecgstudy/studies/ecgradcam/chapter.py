@@ -17,7 +17,8 @@ def grid_jobs(params: EcgradcamChapterParams, datasets: tuple[str, ...] | None =
     from ecgstudy.studies.ecgradcam.params import PUBLISHED
 
     datasets = params.datasets if datasets is None else datasets
-    return [RUNS[ds].job({"profile": params.profile, "data": params.data, "seed": seed, "target": target,
+    return [RUNS[ds].job({"profile": params.profile, "data": params.data, **params.run_values, "seed": seed,
+                          "target": target,
                           "fold": fold, "n_folds": params.n_folds,
                           "keep_weights": params.keep_weights and seed == params.seeds[0] and fold == 0
                           and (ds, target) in PUBLISHED})
@@ -261,7 +262,7 @@ def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> 
     page = Page()
     g = page.glue
     names = v.dataset_labels(data_kind)
-    run_params = {ds: RUNS[ds].params({"profile": params.profile}) for ds in params.datasets}
+    run_params = {ds: RUNS[ds].params({"profile": params.profile, **params.run_values}) for ds in params.datasets}
     beats = _Beats(params, run_params)
     grid = GridStatus.of(grid_records(params, store=store, progress=False))
     records = grid.summarised

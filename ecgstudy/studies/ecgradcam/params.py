@@ -4,11 +4,11 @@ page (:class:`EcgradcamChapterParams`), with the targets each dataset is studied
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ecgstudy.runs.params import RunParams
+from ecgstudy.runs.params import RunParams, check_inner_validation, check_ladder
 
 
 Dataset = Literal["ludb", "ptbxl", "transfer"]
@@ -25,7 +25,7 @@ _LAYER = re.compile(r"^(last_add|last_conv|block\d+)$")
 class EcgradcamRunParams(RunParams):
     """One training run of the ECGradCAM chapter: one target, one fold, one seed."""
 
-    added_fields = ("split_unit", "precision", "inner_folds", "patience", "keep_weights")
+    added_fields = ("split_unit", "precision", "inner_folds", "patience", "keep_weights", "ladder")
 
     target: str = Field("qrs_ms", min_length=1, max_length=64,
                         description="column of the dataset's targets (checked when the data are loaded)")
@@ -50,6 +50,8 @@ class EcgradcamRunParams(RunParams):
                                                          "last epoch)")
     keep_weights: bool = Field(False, description="store the selected weights (weights.pt, ecgstudy.checkpoints); "
                                                   "the run is then evaluated with them (float16-rounded)")
+    ladder: tuple[int, ...] = Field((), description="epoch caps whose kept weights are also scored on the test "
+                                                    "rows (the budget ladder, ecgstudy.training.ladder)")
 
     @field_validator("layers")
     @classmethod
@@ -65,10 +67,8 @@ class EcgradcamRunParams(RunParams):
     def _check_fold(self) -> "EcgradcamRunParams":
         if self.fold >= self.n_folds:
             raise ValueError(f"fold={self.fold}: must be in 0..{self.n_folds - 1}")
-        if self.inner_folds == 1:
-            raise ValueError("inner_folds=1: use 0 (no inner validation) or k >= 2 (hold out 1/k)")
-        if self.patience is not None and self.inner_folds < 2:
-            raise ValueError(f"patience={self.patience} needs an inner validation set (inner_folds >= 2)")
+        check_inner_validation(self.inner_folds, self.patience)
+        check_ladder(self.ladder, self.lr_schedule)
         return self
 
 
@@ -91,7 +91,7 @@ PUBLISHED = (("transfer", "qrs_ms"), ("transfer", "qt_ms"), ("transfer", "pr_ms"
 class EcgradcamChapterParams(RunParams):
     """The ECGradCAM chapter page: targets x folds per dataset (folds are the replication unit)."""
 
-    added_fields = ("keep_weights",)
+    added_fields = ("keep_weights", "run_values")
 
     datasets: tuple[Dataset, ...] = ("ludb", "ptbxl", "transfer")
     ludb_targets: tuple[str, ...] = LUDB_TARGETS
@@ -103,6 +103,9 @@ class EcgradcamChapterParams(RunParams):
     seeds: tuple[int, ...] = (0,)
     keep_weights: bool = Field(False, description="fold 0 of the first seed of PUBLISHED stores its weights "
                                                   "(ecgstudy.checkpoints)")
+    run_values: dict[str, Any] = Field(default_factory=dict, description=(
+        "values of the training runs over their profile's (a page over another budget's grid, e.g. the committed "
+        "short-budget runs while the converged grid trains)"))
     executor: Literal["local", "ray"] = "local"
     train_missing: bool = Field(True, description="train the runs missing from the store; False: summarise the "
                                                   "finished runs only (a grid part-way done)")

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +55,8 @@ from ecgstudy.studies.ecgradcam.targets import WAVES, headline_metrics, is_binar
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ecgstudy.training import Trained
 
 
 def load_data(dataset: str, params: EcgradcamRunParams, source: DataSource):
@@ -125,48 +126,10 @@ def predict_output(model, x: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
     return predict(model, x, fields={"y": column(0)}, batch_size=batch_size)["y"].astype(np.float64)
 
 
-@dataclass
-class ModelFit:
-    """What :func:`train_model` returns: the per-epoch curve (``rows``, a run's ``curves.json``; iterating
-    a ``ModelFit`` gives them) and the selection (:class:`~ecgstudy.training.FitResult`)."""
-
-    rows: list[dict[str, Any]]
-    result: Any  # ecgstudy.training.FitResult
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, i):
-        return self.rows[i]
-
-    def convergence(self) -> dict[str, Any]:
-        """``best_epoch``, ``last_epoch``, ``stopped_by`` (:meth:`FitResult.convergence`) and ``best_val_loss``,
-        the validation loss of the kept epoch (``None`` without a validation set)."""
-        conv = self.result.convergence()
-        kept = self.rows[conv["best_epoch"] - 1] if conv["best_epoch"] else {}
-        return {**conv, "best_val_loss": kept.get("val_loss")}
-
-
-def epoch_logger(path: Path) -> Callable:
-    """``on_epoch`` callback of :func:`~ecgstudy.training.fit` that appends one line per epoch to ``path``
-    (``epoch   3  train_loss 0.4120  heldout_loss 0.5012  val_loss 0.4800  2.1 s``; ``tail -f`` it)."""
-
-    def log(e) -> None:
-        row = e.row()
-        text = "  ".join(f"{k} {v:.4f}" for k, v in row.items() if k not in ("epoch", "seconds") and v is not None)
-        with open(path, "a") as f:
-            f.write(f"epoch {e.epoch:>3}  {text}  {e.seconds:.1f} s\n")
-
-    return log
-
-
 def train_model(model, x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval: np.ndarray, *, epochs: int,
                 lr: float, batch_size: int, lr_schedule: str, binary: bool, seed: int,
                 x_val: np.ndarray | None = None, y_val: np.ndarray | None = None, patience: int | None = None,
-                precision: str = "fp32", on_epoch: Callable | None = None) -> ModelFit:
+                precision: str = "fp32", on_epoch: Callable | None = None) -> Trained:
     """Train ``model`` (output 0 against ``y``: MSE, or BCE with logits when ``binary``) with
     Keras' Nadam (:func:`~ecgstudy.training.keras_nadam`, the authors' optimiser) for up to ``epochs``;
     :func:`~ecgstudy.training.fit`, seeded by ``seed``, in ``precision`` (``"fp32"`` or ``"bf16"``
@@ -179,11 +142,12 @@ def train_model(model, x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval:
         x_val, y_val: inner validation rows, scored every epoch (``val_loss``); with ``patience`` the epoch
             of the lowest ``val_loss`` is kept (the first on ties) and training stops after ``patience``
             epochs without a lower one. Without them (or ``None``/empty) the last epoch is kept.
-        on_epoch: called with each finished :class:`~ecgstudy.training.loop.Epoch` (e.g. :func:`epoch_logger`).
+        on_epoch: called with each finished :class:`~ecgstudy.training.loop.Epoch` (e.g. :func:`~ecgstudy.training.epoch_logger`).
 
     Returns:
-        A :class:`ModelFit`: rows ``epoch, train_loss, heldout_loss[, val_loss], seconds`` and the
-        :class:`~ecgstudy.training.FitResult`; the model holds the selected epoch's weights.
+        A :class:`~ecgstudy.training.Trained`: ``history`` the rows ``epoch, train_loss, heldout_loss[, val_loss],
+        seconds`` (a run's ``curves.json``) and the :class:`~ecgstudy.training.FitResult`; the model holds the
+        selected epoch's weights.
 
     Raises:
         ValueError: ``patience`` without a validation set.
@@ -191,8 +155,7 @@ def train_model(model, x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval:
     import torch
     import torch.nn.functional as F
 
-    from ecgstudy.training import column_loss, fit, keras_nadam
-    from ecgstudy.training.loop import BestEpoch, LastEpoch
+    from ecgstudy.training import BestEpoch, LastEpoch, Trained, column_loss, fit, keras_nadam
 
     loss_fn = F.binary_cross_entropy_with_logits if binary else F.mse_loss
     ye = torch.as_tensor(y_eval, dtype=torch.float32)
@@ -214,7 +177,7 @@ def train_model(model, x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval:
     result = fit(model, x, y, loss=column_loss(loss_fn), optimizer=keras_nadam(lr), epochs=epochs,
                  batch_size=batch_size, seed=seed, lr_schedule=lr_schedule, evaluate=scores, select=select,
                  on_epoch=on_epoch, precision=precision)
-    return ModelFit(result.rows(), result)
+    return Trained(result.rows(), result)
 
 
 def round_to_checkpoint(model) -> None:
@@ -228,10 +191,51 @@ def round_to_checkpoint(model) -> None:
                 v.copy_(v.half().to(v.dtype))
 
 
-def budget_metrics(params: EcgradcamRunParams, trained: ModelFit, n_val: int) -> dict[str, Any]:
+def budget_metrics(params: EcgradcamRunParams, trained: Trained, n_val: int) -> dict[str, Any]:
     """The budget keys of a run's ``metrics.json``: ``precision``, ``n_val``, ``best_epoch``, ``last_epoch``,
-    ``stopped_by``, ``best_val_loss`` (``epochs``, recorded beside them, is the cap)."""
-    return {"precision": params.precision, "n_val": int(n_val), **trained.convergence()}
+    ``stopped_by``, ``skipped_steps`` and ``best_val_loss``, the validation loss of the kept epoch (``None``
+    without a validation set); ``epochs``, recorded beside them, is the cap."""
+    conv = trained.convergence()
+    kept = trained.history[conv["best_epoch"] - 1] if conv["best_epoch"] else {}
+    return {"precision": params.precision, "n_val": int(n_val), **conv, "best_val_loss": kept.get("val_loss")}
+
+
+def ladder_follower(run_dir: Path, model, params: EcgradcamRunParams) -> tuple[Callable, Any]:
+    """``(on_epoch, rungs)``: the ``on_epoch`` callback of :func:`train_model` that writes the run's
+    ``progress.log`` and follows the budget ladder (:class:`~ecgstudy.training.ladder.Rungs` over
+    ``params.ladder``, by the lowest ``val_loss`` when the run has ``patience``, else the last epoch)."""
+    from ecgstudy.training import epoch_logger
+    from ecgstudy.training.ladder import Rungs
+
+    log = epoch_logger(run_dir / "progress.log")
+    rungs = Rungs(model, tuple(params.ladder), by_validation=params.patience is not None)
+
+    def on_epoch(record) -> None:
+        log(record)
+        rungs.on_epoch(record)
+
+    return on_epoch, rungs
+
+
+def ladder_scores(rungs, trained: Trained, *, in_leads: int, x_test: np.ndarray, y_test: np.ndarray,
+                  y_train: np.ndarray, mu: float, sd: float, binary: bool) -> dict[str, dict[str, Any]]:
+    """``{rung: {"kept_epoch", headline metrics}}``: each rung's kept weights (:class:`Rungs` after
+    training) scored on the test rows ``x_test`` ``(n, leads, samples)`` against ``y_test`` in the target's
+    units (predictions mapped back with ``mu`` and ``sd``; probabilities for a binary target)."""
+    from scipy.special import expit
+
+    from ecgstudy.models.kanres_wide_x import KanResWideX
+
+    conv = trained.convergence()
+    rungs.finish(last_epoch=conv["last_epoch"], stopped_by=conv["stopped_by"])
+
+    def scores(m) -> dict[str, float]:
+        out = predict_output(m, x_test)
+        pred = expit(out) if binary else out * sd + mu
+        full = score(y_test, pred, binary=binary, y_train=y_train)
+        return {k: float(full[k]) for k in headline_metrics(binary)}
+
+    return {str(r): v for r, v in rungs.evaluate(lambda: KanResWideX(in_leads=in_leads, n_outputs=1), scores).items()}
 
 
 def save_weights(model, run_dir: Path, in_leads: int) -> Path:
@@ -358,10 +362,13 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
 
     seed_everything(params.seed)
     model = KanResWideX(in_leads=data.x.shape[1], n_outputs=1)
+    on_epoch, rungs = ladder_follower(run_dir, model, params)
     curve = train_model(model, x_tr, (y_tr - mu) / sd, x_te, (y_te - mu) / sd, epochs=params.epochs, lr=params.lr,
                         batch_size=params.batch_size, lr_schedule=params.lr_schedule, binary=binary, seed=params.seed,
                         x_val=data.x[val], y_val=(y_all[val] - mu) / sd, patience=params.patience,
-                        precision=params.precision, on_epoch=epoch_logger(run_dir / "progress.log"))
+                        precision=params.precision, on_epoch=on_epoch)
+    ladder = ladder_scores(rungs, curve, in_leads=data.x.shape[1], x_test=x_te, y_test=y_te, y_train=y_tr, mu=mu,
+                           sd=sd, binary=binary) if params.ladder else None
     if params.keep_weights:
         round_to_checkpoint(model)
         save_weights(model, run_dir, data.x.shape[1])
@@ -386,6 +393,8 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
         "data": data.description, **score(y_te, pred, binary=binary, y_train=y_tr),
         **budget_metrics(params, curve, len(val)),
     }
+    if ladder is not None:
+        metrics["ladder"] = ladder
 
     # maps and how much of them lies in the target's region; wave blocking
     found, layer_maps, defined, per_record = attention_in_region(
@@ -399,5 +408,5 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
                         prediction=pred.astype(np.float32), **logits, **blocked_preds)
     np.savez_compressed(run_dir / "maps.npz", index=test, record_ids=ids, region_defined=defined,
                         **{k: v.astype(np.float16) for k, v in layer_maps.items()}, **per_record)
-    (run_dir / "curves.json").write_text(json.dumps(curve.rows))
+    (run_dir / "curves.json").write_text(json.dumps(curve.history))
     write_json(run_dir / "metrics.json", metrics)

@@ -53,7 +53,8 @@ from ecgstudy.studies.ecgradcam.params import TRANSFER_TARGETS, EcgradcamRunPara
 from ecgstudy.studies.ecgradcam.run import (
     block_and_score,
     budget_metrics,
-    epoch_logger,
+    ladder_follower,
+    ladder_scores,
     fold_indices,
     predict_output,
     round_to_checkpoint,
@@ -252,11 +253,12 @@ def run_transfer(params: EcgradcamRunParams, source: DataSource, run_dir: Path) 
     seed_everything(params.seed)
     in_leads = data.train.x.shape[1]
     model = KanResWideX(in_leads=in_leads, n_outputs=1)
+    on_epoch, rungs = ladder_follower(run_dir, model, params)
     curve = train_model(model, data.train.x[train], (y_tr - mu) / sd, data.train.x[held], (y_held - mu) / sd,
                         epochs=params.epochs, lr=params.lr, batch_size=params.batch_size,
                         lr_schedule=params.lr_schedule, binary=False, seed=params.seed,
                         x_val=data.train.x[val], y_val=(y_all[val] - mu) / sd, patience=params.patience,
-                        precision=params.precision, on_epoch=epoch_logger(run_dir / "progress.log"))
+                        precision=params.precision, on_epoch=on_epoch)
     if params.keep_weights:
         round_to_checkpoint(model)
         save_weights(model, run_dir, in_leads)
@@ -287,6 +289,9 @@ def run_transfer(params: EcgradcamRunParams, source: DataSource, run_dir: Path) 
                    **score(y_held, pred_held, binary=False, y_train=y_tr)},
         **budget_metrics(params, curve, len(val)),
     }
+    if params.ladder:  # scored on LUDB, the transfer run's test set
+        metrics["ladder"] = ladder_scores(rungs, curve, in_leads=in_leads, x_test=x_te, y_test=y_te, y_train=y_tr,
+                                          mu=mu, sd=sd, binary=False)
     if data.test_delineator is not None:
         d = data.test_delineator[params.target].reindex(pd.Index(ids)).to_numpy(np.float64)
         metrics["delineator"] = delineator_comparison(y_te, pred, d)
@@ -301,5 +306,5 @@ def run_transfer(params: EcgradcamRunParams, source: DataSource, run_dir: Path) 
                         **blocked_preds)
     np.savez_compressed(run_dir / "maps.npz", index=test, record_ids=ids, region_defined=defined,
                         **{k: v.astype(np.float16) for k, v in layer_maps.items()}, **per_record)
-    (run_dir / "curves.json").write_text(json.dumps(curve.rows))
+    (run_dir / "curves.json").write_text(json.dumps(curve.history))
     write_json(run_dir / "metrics.json", metrics)

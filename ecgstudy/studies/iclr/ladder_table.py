@@ -1,5 +1,5 @@
 """The budget ladder of the ICLR chapter's claims: every claim recomputed from the weights a run capped at
-each rung (3, 10, 30 epochs) would keep (:mod:`ecgstudy.studies.iclr.ladder`), beside the runs' own
+each rung (3, 10, 30 epochs) would keep (:mod:`ecgstudy.training.ladder`), beside the runs' own
 selection (``"converged"``: the claims at a glance), each with its verdict by the one rule
 (:class:`ecgstudy.claims.Claim`). A claim is *budget-stable* when its verdict is the same at every rung.
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ecgstudy.runs.params import RunParams
+from ecgstudy.runs.params import RunParams, check_inner_validation, check_ladder
 
 
 Method = Literal["classifier", "cascaded", "max", "l2"]
@@ -48,16 +48,12 @@ class IclrFoldParams(RunParams):
                                                          "last epoch, the paper)")
     keep_weights: bool = Field(False, description="store the trained weights (weights.pt, ecgstudy.checkpoints)")
     ladder: tuple[int, ...] = Field((), description="epoch caps whose kept weights are also evaluated on the held-out "
-                                                    "fold (the budget ladder, ecgstudy.studies.iclr.ladder)")
+                                                    "fold (the budget ladder, ecgstudy.training.ladder)")
 
     @model_validator(mode="after")
     def _check_validation(self) -> "IclrFoldParams":
-        if self.patience is not None and self.inner_folds < 2:
-            raise ValueError(f"patience={self.patience} needs an inner validation set (inner_folds >= 2)")
-        if self.ladder and self.lr_schedule != "constant":
-            raise ValueError("ladder needs lr_schedule='constant' (a capped run must be a prefix of the longer one)")
-        if list(self.ladder) != sorted(set(self.ladder)) or any(r < 1 for r in self.ladder):
-            raise ValueError(f"ladder={self.ladder}: epochs >= 1 in increasing order")
+        check_inner_validation(self.inner_folds, self.patience)
+        check_ladder(self.ladder, self.lr_schedule)
         return self
 
 

@@ -16,7 +16,6 @@ import numpy as np
 
 from ecgstudy.runs.datasource import DataSource
 from ecgstudy.studies.iclr.data import labels, load_segments
-from ecgstudy.studies.iclr.ladder import Rungs
 from ecgstudy.studies.iclr.params import IclrFoldParams
 
 
@@ -68,17 +67,6 @@ def rung_scores(model, held_out, y: np.ndarray) -> dict:
     return out
 
 
-def epoch_logger(path: Path):
-    """``on_epoch`` callback that appends one line per epoch to ``path`` (``tail -f`` it to follow a run)."""
-
-    def log(r) -> None:
-        scores = {k: getattr(r, k) for k in ("train_loss", "val_loss", "val_accuracy", "eval_accuracy")}
-        text = "  ".join(f"{k} {v:.4f}" for k, v in scores.items() if v is not None)
-        with open(path, "a") as f:
-            f.write(f"epoch {r.epoch:>3}  {text}  {r.seconds:.1f} s\n")
-
-    return log
-
 
 def fold_indices(params: IclrFoldParams, segments, source: DataSource) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(fit_idx, val_idx, test_idx)`` of a run: the outer fold's held-out segments, and its training
@@ -129,7 +117,8 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
     from ecgstudy.metrics.binary import binary_metrics
     from ecgstudy.models import build_iclr_model
     from ecgstudy.runs.store import write_json
-    from ecgstudy.training import TrainConfig, history_table, seed_everything, train_classifier
+    from ecgstudy.training import TrainConfig, epoch_logger, history_table, seed_everything, train_classifier
+    from ecgstudy.training.ladder import Rungs
 
     segments = load_segments(source.kind, n_synthetic=params.n_synthetic_segments,
                              folder=source.folders.get("mitdb"))

@@ -28,7 +28,7 @@ def grid_jobs(params: XecgChapterParams, datasets: tuple[str, ...]) -> list:
     jobs = []
     for seed in params.seeds:
         for ds in datasets:
-            base = {"profile": params.profile, "data": params.data, "seed": seed}
+            base = {"profile": params.profile, "data": params.data, **params.run_values, "seed": seed}
             jobs += [RUNS[ds].job({**base, "gamma": g, "keep_weights": params.keep_weights and seed == params.seeds[0]
                                    and (ds, g) in PUBLISHED}) for g in params.gammas]
             jobs += [RUNS[ds].job({**base, "gamma": g, "regulariser": "authors_code"})
@@ -103,7 +103,7 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
     g = page.glue
     used = chapter_datasets(params)
     names = v.dataset_labels(data_kind)
-    run_params = {ds: RUNS[ds].params({"profile": params.profile}) for ds in used}
+    run_params = {ds: RUNS[ds].params({"profile": params.profile, **params.run_values}) for ds in used}
     grid = GridStatus.of(grid_records(params, used, progress=False, store=store))
     records = grid.summarised
     g["completeness"] = grid.completeness(why="the grid goes seed by seed", covers="every mean, interval and test below")

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from ecgstudy.runs.params import RunParams
+from ecgstudy.runs.params import RunParams, check_ladder
 
 
 Dataset = Literal["cpsc2018", "ptbxl", "mitdb"]
@@ -28,7 +28,7 @@ def dataset_of(experiment: str) -> str:
 class XecgRunParams(RunParams):
     """One training run of the xECGNet chapter."""
 
-    added_fields = ("selection", "split_unit", "precision", "keep_weights")
+    added_fields = ("selection", "split_unit", "precision", "keep_weights", "ladder")
 
     gamma: float = Field(0.01, ge=0, le=1e4, description="weight of the attention regulariser (0: ABN)")
     regulariser: Literal["paper", "authors_code"] = Field(
@@ -58,6 +58,13 @@ class XecgRunParams(RunParams):
                                                                    "or bfloat16 autocast (about 2x on AMX CPUs)")
     keep_weights: bool = Field(False, description="store the selected weights (weights.pt, ecgstudy.checkpoints) "
                                                   "and evaluate the test split with them as stored")
+    ladder: tuple[int, ...] = Field((), description="epoch caps whose kept weights are also evaluated on the test "
+                                                    "split (the budget ladder, ecgstudy.training.ladder)")
+
+    @model_validator(mode="after")
+    def _check_ladder(self) -> "XecgRunParams":
+        check_ladder(self.ladder, self.lr_schedule)
+        return self
 
 
 #: The published xECGNet weights (the checkpoints are 8.2 MB each, and all published weights are held to
@@ -69,7 +76,7 @@ PUBLISHED = (("mitdb", 0.0), ("mitdb", 0.01))
 class XecgChapterParams(RunParams):
     """The xECGNet chapter page: the gamma sweep over datasets and seeds."""
 
-    added_fields = ("keep_weights",)
+    added_fields = ("keep_weights", "run_values")
 
     datasets: tuple[Dataset, ...] = ("ptbxl", "mitdb")
     gammas: tuple[float, ...] = (0.0, 0.001, 0.01, 0.1, 1.0, 10.0)
@@ -78,6 +85,9 @@ class XecgChapterParams(RunParams):
         (0.01,), description="gammas also run with the authors' regulariser (their switch), same seeds")
     keep_weights: bool = Field(False, description="the runs of PUBLISHED (first seed, paper regulariser) store "
                                                   "their weights (ecgstudy.checkpoints)")
+    run_values: dict[str, Any] = Field(default_factory=dict, description=(
+        "values of the training runs over their profile's (a page over another budget's grid, e.g. the committed "
+        "short-budget runs while the converged grid trains)"))
     include_cpsc: bool = Field(True, description="add CPSC 2018 when its complete training set is present")
     executor: Literal["local", "ray"] = "local"
     train_missing: bool = Field(True, description="train the runs missing from the store; False: summarise the "

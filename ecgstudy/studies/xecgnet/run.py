@@ -39,18 +39,6 @@ from ecgstudy.studies.xecgnet.params import XecgRunParams, dataset_of
 REPRODUCED = ("micro_f1", "macro_f1", "subset_acc", "multi_acc", "single_acc")
 
 
-def epoch_logger(path: Path):
-    """``on_epoch`` callback that appends one line per epoch to ``path`` (``tail -f`` it to follow a run):
-    the epoch, the mean training loss terms, the validation micro-F1 and subset accuracy, seconds."""
-
-    def log(e) -> None:
-        terms = "  ".join(f"train_{k} {v:.4f}" for k, v in e.train.items())
-        with open(path, "a") as f:
-            f.write(f"epoch {e.epoch:>3}  {terms}  val_micro_f1 {e.val_micro_f1:.4f}  "
-                    f"val_subset_acc {e.val_subset_acc:.4f}  {e.seconds:.1f} s\n")
-
-    return log
-
 
 def model_kwargs(params: XecgRunParams, *, in_leads: int, n_classes: int) -> dict:
     """Keyword arguments of :class:`ecgstudy.models.XecgNet` for a run (JSON values: the checkpoint's ``kwargs``)."""
@@ -77,6 +65,21 @@ def reproduce(run_dir: Path, source: DataSource) -> dict[str, tuple[float, float
     return {k: (float(stored[k]), float(now[k])) for k in REPRODUCED if k in stored}
 
 
+#: Test metrics of each rung of the budget ladder.
+RUNG_METRICS = ("micro_f1", "macro_f1", "subset_acc", "multi_acc")
+
+
+def rung_scores(model, x_test: np.ndarray, y_test: np.ndarray, class_names) -> dict[str, float]:
+    """:data:`RUNG_METRICS` of ``model`` on the test split (``x_test`` ``(n, leads, samples)``, ``y_test``
+    ``(n, n_classes)`` 0/1): what a run capped at a rung's epochs would report."""
+    from ecgstudy.metrics.multilabel import multilabel_metrics, predict_multilabel
+    from ecgstudy.training import field, predict
+
+    probs = predict(model, x_test, fields={"probs": field("probs")})["probs"]
+    m = multilabel_metrics(y_test, predict_multilabel(probs), list(class_names))
+    return {k: float(m[k]) for k in RUNG_METRICS}
+
+
 def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dataset: str) -> None:
     """Train, select, evaluate one (dataset, gamma, seed); write the run's files into ``run_dir``."""
     import torch
@@ -87,7 +90,8 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
     from ecgstudy.metrics.multilabel import multilabel_metrics, predict_multilabel
     from ecgstudy.models import XecgNet
     from ecgstudy.runs.store import write_json
-    from ecgstudy.training import MultiLabelConfig, field, predict, seed_everything, train_multilabel
+    from ecgstudy.training import MultiLabelConfig, epoch_logger, field, predict, seed_everything, train_multilabel
+    from ecgstudy.training.ladder import Rungs
 
     data = load_data(dataset, params, source)
     seed_everything(params.seed)
@@ -98,8 +102,21 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
                               selection=params.selection, precision=params.precision)
     loss_fn = partial(xecgnet_loss, gamma=params.gamma, regulariser=params.regulariser,
                       stop_gradient=params.stop_gradient)
+    log = epoch_logger(run_dir / "progress.log")
+    rungs = Rungs(model, tuple(params.ladder), by_validation=params.selection == "val_micro_f1",
+                  score="val_micro_f1", mode="max")
+
+    def on_epoch(record) -> None:
+        log(record)
+        rungs.on_epoch(record)
+
     history = train_multilabel(model, data.x["train"], data.y["train"], data.x["val"], data.y["val"], config,
-                               loss_fn=loss_fn, on_epoch=epoch_logger(run_dir / "progress.log"))
+                               loss_fn=loss_fn, on_epoch=on_epoch)
+    if params.ladder:
+        conv = history.convergence()
+        rungs.finish(last_epoch=conv["last_epoch"], stopped_by=conv["stopped_by"])
+        ladder = rungs.evaluate(lambda: XecgNet(**{**kwargs, "pool_sizes": tuple(kwargs["pool_sizes"])}),
+                                lambda m: rung_scores(m, data.x["test"], data.y["test"], data.class_names))
     if params.keep_weights:
         from ecgstudy.checkpoints import load, save
 
@@ -113,6 +130,8 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
                    best_val_micro_f1=history.best_val_micro_f1, precision=params.precision,
                    train_seconds=float(sum(e.seconds for e in history.epochs)),
                    counts=data.counts, class_names=list(data.class_names), data=data.description)
+    if params.ladder:
+        metrics["ladder"] = {str(r): v for r, v in ladder.items()}
     n_samples = data.x["test"].shape[-1]
     if data.test_beats is not None:
         m_full = upsample(torch.as_tensor(out["attention"]), n_samples)[:, 0].numpy()
