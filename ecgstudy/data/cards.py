@@ -67,7 +67,7 @@ def samples_text(cards: pd.DataFrame) -> str:
 
     >>> samples_text(pd.DataFrame({"key": ["cpsc2018", "cinc2021", "ptbxl"], "extent": ["sample", "sample", "subset"],
     ...                            "found here": ["sample: 10 of 6,877 records", "sample: 50 of 88,253 records",
-    ...                                           "subset: 1,819 of 21,837 records"]}))  # doctest: +NORMALIZE_WHITESPACE
+    ...                                           "subset: 1,819 of 21,837 records"]}))
     'cpsc2018 and cinc2021 are small samples here (10 of 6,877 records; 50 of 88,253 records): enough to test
     their readers and label mappings, not to train on. ptbxl is a subset (1,819 of 21,837 records).'
     """
