@@ -60,9 +60,10 @@ def test_without_data_the_committed_page_of_the_same_parameters_and_code_is_pick
     found = committed_page(DATA_MITDB, _build_spec({"profile": "cpu"}), store, reference=REFERENCE,
                            reference_file=_reference_file(tmp_path))
     assert found is not None and found.record.spec.run_id == committed.run_id and found.differs == ()
-    assert found.note() == (f"Made from the real data MIT-BIH test copy — checksum {committed.data_checksum[:12]}, "
-                            f"committed run {committed.run_id}; this build did not have the data, so it shows the "
-                            "committed page as it was computed.")
+    assert found.note() == (f"Made from the real data: MIT-BIH test copy, checksum aaaaaaaaaaaa. Committed run "
+                            f"{committed.run_id} (data checksum {committed.data_checksum[:12]} in its run.json, computed "
+                            "from those); this build did not have the data, so it shows the committed page as it was "
+                            "computed.")
 
 
 def test_a_committed_page_of_other_code_or_data_is_not_used(tmp_path, store):
@@ -119,8 +120,11 @@ def test_a_build_without_data_that_trains_nothing_publishes_the_committed_page_w
         (spec.run_id, "real", True, False, [])
     cells = nbformat.read(root / "book" / "generated" / "data_mitdb.ipynb", as_version=4).cells
     assert [c.get("metadata", {}).get("ecgstudy") for c in cells] == [None, None, NOTE_TAG, None]  # under the title
-    assert f"committed run {spec.run_id}; this build did not have the data" in cells[2].source
-    assert cells[2].source.startswith(":::{note} Committed real-data page\nMade from the real data MIT-BIH")
+    assert f"Committed run {spec.run_id} (data checksum {spec.data_checksum[:12]} in its run.json" in cells[2].source
+    assert cells[2].source.startswith(":::{note} Committed real-data page\nMade from the real data: MIT-BIH "
+                                      f"Arrhythmia Database 1.0.0, all 48 records, checksum {reference['mitdb'][:12]}.")
+    assert cells[2].source.endswith("this build did not have the data, so it shows the committed page as it was "
+                                    "computed.\n:::")
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()} == before  # untouched
     assert not (store.root / "synthetic").exists()  # nothing computed
 

@@ -41,7 +41,7 @@ class CommittedPage:
 
     Attributes:
         record: the committed run (its folder holds ``notebook.ipynb``).
-        datasets: the datasets it read, each described as in the reference file.
+        datasets: the datasets it read, each described as in the reference file, with its checksum.
         differs: parameter names whose values differ from the build's (empty: the build's very parameters).
         profile: the build's profile.
     """
@@ -56,23 +56,25 @@ class CommittedPage:
 
         >>> from ecgstudy.runs.store import RunSpec, RunRecord
         >>> rec = RunRecord(RunSpec("data-mitdb", {}, "real", "fe0473dfe05c" + "0" * 52), Path("x"), "done")
-        >>> CommittedPage(rec, ("MIT-BIH Arrhythmia Database 1.0.0, all 48 records",)).note()
-        'Made from the real data MIT-BIH Arrhythmia Database 1.0.0, all 48 records — checksum fe0473dfe05c,
-        committed run ...; this build did not have the data, so it shows the committed page as it was computed.'
+        >>> CommittedPage(rec, ("MIT-BIH Arrhythmia Database 1.0.0, all 48 records, checksum 686e0ca27246",)).note()
+        'Made from the real data: MIT-BIH Arrhythmia Database 1.0.0, all 48 records, checksum 686e0ca27246.
+        Committed run ... (data checksum fe0473dfe05c in its run.json, computed from those); this build did not have
+        the data, so it shows the committed page as it was computed.'
         """
         spec = self.record.spec
-        text = (f"Made from the real data {'; '.join(self.datasets)} — checksum {spec.data_checksum[:12]}, "
-                f"committed run {spec.run_id}; this build did not have the data, so it shows the committed page "
-                f"as it was computed.")
+        text = (f"Made from the real data: {'; '.join(self.datasets)}. Committed run {spec.run_id} (data checksum "
+                f"{spec.data_checksum[:12]} in its run.json, computed from those); this build did not have the data, "
+                f"so it shows the committed page as it was computed.")
         if self.differs:
             text += (f" Its parameters differ from this build's `{self.profile}` ones in "
                      f"{', '.join(f'`{k}`' for k in self.differs)}: the page states its own.")
         return text
 
 
-def _dataset_names(datasets: tuple[str, ...], path: Path) -> tuple[str, ...]:
+def _dataset_names(datasets: tuple[str, ...], path: Path, reference: dict[str, str]) -> tuple[str, ...]:
     described = json.loads(path.read_text()).get("datasets", {}) if path.exists() else {}
-    return tuple(described.get(k, {}).get("dataset") or DATASETS[k].title for k in datasets)
+    return tuple(f"{described.get(k, {}).get('dataset') or DATASETS[k].title}, checksum {reference[k][:12]}"
+                 for k in datasets)
 
 
 def _differs(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, ...]:
@@ -102,7 +104,7 @@ def committed_page(experiment: Experiment, spec: RunSpec, store: RunStore, *,
         return None
     exact = [r for r in candidates if r.spec.params == spec.params]
     chosen = exact[0] if exact else candidates[0]
-    return CommittedPage(chosen, _dataset_names(experiment.datasets, reference_file),
+    return CommittedPage(chosen, _dataset_names(experiment.datasets, reference_file, reference),
                          () if exact else _differs(chosen.spec.params, spec.params),
                          str(spec.params.get("profile", "")))
 
