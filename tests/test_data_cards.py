@@ -69,7 +69,7 @@ def test_the_reference_copies_are_named(tmp_path):
     path.write_text(json.dumps({"datasets": {"mitdb": {"checksum": "686e0ca2724682a8" + "0" * 48,
                                                        "dataset": "MIT-BIH 1.0.0, all 48 records"}}}))
     assert reference_text(path) == ("The committed real-data pages of this book (under `results/real/`) were made from "
-                                    "these copies: MIT-BIH 1.0.0, all 48 records (checksum 686e0ca27246).")
+                                    "these copies: MIT-BIH 1.0.0, all 48 records, checksum 686e0ca27246.")
     assert reference_text(tmp_path / "absent.json") == ""
 
 

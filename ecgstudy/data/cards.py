@@ -111,7 +111,7 @@ def reference_text(path: Path | None = None) -> str:
     if not path.exists():
         return ""
     datasets = json.loads(path.read_text()).get("datasets", {})
-    parts = [f"{v.get('dataset') or DATASETS[k].title} (checksum {v['checksum'][:12]})" for k, v in datasets.items()]
+    parts = [f"{v.get('dataset') or DATASETS[k].title}, checksum {v['checksum'][:12]}" for k, v in datasets.items()]
     return ("The committed real-data pages of this book (under `results/real/`) were made from these copies: "
             + "; ".join(parts) + ".") if parts else ""
 
