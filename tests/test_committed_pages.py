@@ -119,9 +119,11 @@ def test_a_build_without_data_that_trains_nothing_publishes_the_committed_page_w
     assert (entry["run_id"], entry["data_kind"], entry["committed"], entry["recomputed"], entry["differs"]) == \
         (spec.run_id, "real", True, False, [])
     cells = nbformat.read(root / "book" / "generated" / "data_mitdb.ipynb", as_version=4).cells
-    assert [c.get("metadata", {}).get("ecgstudy") for c in cells] == [None, None, NOTE_TAG, None]  # under the title
+    assert [c.get("metadata", {}).get("ecgstudy") for c in cells] == [None, None, NOTE_TAG, None, None]
+    assert [cells[1].source, cells[3].source] == ["# MIT-BIH: the segments", "What the page is about."]  # under the title
     assert f"Committed run {spec.run_id} (data checksum {spec.data_checksum[:12]} in its run.json" in cells[2].source
-    assert cells[2].source.startswith(":::{note} Committed real-data page\nMade from the real data: MIT-BIH "
+    assert cells[2].source.startswith(":::{admonition} Committed real-data page\n:class: note\nMade from the real "
+                                      "data: MIT-BIH "
                                       f"Arrhythmia Database 1.0.0, all 48 records, checksum {reference['mitdb'][:12]}.")
     assert cells[2].source.endswith("this build did not have the data, so it shows the committed page as it was "
                                     "computed.\n:::")

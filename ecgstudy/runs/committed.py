@@ -113,18 +113,25 @@ def note_cell(page: CommittedPage) -> Any:
     """The note as a markdown cell (a MyST admonition), tagged :data:`NOTE_TAG`."""
     import nbformat
 
-    cell = nbformat.v4.new_markdown_cell(f":::{{note}} Committed real-data page\n{page.note()}\n:::")
+    cell = nbformat.v4.new_markdown_cell(f":::{{admonition}} Committed real-data page\n:class: note\n{page.note()}\n:::")
     cell.metadata["ecgstudy"] = NOTE_TAG
     return cell
 
 
 def publish_committed(page: CommittedPage, target: Path) -> None:
-    """Write the committed page's notebook to ``target`` with :func:`note_cell` under its title (the first
-    markdown cell opening with a level-1 heading; at the top when it has none). The committed notebook
-    itself is only read."""
+    """Write the committed page's notebook to ``target`` with :func:`note_cell` right under its title (the
+    first line of the first markdown cell opening with a level-1 heading; the rest of that cell follows the
+    note as a cell of its own), or at the top when it has no title. The committed notebook itself is only read."""
     import nbformat
 
     nb = nbformat.read(page.record.path / "notebook.ipynb", as_version=4)
     titles = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")]
-    nb.cells.insert(titles[0] + 1 if titles else 0, note_cell(page))
+    if not titles:
+        nb.cells.insert(0, note_cell(page))
+    else:
+        i = titles[0]
+        heading, _, rest = nb.cells[i].source.lstrip().partition("\n")
+        nb.cells[i].source = heading
+        after = [note_cell(page)] + ([nbformat.v4.new_markdown_cell(rest.strip("\n"))] if rest.strip() else [])
+        nb.cells[i + 1:i + 1] = after
     nbformat.write(nb, target)
