@@ -28,9 +28,16 @@ def intro_page(manifest: str | Path | None, *, profile: str, store=None) -> Page
     pages = pd.DataFrame(info["pages"]) if info["pages"] else pd.DataFrame(columns=_PAGE_COLUMNS)
     data_pages = pages[pages["reads"].isin(["real", "synthetic"])]
     n_real = int((data_pages["data_kind"] == "real").sum())
+    committed = pages["committed"].fillna(False).astype(bool) if "committed" in pages else pd.Series(False, pages.index)
+    n_committed = int(committed.sum())
+    book_data = "real PhysioNet data" if n_real == len(data_pages) and n_real else \
+        ("a mix of real and synthetic data" if n_real else "synthetic data only")
+    if n_committed:
+        book_data += (f" ({n_committed} of the real pages are committed ones, computed earlier from the reference "
+                      "data: this build did not have the data)")
     g.update(book_profile=info["profile"], book_built=info["built"], n_pages=len(data_pages), n_pages_real=n_real,
-             book_data="real PhysioNet data" if n_real == len(data_pages) and n_real else
-             ("a mix of real and synthetic data" if n_real else "synthetic data only"))
+             book_data=book_data)
+    pages = pages.assign(reads=pages["reads"].where(~committed, pages["reads"] + " (committed page)"))
     page.shown["pages"] = Table(
         pages[["page", "experiment", "reads", "run_id", "recomputed", "seconds"]].rename(columns={
             "reads": "data", "run_id": "run id", "recomputed": "computed in this build", "seconds": "run seconds"}),

@@ -5,6 +5,11 @@ notebooks are copied to ``book/generated/`` where ``_toc.yml`` finds them, and
 ``jupyter-book build`` renders them without executing anything again
 (``execute_notebooks: off``). Any failed page stops the build after all pages were tried,
 with every failure named.
+
+A build that trains nothing (``train=False``, ``ecgstudy book --no-train``, what ``make book`` runs) and has
+no real data shows, for a page that reads data, the real-data page committed under ``results/real/`` on the
+strength of the data checksum in its ``run.json`` (:mod:`ecgstudy.runs.committed`), with a note saying so,
+instead of rerunning the page on the synthetic generator.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 from ecgstudy import paths
 from ecgstudy.errors import EcgStudyError
 from ecgstudy.experiments import get_experiment
+from ecgstudy.runs.committed import CommittedPage, committed_page, publish_committed
 from ecgstudy.runs.datasource import resolve_data
 from ecgstudy.runs.executors import LocalExecutor
 from ecgstudy.runs.store import RunRecord, RunStore
@@ -57,7 +63,9 @@ class BookBuildError(EcgStudyError):
     """One or more pages failed, or Jupyter Book failed."""
 
 
-def _describe(page: Page, rec: RunRecord) -> dict:
+def _describe(page: Page, rec: RunRecord, committed: CommittedPage | None = None) -> dict:
+    """The manifest's entry of a page; ``committed``: the page is a committed real-data one, shown without
+    the data (its ``differs``: parameters that differ from the build's)."""
     reads = get_experiment(page.experiment).reads
     return {
         "page": page.name, "experiment": page.experiment, "run_id": rec.spec.run_id,
@@ -65,14 +73,19 @@ def _describe(page: Page, rec: RunRecord) -> dict:
         "data_checksum": rec.spec.data_checksum,
         "params": rec.spec.params, "path": str(rec.path), "recomputed": rec.recomputed,
         "seconds": rec.info.get("seconds"), "error": rec.error,
+        "committed": committed is not None, "differs": list(committed.differs) if committed else [],
     }
 
 
-def _publish(pages: tuple[Page, ...], records: list[RunRecord], target: Path) -> list[str]:
-    """Copy executed notebooks into ``book/generated``; return failure messages."""
+def _publish(pages: tuple[Page, ...], records: list[RunRecord], target: Path,
+             committed: list[CommittedPage | None] | None = None) -> list[str]:
+    """Copy executed notebooks into ``book/generated`` (a committed page with its note); return failure
+    messages."""
     failures = []
-    for page, rec in zip(pages, records):
-        if rec.ok:
+    for page, rec, stand_in in zip(pages, records, committed or [None] * len(pages)):
+        if stand_in is not None:
+            publish_committed(stand_in, target / f"{page.name}.ipynb")
+        elif rec.ok:
             shutil.copyfile(rec.path / "notebook.ipynb", target / f"{page.name}.ipynb")
         else:
             failures.append(f"page {page.name!r} ({page.experiment}): {rec.error} [see {rec.path}/traceback.txt]")
@@ -100,7 +113,8 @@ def run_pages(*, profile: str = "demo", data: str = "auto", executor: str = "loc
 
     Pages run here, one after another; ``executor`` is where the chapters' grids train
     (:func:`~ecgstudy.runs.executors.plan`). ``train=False``: chapters summarise the grid runs
-    already in the store and train none.
+    already in the store and train none, and a page that would run on synthetic data for want of
+    the real data is the committed real-data page where one qualifies (:func:`committed_page`).
     """
     store = store or RunStore()
     store.remove_stale()  # folders of runs interrupted earlier
@@ -113,17 +127,23 @@ def run_pages(*, profile: str = "demo", data: str = "auto", executor: str = "loc
     content_jobs = [get_experiment(p.experiment).job(page_values(p, profile=profile, data=data, train=train,
                                                                  executor=executor))
                     for p in CONTENT_PAGES]
+    committed = [committed_page(experiment, spec, store) if not train and data == "auto" else None
+                 for experiment, spec in content_jobs]
     if progress:
-        for page, (experiment, _) in zip(CONTENT_PAGES, content_jobs):
+        for page, (experiment, _), stand_in in zip(CONTENT_PAGES, content_jobs, committed):
             if experiment.datasets:  # which data each page reads, and why (real data is verified here)
-                print(f"{page.name}: {resolve_data(data, experiment.datasets).describe()}", file=sys.stderr)
-    content = runner.run(content_jobs, store)
-    failures = _publish(CONTENT_PAGES, content, target)
+                described = resolve_data(data, experiment.datasets).describe()
+                if stand_in is not None:
+                    described = f"committed real-data page {stand_in.record.spec.run_id} (this build's {described})"
+                print(f"{page.name}: {described}", file=sys.stderr)
+    ran = iter(runner.run([job for job, stand_in in zip(content_jobs, committed) if stand_in is None], store))
+    content = [stand_in.record if stand_in is not None else next(ran) for stand_in in committed]
+    failures = _publish(CONTENT_PAGES, content, target, committed)
     manifest = target / "manifest.json"
     manifest.write_text(json.dumps({
         "profile": profile, "data": data, "executor": executor, "train": train,
         "built": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "pages": [_describe(p, r) for p, r in zip(CONTENT_PAGES, content)],
+        "pages": [_describe(p, r, c) for p, r, c in zip(CONTENT_PAGES, content, committed)],
         "content_seconds": round(time.perf_counter() - t0, 1),
     }, indent=2))
     summary_jobs = [get_experiment(p.experiment).job({**page_values(p, profile=profile, data=data),

@@ -211,7 +211,10 @@ def book(
     address: Optional[str] = typer.Option(None, help="Ray cluster address"),
     html: bool = typer.Option(True, help="also run jupyter-book build"),
     train: bool = typer.Option(True, "--train/--no-train",
-                               help="--no-train: chapters summarise the finished runs of their grids and train none"),
+                               help="--no-train: chapters summarise the finished runs of their grids and train none; "
+                                    "without the real data, a page whose committed real-data page has the same code "
+                                    "version (and profile) shows that page, labelled, instead of rerunning on "
+                                    "synthetic data"),
     allow_modified: bool = typer.Option(False, help="run on dataset files that differ from their published sums"),
 ) -> None:
     """Run every page (reusing finished runs) and build the HTML book into _build/html."""

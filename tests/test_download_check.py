@@ -196,5 +196,8 @@ def test_check_shared_data() -> None:
     assert ludb.checksums == "1 mismatches: LICENSE.txt" and ludb.missing == []
     assert statuses["ptbxl"].n_records == 1819 and statuses["ptbxl"].checksums == "no sums file"
     assert statuses["cpsc2018"].n_records == 10 and statuses["cinc2021"].n_records == 50
+    assert {k: s.extent_text() for k, s in statuses.items()} == {
+        "mitdb": "complete: 48 records", "ludb": "complete: 200 records", "ptbxl": "subset: 1,819 of 21,837 records",
+        "cpsc2018": "sample: 10 of 6,877 records", "cinc2021": "sample: 50 of 88,253 records"}
     assert elapsed < 5.0, f"verification took {elapsed:.1f} s"
     assert verify_sums(statuses["mitdb"].path).mismatched == []

@@ -1,8 +1,10 @@
 """``ecgstudy data check``: per registry dataset, where it was found, how many records and
-annotation files it holds, and whether its files match PhysioNet's ``SHA256SUMS.txt``."""
+annotation files it holds, whether that is the complete dataset, a subset or a small sample, and
+whether its files match PhysioNet's ``SHA256SUMS.txt``."""
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +13,11 @@ from ecgstudy.data.sums import verify_sums
 from ecgstudy.errors import DataNotFoundError
 
 LUDB_ANNOTATION_EXTS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
+#: A copy holding fewer than this share of the complete dataset's records is a *sample*: enough to test the
+#: readers, not to train on (the shared CPSC 2018 and CinC 2021 folders hold 10 and 50 records).
+SAMPLE_SHARE = 0.01
+#: Index files that list every record of the complete dataset (one row each, after a header).
+INDEX_FILES = {"ptbxl": "ptbxl_database.csv", "cpsc2018": "REFERENCE.csv"}
 
 
 @dataclass
@@ -26,10 +33,43 @@ class DatasetStatus:
     mismatched: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    n_listed: int | None = None  # records of the complete dataset: the copy's own index, else the registry's
 
     @property
     def found(self) -> bool:
         return self.path is not None
+
+    @property
+    def extent(self) -> str:
+        """``"complete"``, ``"subset"`` (fewer records than the complete dataset), ``"sample"`` (fewer than
+        :data:`SAMPLE_SHARE` of them), or ``""`` (not found, or the complete size is unknown).
+
+        >>> [DatasetStatus("k", "t", Path("."), n, n_listed=6877).extent for n in (6877, 1819, 10)]
+        ['complete', 'subset', 'sample']
+        """
+        if not self.found or self.n_records is None or not self.n_listed:
+            return ""
+        if self.n_records >= self.n_listed:
+            return "complete"
+        return "sample" if self.n_records < SAMPLE_SHARE * self.n_listed else "subset"
+
+    def extent_text(self) -> str:
+        """What is here, in words.
+
+        >>> DatasetStatus("cpsc2018", "t", Path("."), 10, n_listed=6877).extent_text()
+        'sample: 10 of 6,877 records'
+        >>> DatasetStatus("mitdb", "t", Path("."), 48, n_listed=48).extent_text()
+        'complete: 48 records'
+        >>> DatasetStatus("mitdb", "t", None).extent_text()
+        'not found'
+        """
+        if not self.found:
+            return "not found"
+        if not self.extent:
+            return "found" + (f": {self.n_records:,} records" if self.n_records is not None else "")
+        if self.extent == "complete":
+            return f"complete: {self.n_records:,} records"
+        return f"{self.extent}: {self.n_records:,} of {self.n_listed:,} records"
 
 
 def _count(key: str, folder: Path) -> tuple[int, int | None, list[str]]:
@@ -60,6 +100,16 @@ def _count(key: str, folder: Path) -> tuple[int, int | None, list[str]]:
     return len(list(folder.rglob("*.hea"))), None, []
 
 
+def _listed(key: str, folder: Path) -> int | None:
+    """Records the copy's own index lists (:data:`INDEX_FILES`), else the registry's count of the complete
+    dataset."""
+    index = folder / INDEX_FILES.get(key, "")
+    if key in INDEX_FILES and index.is_file():
+        with open(index, newline="") as f:
+            return max(sum(1 for row in csv.reader(f) if row) - 1, 0)
+    return DATASETS[key].n_published
+
+
 def check_data(data_dir: str | Path, *, verify: bool = True) -> list[DatasetStatus]:
     """Status of every registry dataset under ``data_dir``.
 
@@ -82,6 +132,7 @@ def check_data(data_dir: str | Path, *, verify: bool = True) -> list[DatasetStat
             statuses.append(st)
             continue
         st.n_records, st.n_annotation_files, st.notes = _count(key, folder)
+        st.n_listed = _listed(key, folder)
         if not verify:
             st.checksums = "not checked"
         else:
@@ -108,7 +159,7 @@ def format_report(statuses: list[DatasetStatus]) -> str:
         (s.key, str(s.path) if s.path else "not found",
          "-" if s.n_records is None else str(s.n_records),
          "-" if s.n_annotation_files is None else str(s.n_annotation_files),
-         s.checksums, "; ".join(s.notes))
+         s.checksums, "; ".join(([s.extent_text()] if s.found else []) + s.notes))
         for s in statuses
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]

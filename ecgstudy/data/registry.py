@@ -28,6 +28,7 @@ class DatasetInfo:
     units: str
     licence: str
     citation: str
+    n_published: int | None = None  # records of the complete published dataset (of ``version``)
 
 
 DATASETS: dict[str, DatasetInfo] = {
@@ -45,6 +46,7 @@ DATASETS: dict[str, DatasetInfo] = {
             licence="ODC-By 1.0",
             citation="Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. "
             "IEEE Eng Med Biol 20(3):45-50 (2001).",
+            n_published=48,
         ),
         DatasetInfo(
             key="ludb",
@@ -58,6 +60,7 @@ DATASETS: dict[str, DatasetInfo] = {
             licence="ODC-By 1.0",
             citation="Kalyakulina AI et al. LUDB: a new open-access validation tool for "
             "electrocardiogram delineation algorithms. IEEE Access 8:186181 (2020).",
+            n_published=200,
         ),
         DatasetInfo(
             key="ptbxl",
@@ -71,6 +74,7 @@ DATASETS: dict[str, DatasetInfo] = {
             licence="CC BY 4.0",
             citation="Wagner P et al. PTB-XL, a large publicly available electrocardiography "
             "dataset. Sci Data 7:154 (2020).",
+            n_published=21_799,  # version 1.0.3 (1.0.1: 21,837; a copy's ptbxl_database.csv says which)
         ),
         DatasetInfo(
             key="cpsc2018",
@@ -85,6 +89,7 @@ DATASETS: dict[str, DatasetInfo] = {
             citation="Liu F et al. An open access database for evaluating the algorithms of "
             "electrocardiogram rhythm and morphology abnormality detection. "
             "J Med Imaging Health Inform 8(7):1368-1373 (2018).",
+            n_published=6_877,  # the training set (REFERENCE.csv lists them all)
         ),
         DatasetInfo(
             key="cinc2021",
@@ -98,6 +103,7 @@ DATASETS: dict[str, DatasetInfo] = {
             licence="CC BY 4.0",
             citation="Reyna MA et al. Will two do? Varying dimensions in electrocardiography: "
             "the PhysioNet/Computing in Cardiology Challenge 2021. CinC 48 (2021).",
+            n_published=88_253,  # the public training set: CPSC, CPSC-extra, INCART, PTB, PTB-XL, Georgia, Chapman, Ningbo
         ),
     ]
 }

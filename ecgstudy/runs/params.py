@@ -25,7 +25,7 @@ Profile = Literal["smoke", "demo", "cpu", "full"]
 #: The compute profiles, smallest budget first: one name, one budget, used by every experiment.
 PROFILES: dict[str, str] = {
     "smoke": "seconds per page; tiny data and models; used by the tests",
-    "demo": "the default book build: whole book in <= 10 min on 2 CPU cores after install",
+    "demo": "every notebook rerun (make book PROFILE=demo): whole book in <= 10 min on 2 CPU cores after install",
     "cpu": "a real reproduction on 2 CPU cores within a night; budgets reduced and stated per chapter",
     "full": "the papers' own budgets (epochs, folds, seeds); meant for a GPU",
 }
@@ -50,8 +50,9 @@ class RunParams(BaseModel):
     """Fields every run has.
 
     Attributes:
-        profile: compute budget: ``smoke`` (seconds, tests), ``demo`` (default book build),
-            ``cpu`` (a real reproduction within a night on 2 cores), ``full`` (the papers' budgets, GPU).
+        profile: compute budget: ``smoke`` (seconds, tests), ``demo`` (every notebook rerun, ``make book
+            PROFILE=demo``), ``cpu`` (a real reproduction within a night on 2 cores), ``full`` (the papers'
+            budgets, GPU).
         seed: seeds numpy, torch and the synthetic generator.
         data: ``real`` requires the dataset under ``ECGSTUDY_DATA``; ``synthetic`` uses the
             generator; ``auto`` picks real when present.

@@ -133,9 +133,7 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
         lr=f"{first.lr:g}", lr_schedule="constant" if first.lr_schedule == "constant" else "decayed to 0 along a cosine",
         batch_size=first.batch_size, pools=", ".join(map(str, first.pool_sizes)),
         datasets_used="This build used: " + "; ".join(f"{names[d]}" for d in used) + ".",
-        cpsc_note="CPSC 2018 was found and is part of this build." if "cpsc2018" in used else
-        "CPSC 2018 was not found (its signals are not redistributable here), so the paper's own rows stay "
-        "*needs CPSC 2018 data* in the scorecard; `ecgstudy data download cpsc2018` says how to get it.",
+        cpsc_note=v.cpsc_note(used, data=params.data, include_cpsc=params.include_cpsc),
         authors_gammas=", ".join(f"{gamma:g}" for gamma in params.authors_code_gammas) or "none in this build",
     )
     page.shown["data"] = Table(t.data_table(records, used, names), "What each run trains and tests on")

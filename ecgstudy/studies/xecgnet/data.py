@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -225,13 +226,17 @@ def load_data(dataset: str, params: XecgRunParams, source: DataSource) -> SplitD
                            normalisation=params.normalisation)
 
 
-def cpsc_complete(data_dir=None) -> bool:
-    """Whether a CPSC 2018 training set large enough for the chapter is under the data directory."""
+def cpsc_records_here(data_dir=None) -> tuple[Path | None, int]:
+    """The CPSC 2018 folder under the data directory (``None`` when absent) and its number of records
+    (``.mat`` files)."""
     from ecgstudy import paths
     from ecgstudy.data.registry import find_dataset
 
     folder = find_dataset("cpsc2018", paths.data_dir(data_dir))
-    if folder is None:
-        return False
-    n = sum(1 for _ in folder.rglob("*.mat"))
-    return n >= CPSC_MIN_RECORDS
+    return folder, (sum(1 for _ in folder.rglob("*.mat")) if folder is not None else 0)
+
+
+def cpsc_complete(data_dir=None) -> bool:
+    """Whether a CPSC 2018 training set large enough for the chapter is under the data directory."""
+    folder, n = cpsc_records_here(data_dir)
+    return folder is not None and n >= CPSC_MIN_RECORDS

@@ -18,6 +18,32 @@ def dataset_labels(data_kind: str) -> dict[str, str]:
     return {k: f"synthetic stand-in for the {v}" for k, v in DATASET_NAMES.items()}
 
 
+def cpsc_note(used: tuple[str, ...], *, data: str, include_cpsc: bool, data_dir=None) -> str:
+    """What the page says about CPSC 2018, the paper's own data: part of this build, present only as a sample
+    too small to train on (and so not used), left out on purpose, or not found.
+
+    ``used``: the datasets the chapter trains on (:func:`~ecgstudy.studies.xecgnet.chapter.chapter_datasets`);
+    ``data``: the page's data choice; ``data_dir``: the data directory (default: ``ECGSTUDY_DATA``)."""
+    from ecgstudy.data.registry import DATASETS
+    from ecgstudy.studies.xecgnet.data import CPSC_MIN_RECORDS, cpsc_records_here
+
+    rows = "the paper's own rows stay *needs CPSC 2018 data* in the scorecard"
+    get = "`ecgstudy data download cpsc2018` says how to get the training set"
+    folder, n = cpsc_records_here(data_dir) if data != "synthetic" else (None, 0)
+    if "cpsc2018" in used:
+        return f"CPSC 2018 was found ({n:,} records) and is part of this build."
+    if data == "synthetic":
+        return f"This build runs on synthetic data only, so it does not read CPSC 2018: {rows}."
+    if folder is not None and n < CPSC_MIN_RECORDS:
+        return (f"CPSC 2018 is present only as a small sample ({n:,} of its {DATASETS['cpsc2018'].n_published:,} "
+                f"training records), too few to train on (the chapter needs at least {CPSC_MIN_RECORDS:,}), so the "
+                f"chapter does not use it and {rows}; {get}.")
+    if folder is not None:
+        return f"CPSC 2018 ({n:,} records) is present but left out of this build (`include_cpsc` is false): {rows}."
+    return (f"CPSC 2018 was not found (its signals are not redistributable here), so {rows}; `ecgstudy data "
+            "download cpsc2018` says how to get it.")
+
+
 def convergence_text(table: pd.DataFrame, *, max_epochs: int | dict[str, int],
                      names: dict[str, str] | None = None) -> str:
     """A sentence per dataset from :func:`convergence`, for the page."""
