@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -93,6 +94,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="method names (default: all)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    warnings.filterwarnings("ignore", category=UserWarning)  # captum's notes on inputs that need gradients
 
     segments = load_segments("synthetic", n_synthetic=max(args.batch, 20))
     x = torch.as_tensor(segments.signals[: args.batch], dtype=torch.float32)
@@ -106,8 +108,8 @@ def main() -> None:
         if args.only and name not in args.only:
             continue
         a, b = ours(), theirs()  # warm-up and the check that both compute the same map
-        diff = float((a - b).abs().max())
-        if diff > 1e-5 * max(1.0, float(b.abs().max())):
+        diff = float((a - b).detach().abs().max())
+        if diff > 1e-5 * max(1.0, float(b.detach().abs().max())):
             raise SystemExit(f"{name}: ours and captum's maps differ by {diff:.3g}")
         t_ours, t_cap, ratios = [], [], []
         for r in range(args.rounds):
