@@ -4,6 +4,7 @@
   ```ecgstudy data```): :func:`inline_markdown` renders it (emphasis, strong, code, links) instead
   of printing the marks; ``book/_static/ecgstudy.css`` gives the spans the paragraph's weight.
 * An image with no alt text gets its figure's caption (Sphinx would print the image's path).
+* Each page's scripts are included once, and the colour mode has a default (no console errors).
 
 It changes how the pages look, never what they hold: the executed notebooks are untouched.
 """
@@ -93,6 +94,25 @@ def caption_alt_texts(doctree: nodes.Node) -> int:
     return changed
 
 
+def dedupe_scripts(scripts: list[Any]) -> list[Any]:
+    """The page's scripts without repeats (Jupyter Book 1 registers sphinx-thebe's inline setup twice,
+    and the browser throws "Identifier 'THEBE_JS_URL' has already been declared")."""
+    seen, kept = set(), []
+    for script in scripts:
+        key = (str(script), tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    return kept
+
+
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    if "script_files" in context:
+        context["script_files"] = dedupe_scripts(list(context["script_files"]))
+    # pydata-sphinx-theme logs "Got invalid theme mode" on a first visit unless a default mode is set
+    context["default_mode"] = context.get("default_mode") or "auto"
+
+
 def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     render_pasted_markdown(doctree)
     caption_alt_texts(doctree)
@@ -101,4 +121,5 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the doctree fixes (Sphinx extension entry point)."""
     app.connect("doctree-resolved", _on_doctree_resolved)
+    app.connect("html-page-context", _on_page_context, priority=100)  # before a handler returns a template
     return {"parallel_read_safe": True, "parallel_write_safe": True}
