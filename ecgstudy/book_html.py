@@ -94,21 +94,28 @@ def caption_alt_texts(doctree: nodes.Node) -> int:
     return changed
 
 
-def dedupe_scripts(scripts: list[Any]) -> list[Any]:
-    """The page's scripts without repeats (Jupyter Book 1 registers sphinx-thebe's inline setup twice,
-    and the browser throws "Identifier 'THEBE_JS_URL' has already been declared")."""
-    seen, kept = set(), []
-    for script in scripts:
-        key = (str(script), tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
-        if key not in seen:
-            seen.add(key)
-            kept.append(script)
-    return kept
+def body_scripts_once(app: Sphinx) -> None:
+    """Make the HTML builder include each inline script once (``builder-inited``, before other extensions).
+
+    Sphinx 7.4 hands a script added after ``Builder.init()`` (sphinx-thebe's ``THEBE_JS_URL`` setup at
+    env-before-read-docs, sphinx-togglebutton's selector at builder-inited) to the builder with filename
+    ``None``, then adds it again from the registry with filename ``''`` before writing: ``None != ''``, so
+    every page held two copies and the browser threw "Identifier 'THEBE_JS_URL' has already been declared".
+    Upstream fixed it in Sphinx 8.2 (sphinx-doc/sphinx#13402: both calls pass ``''``), which Jupyter Book 1
+    (``sphinx~=7.0``) cannot use; this is the same fix, on this build's builder only.
+    """
+    add = getattr(app.builder, "add_js_file", None)
+    if add is None or getattr(add, "_ecgstudy_once", False):
+        return
+
+    def add_js_file(filename: str | None, **kwargs: Any) -> None:
+        add(filename or "", **kwargs)
+
+    add_js_file._ecgstudy_once = True  # type: ignore[attr-defined]
+    app.builder.add_js_file = add_js_file  # type: ignore[method-assign]
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
-    if "script_files" in context:
-        context["script_files"] = dedupe_scripts(list(context["script_files"]))
     # pydata-sphinx-theme logs "Got invalid theme mode" on a first visit unless a default mode is set
     context["default_mode"] = context.get("default_mode") or "auto"
 
@@ -120,6 +127,7 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the doctree fixes (Sphinx extension entry point)."""
+    app.connect("builder-inited", body_scripts_once, priority=100)  # before sphinx-togglebutton adds its own
     app.connect("doctree-resolved", _on_doctree_resolved)
     app.connect("html-page-context", _on_page_context, priority=100)  # before a handler returns a template
     return {"parallel_read_safe": True, "parallel_write_safe": True}
