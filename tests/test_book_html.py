@@ -78,3 +78,33 @@ def test_every_template_says_how_each_code_cell_is_shown():
                   if c["cell_type"] == "code" and not {"parameters", "hide-input", "hide-cell", "remove-input",
                                                         "remove-cell"} & set(c["metadata"].get("tags", []))]
     assert open_cells == []
+
+
+def _inline_scripts_in_a_built_page(tmp_path, extensions: list[str]) -> list[str]:
+    """Build a one-page Sphinx project whose extension adds an inline script the way sphinx-togglebutton
+    (builder-inited) and sphinx-thebe (env-before-read-docs) do; return the page's inline script bodies."""
+    import re
+
+    from sphinx.application import Sphinx
+
+    src = tmp_path / "src"
+    src.mkdir(parents=True)
+    (src / "index.rst").write_text("Title\n=====\n\ntext\n")
+    (src / "conf.py").write_text(
+        f"extensions = {extensions!r}\n"
+        "def setup(app):\n"
+        "    app.connect('builder-inited', lambda app: app.add_js_file(None, body='var a = 1;'))\n"
+        "    app.connect('env-before-read-docs', lambda app, env, docs: app.add_js_file(None, body='const b = 2;'))\n")
+    app = Sphinx(str(src), str(src), str(tmp_path / "html"), str(tmp_path / "doctrees"), "html",
+                 status=None, warning=None, freshenv=True)
+    app.build()
+    scripts = re.findall(r"<script>(.*?)</script>", (tmp_path / "html" / "index.html").read_text())
+    return [s for s in scripts if s in ("var a = 1;", "const b = 2;")]  # the theme has its own
+
+
+def test_inline_scripts_are_included_once(tmp_path):
+    # Sphinx 7.4 alone includes each twice (sphinx-doc/sphinx#13402): "const b" redeclared in the browser
+    assert sorted(_inline_scripts_in_a_built_page(tmp_path / "plain", [])) == [
+        "const b = 2;", "const b = 2;", "var a = 1;", "var a = 1;"]
+    assert sorted(_inline_scripts_in_a_built_page(tmp_path / "fixed", ["ecgstudy.book_html"])) == [
+        "const b = 2;", "var a = 1;"]
