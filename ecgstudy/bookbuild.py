@@ -77,6 +77,37 @@ def _describe(page: Page, rec: RunRecord, committed: CommittedPage | None = None
     }
 
 
+#: cell tags that already say how a code cell is shown
+_SHOWN_AS = ("hide-input", "hide-cell", "hide-output", "remove-input", "remove-cell", "remove-output")
+
+
+def tidy_page(path: Path) -> None:
+    """Make a published page read as prose, in place (``book/generated`` copies only; runs stay as run):
+
+    * every code cell that does not say how it is shown gets ``hide-input`` (its output shows, its code
+      folds behind a toggle);
+    * the cell of injected parameters (folded, ``hide-cell``) moves from above the page's title to right
+      under it, so no page opens with a toggle box above its title.
+    """
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            tags = cell.metadata.setdefault("tags", [])
+            if not any(t in tags for t in _SHOWN_AS):
+                tags.append("hide-input")
+    titles = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")]
+    if titles:
+        before = [c for c in nb.cells[:titles[0]]
+                  if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+        if before:
+            rest = [c for c in nb.cells if not any(c is b for b in before)]
+            at = next(i for i, c in enumerate(rest) if c is nb.cells[titles[0]]) + 1
+            nb.cells = rest[:at] + before + rest[at:]
+    nbformat.write(nb, path)
+
+
 def _publish(pages: tuple[Page, ...], records: list[RunRecord], target: Path,
              committed: list[CommittedPage | None] | None = None) -> list[str]:
     """Copy executed notebooks into ``book/generated`` (a committed page with its note); return failure
@@ -89,6 +120,8 @@ def _publish(pages: tuple[Page, ...], records: list[RunRecord], target: Path,
             shutil.copyfile(rec.path / "notebook.ipynb", target / f"{page.name}.ipynb")
         else:
             failures.append(f"page {page.name!r} ({page.experiment}): {rec.error} [see {rec.path}/traceback.txt]")
+            continue
+        tidy_page(target / f"{page.name}.ipynb")
     return failures
 
 

@@ -9,6 +9,7 @@ metrics; the notebook narrates around ``page.show(...)`` and ``page.publish(...)
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,28 @@ def provenance(*, data_kind: str, profile: str, data_dirs: dict[str, str] | None
     )
 
 
+_NUMBER = re.compile(r"^\s*[-+\u2212]?(\d|\.\d)")
+
+
+def numeric_column(values: pd.Series) -> bool:
+    """Does every shown value of ``values`` read as a number (a number, or a text that starts with one,
+    e.g. ``"0.55 ± 0.12"`` or ``"12 %"``)? Missing values and dashes are skipped; an all-missing column is not.
+
+    >>> numeric_column(pd.Series([1, 2.5, None])), numeric_column(pd.Series(["0.55 ± 0.12", "—"]))
+    (True, True)
+    >>> numeric_column(pd.Series(["0.5", "agrees"])), numeric_column(pd.Series([True, False]))
+    (False, False)
+    """
+    if pd.api.types.is_bool_dtype(values):
+        return False
+    if pd.api.types.is_numeric_dtype(values):
+        return bool(values.notna().any())
+    shown = [v for v in values if not (v is None or (isinstance(v, float) and v != v))
+             and str(v).strip() not in ("", "-", "\u2014", "\u2013", "n/a", "nan")]
+    return bool(shown) and all(
+        (isinstance(v, (int, float)) and not isinstance(v, bool)) or bool(_NUMBER.match(str(v))) for v in shown)
+
+
 @dataclass
 class Table:
     """A table of a page: its rows and how they are shown (styling never recomputes).
@@ -94,8 +117,15 @@ class Table:
             style = style.format(fmt, subset=[column])
         if not self.index:
             style = style.hide(axis="index")
-        # the book theme pads cells by 1 px unless a table says otherwise
+        # the book theme pads cells by 1 px unless a table says otherwise; numbers read right-aligned
+        # (book/_static/ecgstudy.css styles the class ``ecg-num``; the inline rule holds outside the book)
         style = style.set_table_styles([{"selector": "th, td", "props": "padding: 0.3em 0.6em;"}], overwrite=False)
+        numeric = [c for c in self.frame.columns if numeric_column(self.frame[c])]
+        if numeric:
+            classes = pd.DataFrame("", index=self.frame.index, columns=self.frame.columns)
+            classes[numeric] = "ecg-num"
+            style = style.set_td_classes(classes)
+            style = style.set_properties(subset=numeric, **{"text-align": "right"})
         return style.set_caption(self.caption)
 
     def interval_errors(self) -> list[str]:

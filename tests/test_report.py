@@ -60,3 +60,13 @@ def test_compare_pages_ignores_run_ids_and_styler_ids_but_nothing_else(tmp_path)
     assert "glue 'acc': '0.90' -> '0.91'" in diffs
     assert any(d.startswith("shown block 0 differs at character") for d in diffs)
     assert "metrics x.mean: 0.5 -> 0.6" in diffs and "metrics new: only in the new page" in diffs
+
+
+def test_numbers_are_right_aligned_and_texts_are_not():
+    frame = pd.DataFrame({"claim": ["a", "b"], "n": [127, 123], "ours": ["0.550 ± 0.119", "—"],
+                          "verdict": ["agrees", "0.5 or less"], "ok": [True, False]})
+    html = Table(frame, "c").styler().to_html()
+    cells = {c: html.count(f'class="data row{r} col{i} ecg-num"') for i, c in enumerate(frame.columns) for r in (0,)}
+    assert cells == {"claim": 0, "n": 1, "ours": 1, "verdict": 0, "ok": 0}
+    assert html.count("text-align: right") == 1  # one rule, for the cells of "n" and "ours"
+    assert "padding: 0.3em 0.6em" in html
