@@ -75,6 +75,11 @@ def test_xecgnet_splits_keep_patients_apart():
         sides = {s: set(patient_ids("mitdb", [i.split(":")[0] for i in d.ids[s]])) for s in ("train", "val", "test")}
         assert not (sides["train"] & sides["test"]) and not (sides["train"] & sides["val"]) \
             and not (sides["val"] & sides["test"])
+        wide = mitdb_split(real_dataset("mitdb"), seed=seed, max_windows_per_record=40, normalisation="train",
+                           split_unit="patient", val_frac=0.25)  # a validation set an epoch can be chosen on
+        n = sum(len(wide.ids[s]) for s in ("train", "val", "test"))
+        assert len(wide.ids["val"]) >= 0.25 * n > len(d.ids["val"])
+        assert list(wide.ids["test"]) == list(d.ids["test"])  # test windows are drawn first, as before
     ptbxl = real_dataset("ptbxl")
     present = ptbxl_present(ptbxl)
     masks = ptbxl_split(present["strat_fold"])  # PTB-XL's own folds: patient-wise by construction

@@ -144,8 +144,9 @@ def synthetic_split(dataset: str, *, n: int, normalisation: str) -> SplitData:
 
 
 def mitdb_split(folder, *, seed: int, max_windows_per_record: int, normalisation: str,
-                split_unit: str = "record") -> SplitData:
-    """MIT-BIH concurrent-abnormality windows, split by record with ``seed``."""
+                split_unit: str = "record", val_frac: float = 0.1) -> SplitData:
+    """MIT-BIH concurrent-abnormality windows, split by record (or patient) with ``seed``: a quarter of the
+    windows for testing, ``val_frac`` of them for validation (:func:`record_split`)."""
     from ecgstudy.data.mitdb_cache import load_mitdb_windows
 
     w = load_mitdb_windows(folder, fs_out=100.0)
@@ -160,10 +161,10 @@ def mitdb_split(folder, *, seed: int, max_windows_per_record: int, normalisation
         from ecgstudy.data.patients import patient_ids
 
         units = patient_ids("mitdb", w.record_ids)
-    masks = record_split(units, w.labels, seed=seed)
+    masks = record_split(units, w.labels, seed=seed, val_frac=val_frac)
     return _from_windows(w, masks, normalisation=normalisation,
                          description=f"MIT-BIH 10 s windows at 100 Hz (at most {max_windows_per_record} per "
-                                     f"record), split by record (seed {seed})")
+                                     f"record), split by {split_unit} (seed {seed})")
 
 
 def ptbxl_split_data(folder, *, normalisation: str) -> SplitData:
@@ -219,7 +220,7 @@ def load_data(dataset: str, params: XecgRunParams, source: DataSource) -> SplitD
     if dataset == "mitdb":
         return mitdb_split(source.folders["mitdb"], seed=params.seed,
                            max_windows_per_record=params.max_windows_per_record, normalisation=params.normalisation,
-                           split_unit=params.split_unit)
+                           split_unit=params.split_unit, val_frac=params.val_frac)
     if dataset == "ptbxl":
         return ptbxl_split_data(source.folders["ptbxl"], normalisation=params.normalisation)
     return cpsc_split_data(source.folders["cpsc2018"], fs=params.fs, input_samples=params.input_samples,

@@ -28,7 +28,7 @@ def dataset_of(experiment: str) -> str:
 class XecgRunParams(RunParams):
     """One training run of the xECGNet chapter."""
 
-    added_fields = ("selection", "split_unit", "precision", "keep_weights", "ladder")
+    added_fields = ("selection", "split_unit", "precision", "keep_weights", "ladder", "val_frac")
 
     gamma: float = Field(0.01, ge=0, le=1e4, description="weight of the attention regulariser (0: ABN)")
     regulariser: Literal["paper", "authors_code"] = Field(
@@ -60,6 +60,9 @@ class XecgRunParams(RunParams):
                                                   "and evaluate the test split with them as stored")
     ladder: tuple[int, ...] = Field((), description="epoch caps whose kept weights are also evaluated on the test "
                                                     "split (the budget ladder, ecgstudy.training.ladder)")
+    val_frac: float = Field(0.1, gt=0, lt=0.5, description="MIT-BIH: share of the windows (whole records or "
+                                                           "patients) held out for validation; 0.1 holds about 5 "
+                                                           "patients, too few to select an epoch on")
 
     @model_validator(mode="after")
     def _check_ladder(self) -> "XecgRunParams":
