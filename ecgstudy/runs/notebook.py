@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ecgstudy.runs.datasource import DataSource
 
@@ -28,36 +24,14 @@ def execute_notebook(template: Path, run_dir: Path, *, params: dict[str, Any], s
         "data_kind": source.kind,
         "data_dirs": {k: str(v) for k, v in source.folders.items()},
     }
-    with open(run_dir / "log.txt", "w") as log, kernel_config() as config:
+    with open(run_dir / "log.txt", "w") as log:
         pm.execute_notebook(
             str(template), str(out), parameters=parameters, kernel_name="python3",
             cwd=str(run_dir), progress_bar=False, stdout_file=log, stderr_file=log,
-            request_save_on_cell_execute=False, config=config,
+            request_save_on_cell_execute=False,
         )
     _fold_parameters(out)
     return out
-
-
-@contextmanager
-def kernel_config() -> Iterator[Any]:
-    """The kernel manager's configuration for one notebook: IPC transport (Unix sockets in a private
-    temporary folder, removed afterwards) where the platform has it, TCP elsewhere.
-
-    Over TCP, ipykernel warns "Kernel is running over TCP without encryption" on the terminal at
-    every page of a book build; a kernel on IPC sockets (the remedy the warning names) does not,
-    and its other messages are left as they are. The sockets live in a folder of their own, never
-    in the run folder (the notebook's working directory).
-    """
-    from traitlets.config import Config
-
-    if os.name != "posix":
-        yield Config()
-        return
-    folder = tempfile.mkdtemp(prefix="ecgstudy-kernel-")
-    try:
-        yield Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "kernel")}})
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _fold_parameters(path: Path) -> None:
