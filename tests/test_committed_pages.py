@@ -120,7 +120,9 @@ def test_a_build_without_data_that_trains_nothing_publishes_the_committed_page_w
         (spec.run_id, "real", True, False, [])
     cells = nbformat.read(root / "book" / "generated" / "data_mitdb.ipynb", as_version=4).cells
     assert [c.get("metadata", {}).get("ecgstudy") for c in cells] == [None, None, NOTE_TAG, None, None]
-    assert [cells[1].source, cells[3].source] == ["# MIT-BIH: the segments", "What the page is about."]  # under the title
+    # the title first, then the folded parameters (bookbuild.tidy_page), the note, and the rest of the title's cell
+    assert [cells[0].source, cells[3].source] == ["# MIT-BIH: the segments", "What the page is about."]
+    assert cells[1].source.startswith("profile = ")
     assert f"Committed run {spec.run_id} (data checksum {spec.data_checksum[:12]} in its run.json" in cells[2].source
     assert cells[2].source.startswith(":::{admonition} Committed real-data page\n:class: note\nMade from the real "
                                       "data: MIT-BIH "
