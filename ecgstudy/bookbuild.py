@@ -26,7 +26,7 @@ from pathlib import Path
 from ecgstudy import paths
 from ecgstudy.errors import EcgStudyError
 from ecgstudy.experiments import get_experiment
-from ecgstudy.runs.committed import CommittedPage, committed_page, publish_committed
+from ecgstudy.runs.committed import CommittedPage, committed_page, publish_committed, title_index
 from ecgstudy.runs.datasource import resolve_data
 from ecgstudy.runs.executors import LocalExecutor
 from ecgstudy.runs.store import RunRecord, RunStore
@@ -97,13 +97,13 @@ def tidy_page(path: Path) -> None:
             tags = cell.metadata.setdefault("tags", [])
             if not any(t in tags for t in _SHOWN_AS):
                 tags.append("hide-input")
-    titles = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")]
-    if titles:
-        before = [c for c in nb.cells[:titles[0]]
+    title = title_index(nb.cells)
+    if title is not None:
+        before = [c for c in nb.cells[:title]
                   if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
         if before:
             rest = [c for c in nb.cells if not any(c is b for b in before)]
-            at = next(i for i, c in enumerate(rest) if c is nb.cells[titles[0]]) + 1
+            at = next(i for i, c in enumerate(rest) if c is nb.cells[title]) + 1
             nb.cells = rest[:at] + before + rest[at:]
     nbformat.write(nb, path)
 

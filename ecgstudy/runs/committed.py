@@ -109,6 +109,12 @@ def committed_page(experiment: Experiment, spec: RunSpec, store: RunStore, *,
                          str(spec.params.get("profile", "")))
 
 
+def title_index(cells: list[Any]) -> int | None:
+    """Index of a notebook's title: the first markdown cell opening with a level-1 heading (None: no title)."""
+    return next((i for i, c in enumerate(cells)
+                 if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")), None)
+
+
 def note_cell(page: CommittedPage) -> Any:
     """The note as a markdown cell (a MyST admonition), tagged :data:`NOTE_TAG`."""
     import nbformat
@@ -125,11 +131,10 @@ def publish_committed(page: CommittedPage, target: Path) -> None:
     import nbformat
 
     nb = nbformat.read(page.record.path / "notebook.ipynb", as_version=4)
-    titles = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")]
-    if not titles:
+    i = title_index(nb.cells)
+    if i is None:
         nb.cells.insert(0, note_cell(page))
     else:
-        i = titles[0]
         heading, _, rest = nb.cells[i].source.lstrip().partition("\n")
         nb.cells[i].source = heading
         after = [note_cell(page)] + ([nbformat.v4.new_markdown_cell(rest.strip("\n"))] if rest.strip() else [])
