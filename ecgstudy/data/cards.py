@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ecgstudy.data.check import DatasetStatus
-from ecgstudy.data.registry import DATASETS
+from ecgstudy.data.registry import DATASETS, DatasetInfo
 
 #: MIT-BIH beat annotation symbols (PhysioNet's annotation table).
 MITDB_BEAT_MEANING = {
@@ -30,10 +30,21 @@ ANNOTATIONS = {
 }
 
 
+def citation_text(info: DatasetInfo) -> str:
+    """The dataset's reference article with its DOI as a Markdown link.
+
+    >>> citation_text(DATASETS["mitdb"])
+    'Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. IEEE Eng Med Biol 20(3):45-50 (2001).
+    [doi:10.1109/51.932724](https://doi.org/10.1109/51.932724)'
+    """
+    return info.citation + (f" [doi:{info.doi}](https://doi.org/{info.doi})" if info.doi else "")
+
+
 def card_table(statuses: list[DatasetStatus]) -> pd.DataFrame:
     """One row per dataset: static facts from the registry plus what was found here: ``found here`` says
     whether it is the complete dataset, a subset or a small sample (:meth:`DatasetStatus.extent_text`),
-    ``extent`` the word alone (empty when not found)."""
+    ``extent`` the word alone (empty when not found); ``citation`` the reference article with its DOI link
+    (:func:`citation_text`), ``doi`` and ``bibkey`` (its key in ``book/references.bib``) alone."""
     found = {s.key: s for s in statuses}
     rows = []
     for key, info in DATASETS.items():
@@ -44,7 +55,8 @@ def card_table(statuses: list[DatasetStatus]) -> pd.DataFrame:
             "found here": st.extent_text() if st else "not found",
             "extent": st.extent if st and st.found else "", "found": bool(st and st.found),
             "records here": "" if not st or st.n_records is None else st.n_records,
-            "checksums": st.checksums if st else "-", "citation": info.citation,
+            "checksums": st.checksums if st else "-", "citation": citation_text(info), "doi": info.doi,
+            "bibkey": info.bibkey,
         })
     return pd.DataFrame(rows)
 

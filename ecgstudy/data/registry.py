@@ -29,6 +29,8 @@ class DatasetInfo:
     licence: str
     citation: str
     n_published: int | None = None  # records of the complete published dataset (of ``version``)
+    doi: str = ""  # DOI of the article ``citation`` names
+    bibkey: str = ""  # the article's key in ``book/references.bib``
 
 
 DATASETS: dict[str, DatasetInfo] = {
@@ -47,6 +49,8 @@ DATASETS: dict[str, DatasetInfo] = {
             citation="Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. "
             "IEEE Eng Med Biol 20(3):45-50 (2001).",
             n_published=48,
+            doi="10.1109/51.932724",
+            bibkey="moody2001mitbih",
         ),
         DatasetInfo(
             key="ludb",
@@ -61,6 +65,8 @@ DATASETS: dict[str, DatasetInfo] = {
             citation="Kalyakulina AI et al. LUDB: a new open-access validation tool for "
             "electrocardiogram delineation algorithms. IEEE Access 8:186181 (2020).",
             n_published=200,
+            doi="10.1109/ACCESS.2020.3029211",
+            bibkey="kalyakulina2020ludb",
         ),
         DatasetInfo(
             key="ptbxl",
@@ -75,6 +81,8 @@ DATASETS: dict[str, DatasetInfo] = {
             citation="Wagner P et al. PTB-XL, a large publicly available electrocardiography "
             "dataset. Sci Data 7:154 (2020).",
             n_published=21_799,  # version 1.0.3 (1.0.1: 21,837; a copy's ptbxl_database.csv says which)
+            doi="10.1038/s41597-020-0495-6",
+            bibkey="wagner2020ptbxl",
         ),
         DatasetInfo(
             key="cpsc2018",
@@ -90,6 +98,8 @@ DATASETS: dict[str, DatasetInfo] = {
             "electrocardiogram rhythm and morphology abnormality detection. "
             "J Med Imaging Health Inform 8(7):1368-1373 (2018).",
             n_published=6_877,  # the training set (REFERENCE.csv lists them all)
+            doi="10.1166/jmihi.2018.2442",
+            bibkey="liu2018cpsc",
         ),
         DatasetInfo(
             key="cinc2021",
@@ -104,6 +114,8 @@ DATASETS: dict[str, DatasetInfo] = {
             citation="Reyna MA et al. Will two do? Varying dimensions in electrocardiography: "
             "the PhysioNet/Computing in Cardiology Challenge 2021. CinC 48 (2021).",
             n_published=88_253,  # the public training set: CPSC, CPSC-extra, INCART, PTB, PTB-XL, Georgia, Chapman, Ningbo
+            doi="10.23919/CinC53138.2021.9662687",
+            bibkey="reyna2021cinc",
         ),
     ]
 }
