@@ -108,6 +108,22 @@ def tidy_page(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def copy_figure_data(run_path: Path, target: Path) -> int:
+    """Copy a run's figure data (``<run>/figure-data/*.csv``, :func:`ecgstudy.report.write_figure_data`) to
+    ``target`` (``book/generated/<page>/``, where the figures' captions link them), replacing what was there;
+    return how many files were copied."""
+    from ecgstudy.report import FIGURE_DATA
+
+    if target.exists():
+        shutil.rmtree(target)
+    files = sorted((Path(run_path) / FIGURE_DATA).glob("*.csv"))
+    if files:
+        target.mkdir(parents=True)
+        for f in files:
+            shutil.copyfile(f, target / f.name)
+    return len(files)
+
+
 def _publish(pages: tuple[Page, ...], records: list[RunRecord], target: Path,
              committed: list[CommittedPage | None] | None = None) -> list[str]:
     """Copy executed notebooks into ``book/generated`` (a committed page with its note); return failure
@@ -122,6 +138,7 @@ def _publish(pages: tuple[Page, ...], records: list[RunRecord], target: Path,
             failures.append(f"page {page.name!r} ({page.experiment}): {rec.error} [see {rec.path}/traceback.txt]")
             continue
         tidy_page(target / f"{page.name}.ipynb")
+        copy_figure_data(rec.path, target / page.name)
     return failures
 
 

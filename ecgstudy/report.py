@@ -32,6 +32,27 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     _glue(name, value, display=display)
 
 
+#: a run's folder of figure data: ``<run_dir>/figure-data/<figure name>.csv``
+FIGURE_DATA = "figure-data"
+
+
+def write_figure_data(name: str, frame: pd.DataFrame, run_dir: str | Path | None) -> Path | None:
+    """Write ``frame``, the rows figure ``name`` was drawn from, to ``<run_dir>/figure-data/<name>.csv``
+    (its index too, when named) and return the path; nothing without a ``run_dir``.
+
+    The book build copies the folder next to the page (``book/generated/<page>/``,
+    :func:`ecgstudy.bookbuild.copy_figure_data`), where the figure's caption links it:
+    ``{download}`Data (CSV) <iclr/fig_curves.csv>```.
+    """
+    if not run_dir:
+        return None
+    path = Path(run_dir) / FIGURE_DATA / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    named = any(n is not None for n in frame.index.names)
+    frame.to_csv(path, index=named, float_format="%.6g")
+    return path
+
+
 def data_label(data_kind: str, data_dirs: dict[str, str] | None) -> str:
     """``"real MIT-BIH data (mitdb)"``-style label of a run's data."""
     if data_kind == "real":
@@ -149,6 +170,7 @@ class Page:
     Attributes:
         glue: texts and numbers the prose cites (``{glue:text}`name```), by name.
         figures: per glued figure name, a function that draws it (called once, by :meth:`publish`).
+        figure_data: per figure name, the rows it was drawn from (written as CSV by :meth:`publish`).
         shown: per name, a :class:`Table` or a Markdown text displayed where the notebook asks
             (:meth:`show`); ``None`` shows nothing (e.g. no failed run to list).
         metrics: the page's ``metrics.json`` (what the scorecard reads).
@@ -156,13 +178,16 @@ class Page:
 
     glue: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, Callable[[], Figure]] = field(default_factory=dict)
+    figure_data: dict[str, pd.DataFrame] = field(default_factory=dict)
     shown: dict[str, Table | str | None] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
 
     def publish(self, run_dir: str | Path | None = None) -> None:
-        """Glue every text and figure (figures are drawn here, then closed), and write
-        ``metrics.json`` into ``run_dir`` when given."""
+        """Glue every text and figure (figures are drawn here, then closed); into ``run_dir``, when given,
+        write ``metrics.json`` and each figure's data (:func:`write_figure_data`)."""
         import matplotlib.pyplot as plt
+
+        import ecgstudy.viz  # noqa: F401  (the book's figure style)
 
         for name, value in self.glue.items():
             glue(name, value)
@@ -170,6 +195,8 @@ class Page:
             fig = draw()
             glue(name, fig, display=False)
             plt.close(fig)
+        for name, frame in self.figure_data.items():
+            write_figure_data(name, frame, run_dir)
         if run_dir:
             from ecgstudy.runs.store import write_json
 
@@ -204,6 +231,6 @@ def empty_figure(text: str) -> Figure:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 1))
-    ax.text(0.5, 0.5, text, ha="center")
+    ax.text(0.5, 0.5, text, ha="center", fontsize=9)
     ax.axis("off")
     return fig

@@ -40,8 +40,8 @@ def test_runs_maps_figure_draws_each_runs_first_record(tmp_path):
     runs = first_record_maps([_run(tmp_path, "a", "qrs_ms", 2), _run(tmp_path, "b", "qt_ms", 2)])
     fig = runs_maps_figure(runs, beats, fid, lead_names=LEADS)
     axes = np.array(fig.axes).reshape(2, 2)
-    assert [ax.get_title() for ax in axes[:, 0]] == ["qrs_ms: gradcam", "qt_ms: gradcam"]
-    assert axes[1, 1].get_title() == "qt_ms: ecgradcam"
+    assert [ax.get_title() for ax in axes[:, 0]] == ["QRS duration: textbook Grad-CAM", "QT interval: textbook Grad-CAM"]
+    assert axes[1, 1].get_title() == "QT interval: ECGradCAM (authors' code)"
     line = axes[0, 0].lines[0].get_ydata()
     np.testing.assert_allclose(line, beats[2, 6])  # the pointed-at record's V5, not record 0's
     plt.close(fig)
@@ -63,7 +63,7 @@ def test_leads_maps_figure_draws_the_same_map_over_every_lead():
     assert axes[0, 1].get_title() == "ECGradCAM (authors' code), lead I" and axes[7, 1].get_title() == "lead V6"
     assert [ax.lines[0].get_ydata()[0] for ax in axes[:, 0]] == list(range(8))  # each row its own lead
     assert axes[7, 0].get_xlabel() and not axes[6, 0].get_xlabel()  # the time axis named once, at the bottom
-    assert fig.get_size_inches().tolist() == [10, 1.3 * 8]
+    assert fig.get_size_inches().tolist() == [8.0, 1.25 * 8]  # the book's text column
     plt.close(fig)
 
 
@@ -71,5 +71,5 @@ def test_runs_maps_figure_takes_the_maps_it_is_given():
     beats = np.zeros((2, 8, 600))
     run = RunMaps("sex", 1, {"gradcam": np.ones(38, np.float32), "ecgradcam": np.ones(38, np.float32)})
     fig = runs_maps_figure([run], beats, np.full((2, 9), -1), lead_names=("I", "II"), variants=("gradcam",))
-    assert len(fig.axes) == 1 and fig.axes[0].get_title() == "sex: gradcam"  # no V5: the first lead
+    assert len(fig.axes) == 1 and fig.axes[0].get_title() == "sex: textbook Grad-CAM"  # no V5: the first lead
     plt.close(fig)

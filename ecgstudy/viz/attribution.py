@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ecgstudy.viz.style import COLUMN_IN
+
 
 @dataclass
 class MapColumn:
@@ -50,7 +52,7 @@ def maps_figure(columns: Sequence[MapColumn], methods: Sequence[str], names: Map
     import matplotlib.pyplot as plt
 
     n_rows, n_cols = 1 + len(methods), max(1, len(columns))
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(4.2 * n_cols, 0.75 * n_rows + 0.8), squeeze=False,
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(COLUMN_IN, 0.75 * n_rows + 0.8), squeeze=False,
                              sharex="col")
     for j, col in enumerate(columns):
         t = np.arange(col.x.shape[-1]) / col.fs
@@ -58,10 +60,10 @@ def maps_figure(columns: Sequence[MapColumn], methods: Sequence[str], names: Map
         ax = axes[0, j]
         ax.plot(t, col.x[0], color="black", lw=0.7)
         _shade(ax, t, region)
-        ax.set_title(col.title, fontsize=8)
+        ax.set_title(col.title, fontsize=8, wrap=True)
         ax.set_yticks([])
         if j == 0:
-            ax.set_ylabel(col.lead or "input", rotation=0, ha="right", va="center", fontsize=7)
+            ax.set_ylabel(col.lead or "input", rotation=0, ha="right", va="center", fontsize=8)
         for i, name in enumerate(methods, start=1):
             ax = axes[i, j]
             ax.set_yticks([])
@@ -70,10 +72,11 @@ def maps_figure(columns: Sequence[MapColumn], methods: Sequence[str], names: Map
                 _shade(ax, t, region)
                 ax.fill_between(t, relevance_profile(col.maps[name]), color="tab:blue", alpha=0.85, lw=0.5)
             else:
-                ax.text(0.5, 0.5, "not run", ha="center", va="center", fontsize=7, transform=ax.transAxes)
+                ax.text(0.5, 0.5, "not run", ha="center", va="center", fontsize=8, transform=ax.transAxes)
             if j == 0:
-                ax.set_ylabel(names.get(name, name), rotation=0, ha="right", va="center", fontsize=7)
+                ax.set_ylabel(names.get(name, name), rotation=0, ha="right", va="center", fontsize=8)
         axes[-1, j].set_xlabel("time (s)", fontsize=8)
+        axes[-1, j].tick_params(labelsize=8)
     for j in range(len(columns), n_cols):
         for ax in axes[:, j]:
             ax.axis("off")

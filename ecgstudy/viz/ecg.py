@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ecgstudy.data.types import BeatSegments
+from ecgstudy.viz.style import COLUMN_IN
 
 #: Colour per beat symbol (normal grey, PVC red, APB blue, others black).
 #: Colours of beat symbols marked on a lead: normal grey, ventricular red, supraventricular blue, fusion purple.
@@ -29,7 +30,7 @@ def plot_segment(seg: BeatSegments, i: int, *, axes: Sequence[plt.Axes] | None =
     signal = seg.signals[i]
     n_leads, n = signal.shape
     if axes is None:
-        _, axes = plt.subplots(n_leads, 1, figsize=(10, 1.6 * n_leads), sharex=True, squeeze=False)
+        _, axes = plt.subplots(n_leads, 1, figsize=(COLUMN_IN, 1.6 * n_leads), sharex=True, squeeze=False)
         axes = axes[:, 0]
     t = np.arange(n) / seg.fs
     lo, hi = int(seg.pad_left[i]), int(seg.pad_left[i] + seg.length[i])
@@ -43,12 +44,22 @@ def plot_segment(seg: BeatSegments, i: int, *, axes: Sequence[plt.Axes] | None =
             colour = BEAT_COLOURS.get(str(sym), "k")
             ax.axvline(s / seg.fs, color=colour, lw=0.8, alpha=0.6)
             if lead == 0:
-                ax.text(s / seg.fs, top, str(sym), color=colour, ha="center", va="bottom", fontsize=8)
-        ax.set_ylabel(f"{seg.lead_names[lead]}\n(mV)", fontsize=8)
+                ax.text(s / seg.fs, top, str(sym), color=colour, ha="center", va="bottom", fontsize=9)
+        ax.set_ylabel(f"{seg.lead_names[lead]}\n(mV)")
         ax.margins(x=0)
     axes[-1].set_xlabel("time (s)")
-    axes[0].set_title(title or f"record {seg.record_ids[i]}, segment label {seg.labels[i]}", fontsize=9)
+    axes[0].set_title(title or f"record {seg.record_ids[i]}, segment label {seg.labels[i]}", pad=14)
     return axes
+
+
+def signal_frame(signal: np.ndarray, fs: float, lead_names: Sequence[str]) -> pd.DataFrame:
+    """A ``(leads, samples)`` record as a figure's data: ``time_s`` and one column per lead.
+
+    >>> signal_frame(np.array([[0.1, 0.2]]), 2.0, ["MLII"]).to_dict("list")
+    {'time_s': [0.0, 0.5], 'MLII': [0.1, 0.2]}
+    """
+    return pd.DataFrame({"time_s": np.arange(signal.shape[-1]) / fs,
+                         **{name: signal[i] for i, name in enumerate(lead_names)}})
 
 
 def plot_leads(signal: np.ndarray, fs: float, lead_names: Sequence[str], *,
@@ -61,7 +72,7 @@ def plot_leads(signal: np.ndarray, fs: float, lead_names: Sequence[str], *,
     n_leads, n = signal.shape
     if axes is None:
         nrows = int(np.ceil(n_leads / ncols))
-        _, grid = plt.subplots(nrows, ncols, figsize=(11, 1.3 * nrows), sharex=True, squeeze=False)
+        _, grid = plt.subplots(nrows, ncols, figsize=(COLUMN_IN, 1.3 * nrows), sharex=True, squeeze=False)
         axes = grid.T.ravel()[:n_leads]
     t = np.arange(n) / fs
     for lead, ax in enumerate(axes):
@@ -72,7 +83,6 @@ def plot_leads(signal: np.ndarray, fs: float, lead_names: Sequence[str], *,
                     if a >= 0 and b >= 0:
                         ax.axvspan(a / fs, b / fs, color=colour, alpha=0.15, lw=0)
         ax.plot(t, signal[lead], lw=0.6, color="k")
-        ax.set_ylabel(f"{lead_names[lead]} ({units})", fontsize=7)
-        ax.tick_params(labelsize=7)
+        ax.set_ylabel(f"{lead_names[lead]} ({units})")
         ax.margins(x=0)
     return axes

@@ -6,8 +6,11 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
 from ecgstudy.data.types import FIDUCIAL_COLUMNS
+from ecgstudy.labels import label as target_label
+from ecgstudy.viz.style import COLUMN_IN
 
 #: Shading of the delineated waves: (onset column, offset column, colour, label).
 WAVE_SPANS = (("p_on", "p_off", "tab:green", "P"), ("qrs_on", "qrs_off", "tab:orange", "QRS"),
@@ -41,9 +44,7 @@ def plot_beat_maps(beat: np.ndarray, layer_map: np.ndarray, fiducials: np.ndarra
     x = np.asarray(beat[list(lead_names).index(lead)], dtype=float)
     n = len(x)
     t = np.arange(n) / fs
-    m = upsample_map(np.asarray(layer_map, dtype=float), n)
-    span = m.max() - m.min()
-    m = (m - m.min()) / span if span > 0 else np.zeros_like(m)
+    m = scaled_map(layer_map, n)
     f = dict(zip(FIDUCIAL_COLUMNS, np.asarray(fiducials).tolist()))
     for on, off, colour, label in WAVE_SPANS:
         if f[on] >= 0 and f[off] >= f[on]:
@@ -51,10 +52,26 @@ def plot_beat_maps(beat: np.ndarray, layer_map: np.ndarray, fiducials: np.ndarra
     lo, hi = x.min(), x.max()
     ax.fill_between(t, lo, lo + m * (hi - lo), color="tab:red", alpha=0.35, lw=0, label="map")
     ax.plot(t, x, color="black", lw=0.8)
-    ax.set_title(title, fontsize=9)
+    if not np.any(np.asarray(layer_map)):
+        ax.text(0.98, 0.9, "map zero everywhere", ha="right", va="top", transform=ax.transAxes, color="tab:red")
+    elif not np.isfinite(np.asarray(layer_map, dtype=float)).all():
+        ax.text(0.98, 0.9, "map not finite", ha="right", va="top", transform=ax.transAxes, color="tab:red")
+    ax.set_title(title)
     ax.set_yticks([])
     ax.set_xlabel("time in the median beat (s)")
     return ax
+
+
+def scaled_map(layer_map: np.ndarray, n_samples: int) -> np.ndarray:
+    """A layer map upsampled to ``n_samples`` (:func:`upsample_map`) and min-max scaled to [0, 1], as
+    :func:`plot_beat_maps` draws it; zeros when the map is constant.
+
+    >>> scaled_map(np.array([2.0, 4.0]), 4).tolist(), scaled_map(np.zeros(2), 3).tolist()
+    ([0.0, 0.25, 0.75, 1.0], [0.0, 0.0, 0.0])
+    """
+    m = upsample_map(np.asarray(layer_map, dtype=float), n_samples)
+    span = m.max() - m.min()
+    return (m - m.min()) / span if span > 0 else np.zeros_like(m)
 
 
 #: How the figures name the two Grad-CAM variants.
@@ -74,19 +91,39 @@ def runs_maps_figure(runs, beats: np.ndarray, fiducials: np.ndarray, *, lead_nam
         fiducials: ``(n, 9)`` their fiducials.
     """
     if not runs:
-        fig, ax = plt.subplots(figsize=(6, 1))
+        fig, ax = plt.subplots(figsize=(COLUMN_IN, 1))
         ax.text(0.5, 0.5, "no run in this build", ha="center")
         ax.axis("off")
         return fig
     lead = lead if lead in lead_names else lead_names[0]
-    fig, axes = plt.subplots(len(runs), len(variants), figsize=(11, 2.0 * len(runs)), sharex=True,
+    fig, axes = plt.subplots(len(runs), len(variants), figsize=(COLUMN_IN, 1.9 * len(runs)), sharex=True,
                              squeeze=False)
     for row, run in enumerate(runs):
         for col, variant in enumerate(variants):
-            plot_beat_maps(beats[run.index], run.maps[variant], fiducials[run.index],
-                           lead_names=lead_names, lead=lead, ax=axes[row, col], title=f"{run.target}: {variant}")
+            plot_beat_maps(beats[run.index], run.maps[variant], fiducials[run.index], lead_names=lead_names,
+                           lead=lead, ax=axes[row, col], title=f"{target_label(run.target, unit=False)}: {VARIANT_LABELS[variant]}")
+            if row < len(runs) - 1:
+                axes[row, col].set_xlabel("")
     fig.tight_layout()
     return fig
+
+
+def runs_maps_frame(runs, beats: np.ndarray, *, lead_names: Sequence[str], lead: str = "V5", fs: float = 500.0,
+                    variants: Sequence[str] = ("gradcam", "ecgradcam")) -> pd.DataFrame:
+    """What :func:`runs_maps_figure` draws, one row per run, variant and sample: ``target``, ``variant``,
+    ``record_index``, ``time_s``, the lead (``<lead>``, the beat's units) and the ``map`` scaled to [0, 1]
+    (:func:`scaled_map`); no rows without a run."""
+    if not runs:
+        return pd.DataFrame(columns=["target", "variant", "record_index", "time_s", "lead", "map"])
+    lead = lead if lead in lead_names else lead_names[0]
+    frames = []
+    for run in runs:
+        x = np.asarray(beats[run.index][list(lead_names).index(lead)], dtype=float)
+        for variant in variants:
+            frames.append(pd.DataFrame({"target": run.target, "variant": variant, "record_index": run.index,
+                                        "time_s": np.arange(len(x)) / fs, lead: x,
+                                        "map": scaled_map(run.maps[variant], len(x))}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def leads_maps_figure(beat: np.ndarray, maps, fiducials: np.ndarray, *, lead_names: Sequence[str],
@@ -99,7 +136,8 @@ def leads_maps_figure(beat: np.ndarray, maps, fiducials: np.ndarray, *, lead_nam
         fiducials: ``(9,)`` the beat's fiducials (``FIDUCIAL_COLUMNS``, -1 absent).
     """
     leads = list(lead_names)
-    fig, axes = plt.subplots(len(leads), len(variants), figsize=(10, 1.3 * len(leads)), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(len(leads), len(variants), figsize=(COLUMN_IN, 1.25 * len(leads)), sharex=True,
+                             squeeze=False)
     for col, variant in enumerate(variants):
         for row, lead in enumerate(leads):
             plot_beat_maps(beat, maps[variant], fiducials, lead_names=leads, lead=lead, ax=axes[row, col],
@@ -108,3 +146,18 @@ def leads_maps_figure(beat: np.ndarray, maps, fiducials: np.ndarray, *, lead_nam
                 axes[row, col].set_xlabel("")
     fig.tight_layout()
     return fig
+
+
+def leads_maps_frame(beat: np.ndarray, maps, *, lead_names: Sequence[str], fs: float = 500.0,
+                     variants: Sequence[str] = ("gradcam", "ecgradcam")) -> pd.DataFrame:
+    """What :func:`leads_maps_figure` draws, one row per sample: ``time_s``, every lead of the median beat
+    and each variant's map scaled to [0, 1] (``map_<variant>``, :func:`scaled_map`).
+
+    >>> leads_maps_frame(np.zeros((2, 4)), {"gradcam": np.array([0.0, 1.0])}, lead_names=["I", "II"],
+    ...                  variants=("gradcam",)).columns.tolist()
+    ['time_s', 'I', 'II', 'map_gradcam']
+    """
+    n = beat.shape[-1]
+    frame = {"time_s": np.arange(n) / fs, **{lead: beat[i] for i, lead in enumerate(lead_names)}}
+    frame.update({f"map_{v}": scaled_map(maps[v], n) for v in variants})
+    return pd.DataFrame(frame)

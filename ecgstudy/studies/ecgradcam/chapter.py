@@ -148,7 +148,7 @@ def _maps(page: Page, params: EcgradcamChapterParams, records, beats: _Beats) ->
     the transfer runs'), and one beat in every lead with the map of :func:`leads_target`."""
     from ecgstudy.report import empty_figure
     from ecgstudy.studies.ecgradcam.tables import first_record_maps
-    from ecgstudy.viz.ecgradcam import leads_maps_figure, runs_maps_figure
+    from ecgstudy.viz.ecgradcam import leads_maps_figure, leads_maps_frame, runs_maps_figure, runs_maps_frame
 
     def first_fold(dataset: str) -> list:
         return first_record_maps([r for r in records if r.ok and r.spec.experiment == RUNS[dataset].name
@@ -157,24 +157,27 @@ def _maps(page: Page, params: EcgradcamChapterParams, records, beats: _Beats) ->
 
     def figure(dataset: str, runs: list):
         if not runs:
-            return partial(runs_maps_figure, [], None, None, lead_names=())
+            return partial(runs_maps_figure, [], None, None, lead_names=()), runs_maps_frame([], None, lead_names=())
         d = beats[dataset]
-        return partial(runs_maps_figure, runs, d.x, d.fiducials, lead_names=d.lead_names)
+        return (partial(runs_maps_figure, runs, d.x, d.fiducials, lead_names=d.lead_names),
+                runs_maps_frame(runs, d.x, lead_names=d.lead_names))
 
     ds0 = params.datasets[0]
     runs0 = first_fold(ds0)
-    page.figures["fig_maps"] = figure(ds0, runs0)
-    page.figures["fig_maps_transfer"] = figure("transfer", first_fold("transfer") if "transfer" in params.datasets
-                                               else [])
+    page.figures["fig_maps"], page.figure_data["fig_maps"] = figure(ds0, runs0)
+    page.figures["fig_maps_transfer"], page.figure_data["fig_maps_transfer"] = figure(
+        "transfer", first_fold("transfer") if "transfer" in params.datasets else [])
     by_target = {run.target: run for run in runs0}
     target = leads_target(by_target)
     page.glue["leads_target"] = target or "none"
     if target is None:
         page.figures["fig_leads"] = partial(empty_figure, "no run in this build")
+        page.figure_data["fig_leads"] = runs_maps_frame([], None, lead_names=())
     else:
         run, d = by_target[target], beats[ds0]
         page.figures["fig_leads"] = partial(leads_maps_figure, d.x[run.index], run.maps, d.fiducials[run.index],
                                             lead_names=d.lead_names)
+        page.figure_data["fig_leads"] = leads_maps_frame(d.x[run.index], run.maps, lead_names=d.lead_names)
 
 
 def _sex(page: Page, params: EcgradcamChapterParams, beats: _Beats) -> tuple[dict | None, str | None]:

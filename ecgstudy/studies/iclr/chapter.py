@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from functools import partial
 
 import numpy as np
+import pandas as pd
 
 from ecgstudy.data.patients import patient_ids
 from ecgstudy.report import Page
@@ -50,9 +51,10 @@ def _mean_text(summary: dict, method: str, metric: str) -> str:
 
 
 def _attention_figures(records, params: IclrChapterParams, segments) -> list:
-    """Drawing functions of the two attention examples: the first L2 segment-wise run's stored examples."""
+    """Drawing functions of the two attention examples, each with the frame it draws: the first L2
+    segment-wise run's stored examples."""
     from ecgstudy.studies.iclr.data import POSITIVE
-    from ecgstudy.viz.iclr import attention_example_figure
+    from ecgstudy.viz.iclr import attention_example_figure, attention_example_frame
 
     runs = [r for r in records if r.ok and r.spec.params["method"] == "l2" and r.spec.params["split"] == "segment"
             and r.spec.params["kernel_size"] == params.kernel_size and (r.path / "attention.npz").exists()]
@@ -65,23 +67,28 @@ def _attention_figures(records, params: IclrChapterParams, segments) -> list:
     for idx, att in examples:
         kind = "normal + PVC" if segments.labels[idx] == POSITIVE else "normal + APB"
         title = f"{kind}: record {segments.record_ids[idx]} (held-out fold {run.spec.params['fold']})"
-        draws.append(partial(attention_example_figure, segments.signals[idx], att, segments.fs,
-                             segments.beats(int(idx)), lead_names=segments.lead_names, title=title))
+        draws.append((partial(attention_example_figure, segments.signals[idx], att, segments.fs,
+                              segments.beats(int(idx)), lead_names=segments.lead_names, title=title),
+                      attention_example_frame(segments.signals[idx], att, segments.fs, lead_names=segments.lead_names)))
     return draws
 
 
 def _grade_figure(records, params: IclrChapterParams, segments):
-    """Drawing function of Figure 4: a stored held-out example of each grade (first L2 segment-wise runs)."""
+    """Drawing function of Figure 4 and the frame it draws: a stored held-out example of each grade (first
+    L2 segment-wise runs)."""
     from ecgstudy.report import empty_figure
     from ecgstudy.studies.iclr.tables import grade_examples
-    from ecgstudy.viz.iclr import grade_examples_figure
+    from ecgstudy.viz.iclr import attention_example_frame, grade_examples_figure
 
     if segments is None:
-        return partial(empty_figure, "no attention run in this build")
+        return partial(empty_figure, "no attention run in this build"), pd.DataFrame()
     examples = [{"grade": g, "signal": segments.signals[idx], "attention": att, "beats": segments.beats(idx),
                  "title": f"record {segments.record_ids[idx]}, run {run_id}"}
                 for g, run_id, idx, att in grade_examples(records, kernel_size=params.kernel_size)]
-    return partial(grade_examples_figure, examples, segments.fs)
+    frame = pd.concat([attention_example_frame(ex["signal"], ex["attention"], segments.fs,
+                                               lead_names=segments.lead_names).assign(grade=ex["grade"])
+                       for ex in examples]) if examples else pd.DataFrame()
+    return partial(grade_examples_figure, examples, segments.fs), frame
 
 
 def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[str, str] | None = None,
@@ -97,7 +104,8 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     from ecgstudy.studies.iclr import tables as t
     from ecgstudy.claims import claims_metrics, claims_table, verdict_text
     from ecgstudy.studies.iclr.verdicts import chapter_budget, chapter_claims
-    from ecgstudy.viz.iclr import architecture_figure, curves_figure, plot_kernel_ablation
+    from ecgstudy.studies.iclr.architecture import iclr_blocks
+    from ecgstudy.viz.iclr import architecture_figure, curves_figure, fold_scores_figure, plot_kernel_ablation
 
     page = Page()
     g = page.glue
@@ -182,14 +190,24 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     curves = t.curves_table(records)
     main_curves = curves[(curves["kernel_size"] == k) & (curves["split"] == "segment")]
     page.figures["fig_curves"] = partial(curves_figure, main_curves, names=t.METHOD_NAMES, dead=dead_keys)
-    page.figures["fig_architecture"] = partial(architecture_figure, in_leads=2, samples=2000, kernel_size=k)
+    page.figure_data["fig_curves"] = main_curves.assign(dead=[key in dead_keys for key in zip(
+        main_curves["method"], main_curves["fold"], main_curves["seed"])])
+    blocks = iclr_blocks(in_leads=2, samples=2000, kernel_size=k)
+    page.figures["fig_architecture"] = partial(architecture_figure, blocks=blocks)
+    page.figure_data["fig_architecture"] = pd.DataFrame(blocks)
+    # every run's accuracy per method and split (the distribution behind the classification table)
+    scores = main[[*t.GRID_KEYS, "accuracy", "auc"]]
+    page.figures["fig_fold_scores"] = partial(fold_scores_figure, scores, names=t.METHOD_NAMES,
+                                              splits=list(params.splits),
+                                              split_names={s: t.SPLIT_WORDS.get(s, s) for s in params.splits})
+    page.figure_data["fig_fold_scores"] = scores
 
     # where the attention lands
     examples = _attention_figures(records, params, segments)
     for i in range(2):
-        page.figures[f"fig_attention_{i}"] = examples[i] if i < len(examples) else \
-            partial(empty_figure, "no attention run in this build")
-    page.figures["fig_grades"] = _grade_figure(records, params, segments)
+        page.figures[f"fig_attention_{i}"], page.figure_data[f"fig_attention_{i}"] = examples[i] \
+            if i < len(examples) else (partial(empty_figure, "no attention run in this build"), pd.DataFrame())
+    page.figures["fig_grades"], page.figure_data["fig_grades"] = _grade_figure(records, params, segments)
     loc = t.localisation_table(table, kernel_size=k)
     page.shown["localisation"] = Table(
         loc, "Attention against the annotated abnormal beats, held-out segments, mean over runs", precision=3)
@@ -204,6 +222,7 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     metrics["grades"] = grades
     by_kernel = t.kernel_ablation(table)
     page.figures["fig_kernels"] = partial(plot_kernel_ablation, by_kernel)
+    page.figure_data["fig_kernels"] = by_kernel.rename_axis("kernel_samples")
     g["kernels_s"] = ", ".join(f"{kk / 360:.2f}" for kk in by_kernel.index) if len(by_kernel) else "n/a"
 
     # the comparisons and the claims

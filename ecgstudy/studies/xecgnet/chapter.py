@@ -44,15 +44,15 @@ def grid_records(params: XecgChapterParams, datasets: tuple[str, ...], *, store=
 
 
 def _maps_figures(records, params: XecgChapterParams, datasets, names) -> list:
-    """Drawing functions of up to two multi-label test records: M and the true classes' response maps
-    of the first seed's run at the paper's gamma (or the largest gamma run)."""
+    """Drawing functions of up to two multi-label test records, each with the frame it draws: M and the
+    true classes' response maps of the first seed's run at the paper's gamma (or the largest gamma run)."""
     import numpy as np
     import torch
 
     from ecgstudy.attribution.maps import upsample
     from ecgstudy.runs.datasource import resolve_data
     from ecgstudy.studies.xecgnet.data import load_data
-    from ecgstudy.viz.xecgnet import maps_figure
+    from ecgstudy.viz.xecgnet import maps_figure, maps_frame
 
     draws = []
     gamma_show = 0.01 if 0.01 in params.gammas else max(params.gammas)
@@ -78,9 +78,11 @@ def _maps_figures(records, params: XecgChapterParams, datasets, names) -> list:
             labels = "+".join(c for c, y in zip(d.class_names, d.y["test"][i]) if y)
             title = (f"{names[ds]} {d.ids['test'][i]}: {labels} (gamma = {gamma_show:g}, "
                      f"seed {params.seeds[0]})")
-            draws.append(partial(maps_figure, d.x["test"][i, 0], m_up, a_up, fs=d.fs, class_names=d.class_names,
-                                 labels=d.y["test"][i], beats=d.test_beats(int(i)) if d.test_beats else None,
-                                 lead_name=d.lead_names[0], title=title))
+            draws.append((partial(maps_figure, d.x["test"][i, 0], m_up, a_up, fs=d.fs, class_names=d.class_names,
+                                  labels=d.y["test"][i], beats=d.test_beats(int(i)) if d.test_beats else None,
+                                  lead_name=d.lead_names[0], title=title),
+                          maps_frame(d.x["test"][i, 0], m_up, a_up, fs=d.fs, class_names=d.class_names,
+                                     labels=d.y["test"][i])))
     return draws
 
 
@@ -147,6 +149,8 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
     paper_f1 = {gamma: paper[f"xecgnet.cpsc.g{gamma:g}.micro_f1"] for gamma in (0, 0.001, 0.01, 0.1, 1, 10)}
     paper_multi = {0: paper["xecgnet.cpsc.g0.multi_acc"], 0.01: paper["xecgnet.cpsc.g0.01.multi_acc"]}
     page.figures["fig_sweep"] = partial(sweep_figure, main, used, names, paper_f1=paper_f1, paper_multi=paper_multi)
+    page.figure_data["fig_sweep"] = main[[c for c in ("dataset", "gamma", "seed", "micro_f1", "multi_acc")
+                                          if c in main]]
     effects = t.effect_table(main)
     page.shown["effects"] = Table(
         effects.assign(dataset=effects["dataset"].map(names))[
@@ -225,7 +229,7 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
 
     examples = _maps_figures(records, params, used, names)
     for i in range(2):
-        page.figures[f"fig_maps_{i}"] = examples[i] if i < len(examples) else \
-            partial(empty_figure, "no multi-label test record in this build")
+        page.figures[f"fig_maps_{i}"], page.figure_data[f"fig_maps_{i}"] = examples[i] if i < len(examples) else \
+            (partial(empty_figure, "no multi-label test record in this build"), pd.DataFrame())
     page.metrics = metrics
     return page
