@@ -93,3 +93,28 @@ def test_unknown_schedule_is_refused():
     with pytest.raises(ValueError, match="schedule"):
         train_classifier(ConstantGradient(), np.zeros((2, 1, 2), np.float32), np.array([0, 1]),
                          TrainConfig(epochs=1, lr=0.1, batch_size=2, lr_schedule="linear"))  # type: ignore[arg-type]
+
+
+def test_rungs_follow_logs_every_epoch_and_scores_keep_each_rungs_weights():
+    """Weights set to the epoch number: each rung's evaluated weight is the epoch it kept (lowest val_loss
+    among its first epochs); the rung past the patience stop keeps the run's own best; the log saw every epoch."""
+    from types import SimpleNamespace
+
+    from ecgstudy.training.ladder import Rungs
+
+    model = torch.nn.Linear(1, 1, bias=False)
+    rungs = Rungs(model, (2, 4, 10), by_validation=True)
+    seen = []
+    on_epoch = rungs.follow(seen.append)
+    for epoch, loss in [(1, 0.9), (2, 0.5), (3, 0.7), (4, 0.4), (5, 0.6)]:
+        with torch.no_grad():
+            model.weight.fill_(float(epoch))
+        on_epoch(SimpleNamespace(epoch=epoch, val_loss=loss))
+    assert [r.epoch for r in seen] == [1, 2, 3, 4, 5]
+    out = rungs.scores({"last_epoch": 5, "stopped_by": "patience"}, lambda: torch.nn.Linear(1, 1, bias=False),
+                       lambda m: {"w": float(m.weight)})
+    assert out == {"2": {"kept_epoch": 2, "w": 2.0}, "4": {"kept_epoch": 4, "w": 4.0}, "10": {"kept_epoch": 4, "w": 4.0}}
+    capped = Rungs(model, (10,), by_validation=True)
+    capped.follow()(SimpleNamespace(epoch=1, val_loss=0.3))
+    assert capped.scores({"last_epoch": 1, "stopped_by": "epoch_cap"}, lambda: torch.nn.Linear(1, 1, bias=False),
+                         lambda m: {}) == {}

@@ -46,6 +46,8 @@ class Rungs:
     ...     r.on_epoch(E(epoch=epoch, val_micro_f1=f1))
     >>> {k: v[0] for k, v in r.kept.items()}
     {2: 2, 3: 2}
+
+    In a run: ``on_epoch=rungs.follow(log)`` while training, then ``rungs.scores(convergence, build, score)``.
     """
 
     model: nn.Module
@@ -74,6 +76,17 @@ class Rungs:
         if record.epoch in self.rungs:
             self.kept[record.epoch] = (self._best_epoch, self._best_state)
 
+    def follow(self, log: Callable[[Any], None] | None = None) -> Callable[[Any], None]:
+        """The training loop's ``on_epoch`` callback: ``log(record)`` (e.g. the run's
+        :func:`~ecgstudy.training.epoch_logger`), then :meth:`on_epoch`."""
+
+        def on_epoch(record: Any) -> None:
+            if log is not None:
+                log(record)
+            self.on_epoch(record)
+
+        return on_epoch
+
     def finish(self, *, last_epoch: int, stopped_by: str) -> None:
         """After training: rungs beyond an early stop keep the run's own selection."""
         if stopped_by != "patience":
@@ -92,3 +105,11 @@ class Rungs:
             model.load_state_dict(state)
             out[r] = {"kept_epoch": epoch, **score(model.eval())}
         return out
+
+    def scores(self, convergence: dict[str, Any], build: Callable[[], nn.Module],
+               score: Callable[[nn.Module], dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """After training: :meth:`finish` with the run's ``convergence`` (``last_epoch``, ``stopped_by``, as
+        :meth:`~ecgstudy.training.FitResult.convergence` gives), then :meth:`evaluate`; keyed by the rung
+        as a string, as ``metrics.json["ladder"]`` stores it."""
+        self.finish(last_epoch=convergence["last_epoch"], stopped_by=convergence["stopped_by"])
+        return {str(r): v for r, v in self.evaluate(build, score).items()}

@@ -209,12 +209,7 @@ def ladder_follower(run_dir: Path, model, params: EcgradcamRunParams) -> tuple[C
 
     log = epoch_logger(run_dir / "progress.log")
     rungs = Rungs(model, tuple(params.ladder), by_validation=params.patience is not None)
-
-    def on_epoch(record) -> None:
-        log(record)
-        rungs.on_epoch(record)
-
-    return on_epoch, rungs
+    return rungs.follow(log), rungs
 
 
 def ladder_scores(rungs, trained: Trained, *, in_leads: int, x_test: np.ndarray, y_test: np.ndarray,
@@ -226,16 +221,13 @@ def ladder_scores(rungs, trained: Trained, *, in_leads: int, x_test: np.ndarray,
 
     from ecgstudy.models.kanres_wide_x import KanResWideX
 
-    conv = trained.convergence()
-    rungs.finish(last_epoch=conv["last_epoch"], stopped_by=conv["stopped_by"])
-
     def scores(m) -> dict[str, float]:
         out = predict_output(m, x_test)
         pred = expit(out) if binary else out * sd + mu
         full = score(y_test, pred, binary=binary, y_train=y_train)
         return {k: float(full[k]) for k in headline_metrics(binary)}
 
-    return {str(r): v for r, v in rungs.evaluate(lambda: KanResWideX(in_leads=in_leads, n_outputs=1), scores).items()}
+    return rungs.scores(trained.convergence(), lambda: KanResWideX(in_leads=in_leads, n_outputs=1), scores)
 
 
 def save_weights(model, run_dir: Path, in_leads: int) -> Path:

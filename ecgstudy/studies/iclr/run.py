@@ -133,20 +133,14 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
                          lr_schedule=params.lr_schedule, precision=params.precision, patience=params.patience)
     log = epoch_logger(run_dir / "progress.log")
     rungs = Rungs(model, tuple(params.ladder), by_validation=params.patience is not None)
-
-    def on_epoch(record) -> None:
-        log(record)
-        rungs.on_epoch(record)
-
     history = train_classifier(model, segments.signals[fit_idx], y[fit_idx], config,
                                x_eval=segments.signals[test_idx], y_eval=y[test_idx],
                                x_val=segments.signals[val_idx] if len(val_idx) else None, y_val=y[val_idx],
-                               on_epoch=on_epoch)
+                               on_epoch=rungs.follow(log))
     convergence = history.result.convergence()
     if params.ladder:
-        rungs.finish(last_epoch=convergence["last_epoch"], stopped_by=convergence["stopped_by"])
-        ladder = rungs.evaluate(lambda: build_iclr_model(**model_kwargs),
-                                lambda m: rung_scores(m, segments.subset(test_idx), y[test_idx]))
+        ladder = rungs.scores(convergence, lambda: build_iclr_model(**model_kwargs),
+                              lambda m: rung_scores(m, segments.subset(test_idx), y[test_idx]))
         np.savez_compressed(run_dir / "ladder.npz", **{f"logit_pvc_{r}": v.pop("logit_pvc") for r, v in ladder.items()})
     if params.keep_weights:  # evaluate the float16-rounded weights that are published, so they reproduce exactly
         from ecgstudy.checkpoints import load, save
@@ -162,7 +156,7 @@ def run_fold(params: IclrFoldParams, source: DataSource, run_dir: Path) -> None:
         metrics.update(n_val=int(len(val_idx)), val_records=sorted(set(map(str, segments.record_ids[val_idx]))),
                        best_val_loss=history.result.best_score, precision=params.precision, **convergence)
     if params.ladder:
-        metrics["ladder"] = {str(r): v for r, v in ladder.items()}
+        metrics["ladder"] = ladder
     if attention is not None:
         from ecgstudy.explain.grade import grade_ratio, grade_segments
         from ecgstudy.explain.localisation import localisation_scores
