@@ -8,12 +8,18 @@ from typing import Any
 from ecgstudy.runs.datasource import DataSource
 
 
+#: Extra command-line arguments of every page kernel (nbclient ``extra_arguments``).
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
+
+
 def execute_notebook(template: Path, run_dir: Path, *, params: dict[str, Any], source: DataSource) -> Path:
     """Run ``template`` with ``params`` (plus ``run_dir``, ``data_kind``, ``data_dirs``) via papermill.
 
     The executed notebook is ``run_dir/notebook.ipynb``; the kernel's stdout/stderr go to
     ``run_dir/log.txt``. A failing cell raises ``papermill.PapermillExecutionError`` (the
-    store records it as a failed run), so execution errors never pass silently.
+    store records it as a failed run), so execution errors never pass silently. The kernel logs at
+    ``ERROR`` (:data:`KERNEL_ARGUMENTS`): its start-up warning "Kernel is running over TCP without encryption"
+    (ipykernel 7) is not the page's business; the kernel is local and its ports are bound to 127.0.0.1.
     """
     import papermill as pm
 
@@ -28,7 +34,7 @@ def execute_notebook(template: Path, run_dir: Path, *, params: dict[str, Any], s
         pm.execute_notebook(
             str(template), str(out), parameters=parameters, kernel_name="python3",
             cwd=str(run_dir), progress_bar=False, stdout_file=log, stderr_file=log,
-            request_save_on_cell_execute=False,
+            request_save_on_cell_execute=False, extra_arguments=list(KERNEL_ARGUMENTS),
         )
     _fold_parameters(out)
     return out
