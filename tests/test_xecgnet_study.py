@@ -516,3 +516,16 @@ def test_effect_and_coverage_tables_pair_gammas_with_gamma_zero():
     cov = coverage_metrics(_sweep_rows(), {"ptbxl": "P", "mitdb": "M"})
     assert cov["P gamma_0.01"] == pytest.approx({"attention_ratio": 1.01, "attention_multi_covered": 0.5,
                                                  "response_ratio": 2.0})
+
+
+def test_val_bce_selection_is_worded_as_a_deviation_in_both_sentences():
+    from ecgstudy.studies.xecgnet.params import XecgRunParams
+    from ecgstudy.studies.xecgnet.verdicts import selection_deviation, selection_text
+
+    params = {"mitdb": XecgRunParams(profile="cpu", selection="val_bce", max_epochs=150, patience=20)}
+    assert selection_text(params, {"mitdb": "M"}) == (
+        "Runs on the M keep the epoch of lowest validation binary cross-entropy (a deviation: see below) of at most "
+        "150 epochs, stopping after 20 without a better one.")
+    text = selection_deviation(params, pd.DataFrame(), {"mitdb": "M"})
+    assert text.startswith("Model selection on the M: the `cpu` profile keeps the epoch of lowest validation binary "
+                           "cross-entropy of the probabilities (`selection=\"val_bce\"`)")

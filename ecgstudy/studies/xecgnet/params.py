@@ -43,9 +43,11 @@ class XecgRunParams(RunParams):
         (3, 3, 3, 1, 1), description="max-pool per backbone block (authors at 500 Hz: 3,3,3,3,3)")
     max_epochs: int = Field(1000, ge=1, le=5000)
     patience: int | None = Field(50, ge=1)
-    selection: Literal["val_micro_f1", "last_epoch"] = Field(
+    selection: Literal["val_micro_f1", "val_bce", "last_epoch"] = Field(
         "val_micro_f1", description="which weights to keep: the best validation micro-F1's (the authors, with "
-                                    "early stopping) or the final epoch's (a fixed budget)")
+                                    "early stopping), the lowest validation binary cross-entropy's (a smoother "
+                                    "score for small validation sets; a deviation) or the final epoch's (a fixed "
+                                    "budget)")
     lr: float = Field(1e-5, gt=0, le=1.0)
     lr_schedule: Literal["constant", "cosine"] = "constant"
     batch_size: int = Field(32, ge=1, le=1024)

@@ -92,6 +92,7 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
     from ecgstudy.runs.store import write_json
     from ecgstudy.training import MultiLabelConfig, epoch_logger, field, predict, seed_everything, train_multilabel
     from ecgstudy.training.ladder import Rungs
+    from ecgstudy.training.multilabel import SELECTION_SCORE
 
     data = load_data(dataset, params, source)
     seed_everything(params.seed)
@@ -103,20 +104,14 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
     loss_fn = partial(xecgnet_loss, gamma=params.gamma, regulariser=params.regulariser,
                       stop_gradient=params.stop_gradient)
     log = epoch_logger(run_dir / "progress.log")
-    rungs = Rungs(model, tuple(params.ladder), by_validation=params.selection == "val_micro_f1",
-                  score="val_micro_f1", mode="max")
-
-    def on_epoch(record) -> None:
-        log(record)
-        rungs.on_epoch(record)
+    score, mode = SELECTION_SCORE.get(params.selection, ("val_micro_f1", "max"))
+    rungs = Rungs(model, tuple(params.ladder), by_validation=params.selection != "last_epoch", score=score, mode=mode)
 
     history = train_multilabel(model, data.x["train"], data.y["train"], data.x["val"], data.y["val"], config,
-                               loss_fn=loss_fn, on_epoch=on_epoch)
+                               loss_fn=loss_fn, on_epoch=rungs.follow(log))
     if params.ladder:
-        conv = history.convergence()
-        rungs.finish(last_epoch=conv["last_epoch"], stopped_by=conv["stopped_by"])
-        ladder = rungs.evaluate(lambda: XecgNet(**{**kwargs, "pool_sizes": tuple(kwargs["pool_sizes"])}),
-                                lambda m: rung_scores(m, data.x["test"], data.y["test"], data.class_names))
+        ladder = rungs.scores(history.convergence(), lambda: XecgNet(**{**kwargs, "pool_sizes": tuple(kwargs["pool_sizes"])}),
+                              lambda m: rung_scores(m, data.x["test"], data.y["test"], data.class_names))
     if params.keep_weights:
         from ecgstudy.checkpoints import load, save
 
@@ -131,7 +126,7 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
                    train_seconds=float(sum(e.seconds for e in history.epochs)),
                    counts=data.counts, class_names=list(data.class_names), data=data.description)
     if params.ladder:
-        metrics["ladder"] = {str(r): v for r, v in ladder.items()}
+        metrics["ladder"] = ladder
     n_samples = data.x["test"].shape[-1]
     if data.test_beats is not None:
         m_full = upsample(torch.as_tensor(out["attention"]), n_samples)[:, 0].numpy()

@@ -83,29 +83,33 @@ stopping after 6 without a better one; runs on the M train 20 epochs and keep th
         else:
             stop = "" if p.patience is None else f", stopping after {p.patience} without a better one"
             epochs = f"{p.max_epochs} epoch" + ("s" if p.max_epochs != 1 else "")
-            parts.append(f"runs on the {names[ds]} keep the epoch of best validation micro-F1 (the authors' rule) of "
-                         f"at most {epochs}{stop}")
+            rule = ("best validation micro-F1 (the authors' rule)" if p.selection == "val_micro_f1" else
+                    "lowest validation binary cross-entropy (a deviation: see below)")
+            parts.append(f"runs on the {names[ds]} keep the epoch of {rule} of at most {epochs}{stop}")
     text = "; ".join(parts) + "."
     return text[:1].upper() + text[1:]
 
 
 def selection_deviation(run_params: dict[str, "XecgRunParams"], jumps: pd.DataFrame,
                         names: dict[str, str] | None = None) -> str:
-    """The deviation bullet for datasets whose runs keep the final epoch (``""`` when none does):
+    """The deviation bullet for datasets whose runs do not select by validation micro-F1 (``""`` when none):
     why, with the median and largest epoch-to-epoch jump of their validation micro-F1 from
     :func:`validation_jumps`."""
     names = names or DATASET_NAMES
     parts = []
     for ds, p in run_params.items():
-        if p.selection != "last_epoch":
+        if p.selection == "val_micro_f1":
             continue
-        j = jumps.loc[jumps["dataset"] == ds, "largest_jump"].dropna()
+        j = jumps.loc[jumps["dataset"] == ds, "largest_jump"].dropna() if len(jumps) else pd.Series(dtype=float)
         seen = (f" In these runs the largest change of its micro-F1 between two consecutive epochs was "
                 f"{j.median():.2f} in the median run of {len(j)} (at most {j.max():.2f}), so an epoch chosen on it "
                 f"is chosen largely by noise." if len(j) else "")
-        parts.append(f"Model selection on the {names[ds]}: the `{p.profile}` profile keeps the final weights of "
-                     f"{p.max_epochs} epochs instead of the epoch of best validation micro-F1 (the authors' rule, "
-                     f"`selection=\"val_micro_f1\"`), because its record-wise validation set is small.{seen}")
+        kept = (f"keeps the final weights of {p.max_epochs} epochs" if p.selection == "last_epoch" else
+                "keeps the epoch of lowest validation binary cross-entropy of the probabilities "
+                "(`selection=\"val_bce\"`), a score that moves smoothly with the weights,")
+        parts.append(f"Model selection on the {names[ds]}: the `{p.profile}` profile {kept} instead of the epoch of "
+                     f"best validation micro-F1 (the authors' rule, `selection=\"val_micro_f1\"`), because its "
+                     f"validation set is small.{seen}")
     return " ".join(parts)
 
 
