@@ -55,8 +55,8 @@ def footnotes(reasons: list[str]) -> tuple[list[int], list[str]]:
 
 def section_tables(part: pd.DataFrame, name: str) -> tuple[Table | None, str | None, Table | None]:
     """One paper's section from its :func:`ecgstudy.scorecard.scorecard` rows: the main table (rows with
-    a value of ours, or that a run of ours will fill; grouped by what is reported, repeated cells left
-    blank; each verdict with a footnote number and its reason on hover), the footnotes as a folded
+    a value of ours, or that a run of ours will fill; grouped by what is reported; a cell that repeats the
+    one above it (what is reported, the number's condition, value and source) left blank; each verdict with a footnote number and its reason on hover), the footnotes as a folded
     admonition (Markdown), and the numbers with no public-data analogue here (``None`` when there is none)."""
     none_here = (part["outcome"] == NOT_REPRODUCIBLE) & part["ours"].isna()
     main = part[~none_here].copy()
@@ -65,19 +65,19 @@ def section_tables(part: pd.DataFrame, name: str) -> tuple[Table | None, str | N
     main = main.assign(_order=main["item"].map(first)).sort_values("_order", kind="stable").reset_index(drop=True)
     marks, distinct = footnotes(list(main["verdict_reason"]))
     frame = pd.DataFrame(index=main.index, columns=MAIN_COLUMNS, dtype=object)
-    prev_key, prev_item = None, None
+    prev_key, prev_item, prev_source = None, None, None
     for i, r in main.iterrows():
         count = _is_count(r["paper_value"])
         same_key = r["key"] == prev_key
         frame.loc[i, "reported"] = "" if r["item"] == prev_item else r["item"]
         frame.loc[i, "condition"] = "" if same_key else r["condition"]
         frame.loc[i, "paper"] = "" if same_key else number_text(r["paper_value"], count)
-        frame.loc[i, "source"] = "" if same_key else r["citation"]
+        frame.loc[i, "source"] = "" if same_key or r["citation"] == prev_source else r["citation"]
         frame.loc[i, "our data"] = r["dataset"]
         frame.loc[i, "ours"] = number_text(r["ours"], count)
         frame.loc[i, "ours \u2212 paper"] = number_text(r["difference"], count, signed=True)
         frame.loc[i, "verdict"] = f"{shown_verdict(r)} {str(marks[i]).translate(_SUPERSCRIPT)}"
-        prev_key, prev_item = r["key"], r["item"]
+        prev_key, prev_item, prev_source = r["key"], r["item"], r["citation"]
     titles = pd.DataFrame({"verdict": main["verdict_reason"]}, index=main.index)
     table = Table(frame, f"{name}: the paper's numbers beside ours (verdict reasons: hover, or the notes below)",
                   titles=titles) if len(frame) else None
@@ -92,6 +92,7 @@ def section_tables(part: pd.DataFrame, name: str) -> tuple[Table | None, str | N
         cols = {"item": "reported", "condition": "condition", "paper_value": "paper", "citation": "source"}
         frame = rest[list(cols)].rename(columns=cols).reset_index(drop=True)
         frame["paper"] = [number_text(v, _is_count(v)) for v in rest["paper_value"]]
+        frame["source"] = frame["source"].where(frame["source"] != frame["source"].shift(), "")
         if len(reasons) > 1:
             frame["why"] = list(rest["blocker"])
         caption = f"{name}: the paper's numbers with nothing of ours beside them" + \

@@ -27,18 +27,20 @@ def outcome_bars(counts: pd.DataFrame) -> Figure:
 
     papers = [c for c in counts.columns if c != "all"]
     shown = [o for o in counts.index if counts.loc[o, papers].sum() > 0]
-    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(papers) + 1.3))
+    # narrow, so that its 10-pt text stays at least 8 pt on a 400-px phone screen
+    fig, ax = plt.subplots(figsize=(4.3, 0.45 * len(papers) + 1.6))
     left = pd.Series(0, index=papers, dtype=float)
     for outcome in shown:
         width = counts.loc[outcome, papers].astype(float)
         bars = ax.barh(papers, width, left=left, color=OUTCOME_COLOURS.get(outcome, "#999999"),
                        edgecolor="white", label=outcome)
-        ax.bar_label(bars, labels=[f"{int(w)}" if w else "" for w in width], label_type="center", fontsize=9)
+        ax.bar_label(bars, labels=[f"{int(w)}" if w else "" for w in width], label_type="center", fontsize=10)
         left += width
     ax.invert_yaxis()  # book order, top to bottom
-    ax.set_xlabel("numbers the paper reports (count)")
-    ax.tick_params(labelsize=9)
+    ax.set_xlabel("numbers the paper reports (count)", fontsize=10)
+    ax.tick_params(labelsize=10)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=min(3, len(shown)), frameon=False, fontsize=9)
+    ax.legend(loc="upper left", bbox_to_anchor=(-0.25, -0.35), ncol=2, frameon=False, fontsize=10,
+              handlelength=1.2, columnspacing=1.0)
     fig.tight_layout()
     return fig
