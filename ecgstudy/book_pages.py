@@ -1,6 +1,6 @@
 """The book's summary pages: the introduction (which data built this copy, and every chapter's claims
-at a glance) and the scorecard (every paper number with its verdict). Both notebooks only show what
-these functions return."""
+at a glance) and the precision check. The notebooks only show what these functions return (the
+scorecard's page is :mod:`ecgstudy.scorecard_page`)."""
 
 from __future__ import annotations
 
@@ -55,37 +55,6 @@ def intro_page(manifest: str | Path | None, *, profile: str, store=None) -> Page
                                                 "chapter pages (each chapter explains its rows)") \
         if len(claims) else "No chapter page on real data carries claims in this copy's run store yet."
     page.metrics = {"claims": records, "verdict_counts": counts}
-    return page
-
-
-def scorecard_page(store=None) -> Page:
-    """The scorecard: every number the papers report beside ours, with its verdict and why, one
-    table per paper; plus the stored runs the scorecard did not read."""
-    from ecgstudy.scorecard import ignored_table, scorecard
-
-    page = Page()
-    g = page.glue
-    ignored: list = []
-    table = scorecard(store, ignored=ignored)
-    g.update(n_rows=len(table), n_reproduced=int(table["status"].str.startswith("measured").sum()),
-             n_pending=int((table["status"] == "pending").sum()),
-             n_private=int(table["status"].str.startswith("not reproducible").sum()),
-             n_needs_cpsc=int(table["status"].str.startswith("needs CPSC").sum()),
-             verdict_counts=verdict_text(table.to_dict(orient="records")))
-
-    def fmt(v):
-        return "" if v is None or v != v else (f"{v:,.0f}" if abs(v) >= 10 else f"{v:.3f}")
-
-    for paper, title in PAPERS:
-        part = table[table["paper"] == paper].copy()
-        part["paper value"] = part["paper_value"].map(fmt)
-        part["reproduced"] = part["reproduced"].map(fmt)
-        part["profile"] = part["profile"].fillna("")
-        part = part.rename(columns={"beside": "ours on public data", "verdict_reason": "why"})
-        page.shown[paper] = Table(part[["item", "condition", "paper value", "reproduced", "profile", "verdict", "why",
-                                        "ours on public data", "source"]], title)
-    page.shown["ignored"] = Table(ignored_table(ignored), "Stored runs the scorecard did not read") if ignored else None
-    page.metrics = {"rows": json.loads(table.to_json(orient="records"))}
     return page
 
 

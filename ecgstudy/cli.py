@@ -250,7 +250,8 @@ def compare_pages_cmd(
 
 @app.command("scorecard")
 def scorecard_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON records")) -> None:
-    """Paper value vs reproduced value, with its verdict, for every number the chapters cover."""
+    """Paper value vs ours (on the paper's data or a public analogue), with the difference and the verdict,
+    for every number the chapters cover; then how many numbers end in each outcome."""
     from ecgstudy.scorecard import scorecard
 
     ignored: list = []
@@ -260,11 +261,14 @@ def scorecard_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON
     if as_json:
         typer.echo(table.to_json(orient="records", indent=2))
         return
-    show = table[["key", "paper_value", "reproduced", "status", "verdict", "beside"]].copy()
-    show["status"] = show["status"].str.slice(0, 40)
-    show = show.rename(columns={"beside": "ours on public data"})
-    show["reproduced"] = show["reproduced"].map(lambda v: "" if v is None or v != v else f"{v:.4g}")
+    from ecgstudy.scorecard import shown_verdict, summary
+
+    show = table[["key", "dataset", "paper_value", "ours", "difference"]].copy()
+    for column in ("ours", "difference"):
+        show[column] = show[column].map(lambda v: "" if v is None or v != v else f"{v:.4g}")
+    show["verdict"] = table.apply(shown_verdict, axis=1)
     typer.echo(show.to_string(index=False))
+    typer.echo("\nNumbers by outcome (each counted once):\n" + summary(table).to_string())
 
 
 def main() -> None:  # pragma: no cover

@@ -8,6 +8,7 @@ metrics; the notebook narrates around ``page.show(...)`` and ``page.publish(...)
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -118,6 +119,8 @@ class Table:
         index: show the frame's index.
         intervals: ``(estimate, low, high)`` column names of each interval the table prints (a test
             checks that every interval holds its estimate).
+        titles: per cell, a text shown on hover (the cell's ``title``; same index as ``frame``, any of its
+            columns; empty or missing: none), e.g. why a verdict is what it is.
     """
 
     frame: pd.DataFrame
@@ -127,6 +130,7 @@ class Table:
     na_rep: str | None = None
     index: bool = False
     intervals: tuple[tuple[str, str, str], ...] = ()
+    titles: pd.DataFrame | None = None
 
     def styler(self) -> Styler:
         """The table as a pandas Styler (what the page displays)."""
@@ -147,6 +151,10 @@ class Table:
             classes[numeric] = "ecg-num"
             style = style.set_td_classes(classes)
             style = style.set_properties(subset=numeric, **{"text-align": "right"})
+        if self.titles is not None and len(self.titles.columns):
+            # pandas writes the title attribute as given: escape quotes and markup here
+            titles = self.titles.reindex(index=self.frame.index).fillna("").astype(str).map(html.escape)
+            style = style.set_tooltips(titles.where(titles != "", None), as_title_attribute=True)
         return style.set_caption(self.caption)
 
     def interval_errors(self) -> list[str]:

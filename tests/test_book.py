@@ -108,4 +108,4 @@ def test_real_mitdb_page_fills_the_scorecard(real_data, tmp_path, monkeypatch):
     assert rec.ok, rec.error
     assert rec.metrics()["segments"] == {"AN": 356, "NV": 2627}
     table = scorecard(store).set_index("key")
-    assert table.loc["iclr.mitdb.segments.NV", "reproduced"] == 2627
+    assert table.loc["iclr.mitdb.segments.NV", "ours"] == 2627

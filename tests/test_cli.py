@@ -44,6 +44,13 @@ def test_scorecard_json(tmp_path, monkeypatch):
     assert result.exit_code == 0 and len(rows) >= 60
     assert {r["key"] for r in rows} >= {"iclr.mitdb.l2.acc", "xecgnet.cpsc.g0.01.multi_acc"}
     assert all(r["verdict"] == "not testable at this budget" and r["verdict_reason"] for r in rows)  # empty store
+    assert len(rows) == len({r["key"] for r in rows})  # nothing of ours: one row per number, on the paper's data
+    by_key = {r["key"]: r for r in rows}
+    assert by_key["iclr.mitdb.l2.acc"]["ours"] is None and by_key["iclr.mitdb.l2.acc"]["outcome"] == "no real-data run yet"
+    assert by_key["xecgnet.cpsc.g0.01.multi_acc"]["dataset"] == "CPSC 2018"
+    assert by_key["xecgnet.cpsc.g0.01.multi_acc"]["outcome"] == "not reproducible here"
+    assert by_key["iclr.mitdb.l2.acc"]["citation"] == "Hu et al. 2021, Table 1 (via the authors' results spreadsheet)"
+    assert by_key["iclr.mitdb.l2.acc"]["source"] == "paper-specs 2.6 rows 9-10 [S spreadsheet]"
 
 
 def test_scorecard_json_over_the_committed_runs_has_a_verdict_for_every_row():
@@ -55,6 +62,12 @@ def test_scorecard_json_over_the_committed_runs_has_a_verdict_for_every_row():
     assert rows and all(r["verdict"] in VERDICTS for r in rows)
     by_key = {r["key"]: r for r in rows}
     assert by_key["iclr.mitdb.segments.NV"]["verdict"] == "agrees"  # 2,627 segments, as in the paper
+    nv = by_key["iclr.mitdb.segments.NV"]
+    assert (nv["ours"], nv["difference"], nv["dataset"], nv["substitute"]) == (2627, 0, "MIT-BIH", False)
+    # a CPSC 2018 number: one row per public dataset of ours, each with its number and difference
+    multi = [r for r in rows if r["key"] == "xecgnet.cpsc.g0.01.multi_acc"]
+    assert [r["dataset"] for r in multi] == ["PTB-XL subset", "MIT-BIH windows"]
+    assert all(r["substitute"] and r["difference"] == r["ours"] - 0.845 for r in multi)
 
 
 def test_compare_pages_command_exits_0_for_identical_pages_and_1_with_the_differences(tmp_path):
