@@ -3,7 +3,7 @@
 It is the chapter's template ``notebooks/<chapter>.ipynb`` with its outputs stripped and, in this order: a cell
 that installs the package where it cannot be imported (Colab; Binder and a clone already have it), the title,
 the objectives and prerequisites of the lesson (:mod:`.lessons`), the parameters cell set to the ``smoke``
-profile (synthetic data, about a minute) and a cell that applies the profile, the template's other cells, and the exercise with an empty cell for
+profile (synthetic data, a few minutes) and a cell that applies the profile, the template's other cells, and the exercise with an empty cell for
 the answer. The solution is not in it. Every cell keeps a fixed id, so the same templates and lessons always
 give the same file (a test compares the committed copies with this module's output).
 """
@@ -56,7 +56,7 @@ def student_parameters(chapter: str, source: str) -> str:
     kept = [line for line in source.splitlines()
             if (m := re.match(r"^(\w+) = ", line)) and m.group(1) not in fields]
     return "\n".join([
-        '# "smoke": about a minute; "demo": more data and longer training (minutes)',
+        '# "smoke": small synthetic data, a few minutes; "demo": more data and longer training',
         f'profile = "{STUDENT_PROFILE}"',
         '# "auto": the real PhysioNet files where ECGSTUDY_DATA points at them, else the synthetic generator',
         'data = "auto"',
@@ -83,7 +83,7 @@ def _about(chapter: str, objectives: str, prerequisites: str) -> str:
     return (
         f"**The student copy of this chapter** (`{classroom_path(chapter)}`, made from `notebooks/{chapter}.ipynb` by "
         f"`ecgstudy classroom`). It runs on synthetic ECGs from the package's generator at the `{STUDENT_PROFILE}` "
-        f"profile, about a minute, with no data to download; set `profile = \"demo\"` in the parameters cell below "
+        f"profile, a few minutes on 2 cores, with no data to download; set `profile = \"demo\"` in the parameters cell below "
         f"for more data and longer training (minutes), or change any chapter parameter in `changes`. Where the text shows a `{{glue:text}}` reference, the book "
         f"prints a computed value: here, read it as `page.glue[\"name\"]` once the first code cell has run.\n\n"
         f"### Learning objectives\n\n{objectives}\n\n### Prerequisites\n\n{prerequisites}"
