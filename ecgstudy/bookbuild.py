@@ -88,8 +88,8 @@ def tidy_page(path: Path) -> None:
       folds behind a toggle);
     * the cell of injected parameters (folded, ``hide-cell``) moves from above the page's title to right
       under it, so no page opens with a toggle box above its title;
-    * a chapter with a lesson (:mod:`ecgstudy.classroom`, the page named as its file) gets, under the title
-      (after the parameters and a committed page's note), the launch links of its student copy with its
+    * a chapter with a lesson (:mod:`ecgstudy.classroom`, the page named as its file) gets, right under its
+      heading (after the parameters and a committed page's note; the rest of the title's cell follows), the launch links of its student copy with its
       objectives and prerequisites, and at the end its exercise with the solution folded.
     """
     import nbformat
@@ -113,10 +113,16 @@ def tidy_page(path: Path) -> None:
     lesson = classroom_cells(Path(path).stem)
     if lesson is not None and title is not None:
         top, end = lesson
-        at = title_index(nb.cells) + 1
+        at = title_index(nb.cells)
+        heading, _, rest = nb.cells[at].source.lstrip().partition("\n")
+        after = [top]
+        if rest.strip():  # the box goes right under the heading: the title cell's text follows it
+            nb.cells[at].source = heading
+            after.append(nbformat.v4.new_markdown_cell(rest.strip("\n")))
+        at += 1
         while at < len(nb.cells) and _under_title(nb.cells[at]):
             at += 1
-        nb.cells = nb.cells[:at] + [top] + nb.cells[at:] + [end]
+        nb.cells = nb.cells[:at] + after + nb.cells[at:] + [end]
     nbformat.write(nb, path)
 
 

@@ -185,7 +185,7 @@ def _page(tmp_path, name: str, note: bool = False):
     v4 = nbformat.v4
     cells = [v4.new_code_cell("x = 1", metadata={"tags": ["parameters", "remove-cell"]}),
              v4.new_code_cell("profile = 'cpu'", metadata={"tags": ["injected-parameters", "hide-cell"]}),
-             v4.new_markdown_cell("# Title")]
+             v4.new_markdown_cell("# Title\n\nWhat the page is about.")]
     if note:
         cells.append(v4.new_markdown_cell(":::{admonition} Committed real-data page\n:::",
                                           metadata={"ecgstudy": NOTE_TAG}))
@@ -203,7 +203,7 @@ def test_a_chapter_page_gets_launch_links_and_objectives_under_its_title_and_the
     cells = nbformat.read(path, as_version=4).cells
     assert [c.source.split("\n")[0] for c in cells] == [
         "x = 1", "# Title", "profile = 'cpu'", ":::{admonition} Committed real-data page",
-        ":::{admonition} Run it, teach it", "text", "page.show('a')", "## Exercise"]
+        ":::{admonition} Run it, teach it", "What the page is about.", "text", "page.show('a')", "## Exercise"]
     top, end, item = cells[4], cells[-1], lesson("ecgradcam")
     assert top.metadata["ecgstudy"] == TOP_TAG and end.metadata["ecgstudy"] == EXERCISE_TAG
     assert "[Launch on Binder](https://mybinder.org/v2/gh/ecgstudy/ecgstudy/main?labpath=classroom/ecgradcam.ipynb)" \
@@ -221,7 +221,17 @@ def test_a_page_without_a_lesson_gets_no_classroom_cells(tmp_path):
     path = _page(tmp_path, "data_mitdb")
     tidy_page(path)
     assert [c.source for c in nbformat.read(path, as_version=4).cells] == [
-        "x = 1", "# Title", "profile = 'cpu'", "text", "page.show('a')"]
+        "x = 1", "# Title\n\nWhat the page is about.", "profile = 'cpu'", "text", "page.show('a')"]
+
+
+def test_without_a_committed_note_the_box_still_sits_right_under_the_heading(tmp_path):
+    from ecgstudy.bookbuild import tidy_page
+
+    path = _page(tmp_path, "iclr")
+    tidy_page(path)
+    assert [c.source.split("\n")[0] for c in nbformat.read(path, as_version=4).cells] == [
+        "x = 1", "# Title", "profile = 'cpu'", ":::{admonition} Run it, teach it", "What the page is about.",
+        "text", "page.show('a')", "## Exercise"]
 
 
 def test_the_attribution_solution_runs_at_the_smoke_profile(tmp_path, monkeypatch):
