@@ -87,9 +87,14 @@ def tidy_page(path: Path) -> None:
     * every code cell that does not say how it is shown gets ``hide-input`` (its output shows, its code
       folds behind a toggle);
     * the cell of injected parameters (folded, ``hide-cell``) moves from above the page's title to right
-      under it, so no page opens with a toggle box above its title.
+      under it, so no page opens with a toggle box above its title;
+    * a chapter with a lesson (:mod:`ecgstudy.classroom`, the page named as its file) gets, right under its
+      heading (after the parameters and a committed page's note; the rest of the title's cell follows), the launch links of its student copy with its
+      objectives and prerequisites, and at the end its exercise with the solution folded.
     """
     import nbformat
+
+    from ecgstudy.classroom.page_cells import classroom_cells
 
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -105,6 +110,19 @@ def tidy_page(path: Path) -> None:
             rest = [c for c in nb.cells if not any(c is b for b in before)]
             at = next(i for i, c in enumerate(rest) if c is nb.cells[title]) + 1
             nb.cells = rest[:at] + before + rest[at:]
+    lesson = classroom_cells(Path(path).stem)
+    if lesson is not None and title is not None:
+        top, end = lesson
+        at = title_index(nb.cells)
+        heading, _, rest = nb.cells[at].source.lstrip().partition("\n")
+        after = [top]
+        if rest.strip():  # the box goes right under the heading: the title cell's text follows it
+            nb.cells[at].source = heading
+            after.append(nbformat.v4.new_markdown_cell(rest.strip("\n")))
+        at += 1
+        while at < len(nb.cells) and _under_title(nb.cells[at]):
+            at += 1
+        nb.cells = nb.cells[:at] + after + nb.cells[at:] + [end]
     nbformat.write(nb, path)
 
 
@@ -124,6 +142,14 @@ def copy_figure_data(run_path: Path, target: Path) -> int:
     return len(files)
 
 
+def _under_title(cell) -> bool:
+    """The folded parameters and a committed page's note, which stay right under the title."""
+    from ecgstudy.runs.committed import NOTE_TAG
+
+    return "injected-parameters" in cell.get("metadata", {}).get("tags", []) or \
+        cell.get("metadata", {}).get("ecgstudy") == NOTE_TAG
+
+
 def _publish(pages: tuple[Page, ...], records: list[RunRecord], target: Path,
              committed: list[CommittedPage | None] | None = None) -> list[str]:
     """Copy executed notebooks into ``book/generated`` (a committed page with its note); return failure
@@ -138,7 +164,7 @@ def _publish(pages: tuple[Page, ...], records: list[RunRecord], target: Path,
             failures.append(f"page {page.name!r} ({page.experiment}): {rec.error} [see {rec.path}/traceback.txt]")
             continue
         tidy_page(target / f"{page.name}.ipynb")
-        copy_figure_data(rec.path, target / page.name)
+        copy_figure_data(stand_in.record.path if stand_in is not None else rec.path, target / page.name)
     return failures
 
 

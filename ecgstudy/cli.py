@@ -5,6 +5,7 @@
     ecgstudy run data-mitdb --profile smoke --param n_examples=2 --seeds 0,1
     ecgstudy book --profile demo
     ecgstudy scorecard --json
+    ecgstudy classroom
 """
 
 from __future__ import annotations
@@ -226,6 +227,27 @@ def book(
     except EcgStudyError as exc:
         _fail(exc)
     typer.echo(f"book: {out / 'index.html' if html else out}")
+
+
+@app.command("classroom")
+def classroom_cmd(
+    check: bool = typer.Option(False, "--check", help="write nothing; fail if a committed copy differs"),
+) -> None:
+    """Write the student copies classroom/<chapter>.ipynb from the templates and book/classroom/<chapter>.md."""
+    from ecgstudy import paths
+    from ecgstudy.classroom.lessons import CHAPTERS
+    from ecgstudy.classroom.student import classroom_path, student_text, write_classroom
+
+    try:
+        if check:
+            stale = [classroom_path(c) for c in CHAPTERS if not (paths.PROJECT_ROOT / classroom_path(c)).is_file()
+                     or (paths.PROJECT_ROOT / classroom_path(c)).read_text() != student_text(c)]
+            typer.echo("\n".join(f"out of date: {s}" for s in stale) or "the student copies are up to date")
+            raise typer.Exit(1 if stale else 0)
+        for path in write_classroom():
+            typer.echo(f"wrote {path.relative_to(paths.PROJECT_ROOT)}")
+    except (EcgStudyError, OSError) as exc:
+        _fail(exc)
 
 
 @app.command("compare-pages")
