@@ -22,11 +22,12 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ecgstudy import paths
 from ecgstudy.errors import EcgStudyError
 from ecgstudy.experiments import get_experiment
-from ecgstudy.runs.committed import CommittedPage, committed_page, publish_committed, title_index
+from ecgstudy.runs.committed import CommittedPage, committed_notebook, committed_page, title_index
 from ecgstudy.runs.datasource import resolve_data
 from ecgstudy.runs.executors import LocalExecutor
 from ecgstudy.runs.store import RunRecord, RunStore
@@ -82,7 +83,14 @@ _SHOWN_AS = ("hide-input", "hide-cell", "hide-output", "remove-input", "remove-c
 
 
 def tidy_page(path: Path) -> None:
-    """Make a published page read as prose, in place (``book/generated`` copies only; runs stay as run):
+    """:func:`tidy` the notebook at ``path`` in place (``book/generated`` copies only; runs stay as run)."""
+    import nbformat
+
+    nbformat.write(tidy(nbformat.read(path, as_version=4), Path(path).stem), path)
+
+
+def tidy(nb: Any, name: str) -> Any:
+    """Make the page ``name`` (its file's stem) read as prose; returns ``nb``, changed in memory:
 
     * every code cell that does not say how it is shown gets ``hide-input`` (its output shows, its code
       folds behind a toggle);
@@ -96,7 +104,6 @@ def tidy_page(path: Path) -> None:
 
     from ecgstudy.classroom.page_cells import classroom_cells
 
-    nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             tags = cell.metadata.setdefault("tags", [])
@@ -110,7 +117,7 @@ def tidy_page(path: Path) -> None:
             rest = [c for c in nb.cells if not any(c is b for b in before)]
             at = next(i for i, c in enumerate(rest) if c is nb.cells[title]) + 1
             nb.cells = rest[:at] + before + rest[at:]
-    lesson = classroom_cells(Path(path).stem)
+    lesson = classroom_cells(name)
     if lesson is not None and title is not None:
         top, end = lesson
         at = title_index(nb.cells)
@@ -123,7 +130,7 @@ def tidy_page(path: Path) -> None:
         while at < len(nb.cells) and _under_title(nb.cells[at]):
             at += 1
         nb.cells = nb.cells[:at] + after + nb.cells[at:] + [end]
-    nbformat.write(nb, path)
+    return nb
 
 
 def copy_figure_data(run_path: Path, target: Path) -> int:
@@ -154,16 +161,18 @@ def _publish(pages: tuple[Page, ...], records: list[RunRecord], target: Path,
              committed: list[CommittedPage | None] | None = None) -> list[str]:
     """Copy executed notebooks into ``book/generated`` (a committed page with its note); return failure
     messages."""
+    import nbformat
+
     failures = []
     for page, rec, stand_in in zip(pages, records, committed or [None] * len(pages)):
         if stand_in is not None:
-            publish_committed(stand_in, target / f"{page.name}.ipynb")
+            nb = committed_notebook(stand_in)
         elif rec.ok:
-            shutil.copyfile(rec.path / "notebook.ipynb", target / f"{page.name}.ipynb")
+            nb = nbformat.read(rec.path / "notebook.ipynb", as_version=4)
         else:
             failures.append(f"page {page.name!r} ({page.experiment}): {rec.error} [see {rec.path}/traceback.txt]")
             continue
-        tidy_page(target / f"{page.name}.ipynb")
+        nbformat.write(tidy(nb, page.name), target / f"{page.name}.ipynb")
         copy_figure_data(stand_in.record.path if stand_in is not None else rec.path, target / page.name)
     return failures
 

@@ -125,9 +125,16 @@ def note_cell(page: CommittedPage) -> Any:
 
 
 def publish_committed(page: CommittedPage, target: Path) -> None:
-    """Write the committed page's notebook to ``target`` with :func:`note_cell` right under its title (the
-    first line of the first markdown cell opening with a level-1 heading; the rest of that cell follows the
-    note as a cell of its own), or at the top when it has no title. The committed notebook itself is only read."""
+    """Write :func:`committed_notebook` to ``target``."""
+    import nbformat
+
+    nbformat.write(committed_notebook(page), target)
+
+
+def committed_notebook(page: CommittedPage) -> Any:
+    """The committed page's notebook with :func:`note_cell` right under its title (the first line of the first
+    markdown cell opening with a level-1 heading; the rest of that cell follows the note as a cell of its own),
+    or at the top when it has no title. The committed notebook itself is only read."""
     import nbformat
 
     nb = nbformat.read(page.record.path / "notebook.ipynb", as_version=4)
@@ -139,4 +146,4 @@ def publish_committed(page: CommittedPage, target: Path) -> None:
         nb.cells[i].source = heading
         after = [note_cell(page)] + ([nbformat.v4.new_markdown_cell(rest.strip("\n"))] if rest.strip() else [])
         nb.cells[i + 1:i + 1] = after
-    nbformat.write(nb, target)
+    return nb
