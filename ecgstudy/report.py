@@ -36,10 +36,27 @@ def glue(name: str, value: Any, display: bool = False) -> None:
 #: a run's folder of figure data: ``<run_dir>/figure-data/<figure name>.csv``
 FIGURE_DATA = "figure-data"
 
+#: Prefix of the columns of a figure's data that hold recorded ECG samples (or samples scaled by a map):
+#: :func:`write_figure_data` leaves them out of the CSV of a real-data run, since the datasets are not
+#: redistributed here (readers get them from PhysioNet); a synthetic run's CSV keeps them.
+SIGNAL_PREFIX = "ecg:"
+
+
+def signal_column(lead: str) -> str:
+    """The figure-data column of lead ``lead``'s samples: ``"ecg:MLII"``."""
+    return f"{SIGNAL_PREFIX}{lead}"
+
+
+def real_run_dir(run_dir: str | Path) -> bool:
+    """Whether ``run_dir`` is a run of the store's real-data tree (``<store>/real/<experiment>/<run>``,
+    :mod:`ecgstudy.runs.store`), the only place real-data runs are written."""
+    return Path(run_dir).resolve().parent.parent.name == "real"
+
 
 def write_figure_data(name: str, frame: pd.DataFrame, run_dir: str | Path | None) -> Path | None:
     """Write ``frame``, the rows figure ``name`` was drawn from, to ``<run_dir>/figure-data/<name>.csv``
-    (its index too, when named) and return the path; nothing without a ``run_dir``.
+    (its index too, when named) and return the path; nothing without a ``run_dir``. In a real-data run
+    (:func:`real_run_dir`) the recorded ECG samples (columns starting with :data:`SIGNAL_PREFIX`) are left out.
 
     The book build copies the folder next to the page (``book/generated/<page>/``,
     :func:`ecgstudy.bookbuild.copy_figure_data`), where the figure's caption links it:
@@ -47,6 +64,8 @@ def write_figure_data(name: str, frame: pd.DataFrame, run_dir: str | Path | None
     """
     if not run_dir:
         return None
+    if real_run_dir(run_dir):
+        frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith(SIGNAL_PREFIX)])
     path = Path(run_dir) / FIGURE_DATA / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     named = any(n is not None for n in frame.index.names)

@@ -53,13 +53,16 @@ def plot_segment(seg: BeatSegments, i: int, *, axes: Sequence[plt.Axes] | None =
 
 
 def signal_frame(signal: np.ndarray, fs: float, lead_names: Sequence[str]) -> pd.DataFrame:
-    """A ``(leads, samples)`` record as a figure's data: ``time_s`` and one column per lead.
+    """A ``(leads, samples)`` record as a figure's data: ``time_s`` and one column per lead
+    (:func:`~ecgstudy.report.signal_column`, left out of real-data CSVs).
 
     >>> signal_frame(np.array([[0.1, 0.2]]), 2.0, ["MLII"]).to_dict("list")
-    {'time_s': [0.0, 0.5], 'MLII': [0.1, 0.2]}
+    {'time_s': [0.0, 0.5], 'ecg:MLII': [0.1, 0.2]}
     """
+    from ecgstudy.report import signal_column
+
     return pd.DataFrame({"time_s": np.arange(signal.shape[-1]) / fs,
-                         **{name: signal[i] for i, name in enumerate(lead_names)}})
+                         **{signal_column(name): signal[i] for i, name in enumerate(lead_names)}})
 
 
 def plot_leads(signal: np.ndarray, fs: float, lead_names: Sequence[str], *,

@@ -111,17 +111,20 @@ def runs_maps_figure(runs, beats: np.ndarray, fiducials: np.ndarray, *, lead_nam
 def runs_maps_frame(runs, beats: np.ndarray, *, lead_names: Sequence[str], lead: str = "V5", fs: float = 500.0,
                     variants: Sequence[str] = ("gradcam", "ecgradcam")) -> pd.DataFrame:
     """What :func:`runs_maps_figure` draws, one row per run, variant and sample: ``target``, ``variant``,
-    ``record_index``, ``time_s``, the lead (``<lead>``, the beat's units) and the ``map`` scaled to [0, 1]
-    (:func:`scaled_map`); no rows without a run."""
+    ``record_index``, ``time_s``, the lead (``ecg:<lead>``, the beat's units; left out of real-data CSVs,
+    :func:`~ecgstudy.report.signal_column`) and the ``map`` scaled to [0, 1] (:func:`scaled_map`); no rows
+    without a run."""
+    from ecgstudy.report import signal_column
+
     if not runs:
-        return pd.DataFrame(columns=["target", "variant", "record_index", "time_s", "lead", "map"])
+        return pd.DataFrame(columns=["target", "variant", "record_index", "time_s", signal_column(lead), "map"])
     lead = lead if lead in lead_names else lead_names[0]
     frames = []
     for run in runs:
         x = np.asarray(beats[run.index][list(lead_names).index(lead)], dtype=float)
         for variant in variants:
             frames.append(pd.DataFrame({"target": run.target, "variant": variant, "record_index": run.index,
-                                        "time_s": np.arange(len(x)) / fs, lead: x,
+                                        "time_s": np.arange(len(x)) / fs, signal_column(lead): x,
                                         "map": scaled_map(run.maps[variant], len(x))}))
     return pd.concat(frames, ignore_index=True)
 
@@ -151,13 +154,16 @@ def leads_maps_figure(beat: np.ndarray, maps, fiducials: np.ndarray, *, lead_nam
 def leads_maps_frame(beat: np.ndarray, maps, *, lead_names: Sequence[str], fs: float = 500.0,
                      variants: Sequence[str] = ("gradcam", "ecgradcam")) -> pd.DataFrame:
     """What :func:`leads_maps_figure` draws, one row per sample: ``time_s``, every lead of the median beat
-    and each variant's map scaled to [0, 1] (``map_<variant>``, :func:`scaled_map`).
+    (:func:`~ecgstudy.report.signal_column`, left out of real-data CSVs) and each variant's map scaled to
+    [0, 1] (``map_<variant>``, :func:`scaled_map`).
 
     >>> leads_maps_frame(np.zeros((2, 4)), {"gradcam": np.array([0.0, 1.0])}, lead_names=["I", "II"],
     ...                  variants=("gradcam",)).columns.tolist()
-    ['time_s', 'I', 'II', 'map_gradcam']
+    ['time_s', 'ecg:I', 'ecg:II', 'map_gradcam']
     """
+    from ecgstudy.report import signal_column
+
     n = beat.shape[-1]
-    frame = {"time_s": np.arange(n) / fs, **{lead: beat[i] for i, lead in enumerate(lead_names)}}
+    frame = {"time_s": np.arange(n) / fs, **{signal_column(lead): beat[i] for i, lead in enumerate(lead_names)}}
     frame.update({f"map_{v}": scaled_map(maps[v], n) for v in variants})
     return pd.DataFrame(frame)

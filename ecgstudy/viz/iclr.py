@@ -19,15 +19,18 @@ METHOD_COLOURS = {"classifier": "tab:gray", "cascaded": "tab:orange", "max": "ta
 def attention_example_frame(signal: np.ndarray, attention: np.ndarray, fs: float, *,
                             lead_names: Sequence[str]) -> pd.DataFrame:
     """What Figures 3 and 4 draw of one segment, one row per sample: ``time_s``, each lead in mV, the
-    ``attention`` and each lead after it (``<lead>_after``).
+    ``attention`` and each lead after it (the leads' columns are :func:`~ecgstudy.report.signal_column`\ s,
+    left out of real-data CSVs).
 
     >>> attention_example_frame(np.array([[1.0, 2.0]]), np.array([0.5, 1.0]), 2.0, lead_names=["MLII"]).to_dict("list")
-    {'time_s': [0.0, 0.5], 'MLII': [1.0, 2.0], 'attention': [0.5, 1.0], 'MLII_after': [0.5, 2.0]}
+    {'time_s': [0.0, 0.5], 'ecg:MLII': [1.0, 2.0], 'attention': [0.5, 1.0], 'ecg:MLII after attention': [0.5, 2.0]}
     """
+    from ecgstudy.report import signal_column
+
     frame = {"time_s": np.arange(signal.shape[-1]) / fs}
-    frame.update({name: signal[i] for i, name in enumerate(lead_names)})
+    frame.update({signal_column(name): signal[i] for i, name in enumerate(lead_names)})
     frame["attention"] = attention
-    frame.update({f"{name}_after": signal[i] * attention for i, name in enumerate(lead_names)})
+    frame.update({signal_column(f"{name} after attention"): signal[i] * attention for i, name in enumerate(lead_names)})
     return pd.DataFrame(frame)
 
 

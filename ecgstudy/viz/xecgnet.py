@@ -131,14 +131,18 @@ def maps_figure(signal: np.ndarray, attention: np.ndarray, response: np.ndarray 
 
 def maps_frame(signal: np.ndarray, attention: np.ndarray, response: np.ndarray | None, *, fs: float,
                class_names: Sequence[str], labels: np.ndarray) -> pd.DataFrame:
-    """What :func:`maps_figure` draws, one row per sample: ``time_s``, the lead, the attention ``M`` and the
-    response map ``A[<class>]`` of each true class (unscaled).
+    """What :func:`maps_figure` draws, one row per sample: ``time_s``, the lead (``ecg:lead``, left out of
+    real-data CSVs, :func:`~ecgstudy.report.signal_column`), the attention ``M`` and the response map
+    ``A[<class>]`` of each true class (unscaled).
 
     >>> maps_frame(np.array([1.0, 2.0]), np.array([0.0, 1.0]), np.array([[3.0, 4.0], [5.0, 6.0]]), fs=1.0,
     ...            class_names=["a", "b"], labels=np.array([0, 1])).columns.tolist()
-    ['time_s', 'lead', 'attention_M', 'A[b]']
+    ['time_s', 'ecg:lead', 'attention_M', 'A[b]']
     """
-    frame = {"time_s": np.arange(len(signal)) / fs, "lead": np.asarray(signal), "attention_M": np.asarray(attention)}
+    from ecgstudy.report import signal_column
+
+    frame = {"time_s": np.arange(len(signal)) / fs, signal_column("lead"): np.asarray(signal),
+             "attention_M": np.asarray(attention)}
     if response is not None:
         frame.update({f"A[{class_names[k]}]": response[k] for k in np.flatnonzero(labels)})
     return pd.DataFrame(frame)
