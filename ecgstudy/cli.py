@@ -250,6 +250,39 @@ def classroom_cmd(
         _fail(exc)
 
 
+@app.command("rerun")
+def rerun_cmd(
+    runs: list[Path] = typer.Argument(..., help="finished run folders (holding run.json)"),
+    replace: bool = typer.Option(False, help="remove each old folder once its rerun finished under a new id"),
+) -> None:
+    """Run recorded runs again with exactly their recorded parameters at the current code version (e.g. a
+    committed page after its notebook changed); a run whose id did not change is reused. Compare the two
+    with `ecgstudy compare-pages OLD NEW`."""
+    import shutil
+
+    from ecgstudy.experiments import get_experiment
+    from ecgstudy.runs.executors import plan
+    from ecgstudy.runs.store import RunStore, read_run_info
+
+    failed = 0
+    for old in runs:
+        try:
+            info = read_run_info(old / "run.json")
+            exp = get_experiment(info["experiment"])
+            jobs, runner = plan([exp.job(exp.replay_values(info["params"]))], "local")
+            rec = runner.run(jobs, RunStore())[0]
+        except (EcgStudyError, KeyError, ValueError, OSError) as exc:
+            _fail(exc)
+        same = rec.spec.params == info["params"]
+        typer.echo(f"{old} -> {rec.spec.run_id} {rec.status}" + ("" if same else " (parameters differ from the record)")
+                   + (f"\n    {rec.error}" if rec.error else ""))
+        failed += not rec.ok
+        if replace and rec.ok and rec.path.resolve() != old.resolve():
+            shutil.rmtree(old)
+            typer.echo(f"    removed {old}")
+    raise typer.Exit(1 if failed else 0)
+
+
 @app.command("compare-pages")
 def compare_pages_cmd(
     old: Path = typer.Argument(..., help="an executed page: a run folder or its notebook.ipynb"),

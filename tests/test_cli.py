@@ -22,6 +22,24 @@ def test_run_grid_then_reuse(tmp_path, monkeypatch):
     assert sorted(m["seed"] for m in metrics) == [0, 1] and {m["double"] for m in metrics} == {5.0}
 
 
+def test_rerun_replays_a_records_parameters_at_the_new_code_version_and_replaces_the_old_folder(tmp_path, monkeypatch):
+    import ecgstudy
+
+    monkeypatch.setenv("ECGSTUDY_RESULTS", str(tmp_path))
+    assert runner.invoke(app, ["run", "selftest", "--profile", "smoke", "-p", "value=1.5"]).exit_code == 0
+    (old,) = [p.parent for p in tmp_path.rglob("run.json")]
+    same = runner.invoke(app, ["rerun", str(old)])
+    assert same.exit_code == 0 and same.output == f"{old} -> {old.name} done\n"  # same id: reused as it is
+    monkeypatch.setattr(ecgstudy, "__version__", "9.9.9")  # the code moved on: a new run id
+    moved = runner.invoke(app, ["rerun", str(old), "--replace"])
+    assert moved.exit_code == 0, moved.output
+    (new,) = [p.parent for p in tmp_path.rglob("run.json")]
+    assert new != old and not old.exists() and f"{old} -> {new.name} done\n    removed {old}\n" == moved.output
+    info = json.loads((new / "run.json").read_text())
+    assert info["code_version"] == "9.9.9" and info["params"]["value"] == 1.5
+    assert json.loads((new / "metrics.json").read_text())["double"] == 3.0
+
+
 def test_bad_parameters_are_named(tmp_path, monkeypatch):
     monkeypatch.setenv("ECGSTUDY_RESULTS", str(tmp_path))
     result = runner.invoke(app, ["run", "selftest", "--profile", "quick", "-p", "valu=1"])

@@ -64,6 +64,25 @@ class Experiment:
         merged = {**self.profile_defaults.get(str(profile), {}), **values}
         return validate(self.params_model, merged)
 
+    def replay_values(self, recorded: dict[str, Any]) -> dict[str, Any]:
+        """Values that give back the parameters ``recorded`` in a run's ``run.json``: a record leaves out the
+        ``added_fields`` at their default, which :meth:`params` would otherwise fill from the profile (e.g. a
+        profile that now keeps weights), so they are put back at the model's default.
+
+        >>> from ecgstudy.runs.params import RunParams
+        >>> class P(RunParams):
+        ...     added_fields = ("keep",)
+        ...     keep: bool = False
+        >>> e = Experiment("x", "x", P, function=lambda *a: None, profile_defaults={"cpu": {"keep": True}})
+        >>> e.params({"profile": "cpu"}).keep, e.params(e.replay_values({"profile": "cpu", "seed": 0})).keep
+        (True, False)
+        """
+        values = dict(recorded)
+        for name in self.params_model.added_fields:
+            if name not in values:
+                values[name] = self.params_model.model_fields[name].get_default(call_default_factory=True)
+        return values
+
     def code_version(self) -> str:
         """The experiment's version (or the package's), plus a hash of the template's cells for
         notebook experiments (editing a page's notebook makes new runs)."""
