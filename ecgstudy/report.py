@@ -133,7 +133,7 @@ class Table:
         frame: the rows.
         caption: shown above the table.
         precision: digits of floats (``None``: pandas' default).
-        formats: per column, a format string (e.g. ``{"gamma": "{:g}"}``).
+        formats: per column, a format string (e.g. ``{"gamma": "{:g}"}``) or a function of the value.
         na_rep: how missing values read.
         index: show the frame's index.
         intervals: ``(estimate, low, high)`` column names of each interval the table prints (a test
@@ -145,7 +145,7 @@ class Table:
     frame: pd.DataFrame
     caption: str
     precision: int | None = None
-    formats: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, str | Callable[[Any], str]] = field(default_factory=dict)
     na_rep: str | None = None
     index: bool = False
     intervals: tuple[tuple[str, str, str], ...] = ()

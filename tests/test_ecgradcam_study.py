@@ -466,3 +466,15 @@ def test_summarise_without_runs_gives_everything_the_notebook_cites(tmp_path, mo
         fig = draw()
         assert fig.axes[0].texts[0].get_text() == "no run in this build", name
         plt.close(fig)
+
+
+def test_shown_tables_name_targets_in_words_and_keep_the_rows():
+    from ecgstudy.report import Page, Table
+    from ecgstudy.studies.ecgradcam.chapter import name_targets
+
+    frame = pd.DataFrame({"target": ["qt_ms", "r_amp_V5_mV"], "units": ["ms", "mV"], "mae": [20.0, 0.1]})
+    page = Page(shown={"scores": Table(frame, "c"), "none": None, "text": "words"})
+    name_targets(page)
+    html = page.shown["scores"].styler().to_html()
+    assert ">QT interval<" in html and ">R amplitude in V5<" in html and "qt_ms" not in html
+    assert list(page.shown["scores"].frame["target"]) == ["qt_ms", "r_amp_V5_mV"]

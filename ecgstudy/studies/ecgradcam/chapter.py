@@ -246,6 +246,17 @@ def _claims(page: Page, params: EcgradcamChapterParams, run_params: dict, parts:
     page.glue["claims_count"] = v.verdict_counts_text(claims)
 
 
+def name_targets(page: Page) -> None:
+    """Every shown table with a ``target`` column prints it in words (``qt_ms`` -> "QT interval"; the unit has
+    its own column), :func:`ecgstudy.labels.label`; the rows themselves keep the names the code uses."""
+    from ecgstudy.labels import label
+    from ecgstudy.report import Table
+
+    for table in page.shown.values():
+        if isinstance(table, Table) and "target" in table.frame.columns:
+            table.formats.setdefault("target", partial(label, unit=False))
+
+
 def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> Page:
     """Everything the ECGradCAM page shows, from the chapter's runs (trained first unless
     ``params.train_missing`` is false): glued texts, tables, figures and the page's metrics.
@@ -318,4 +329,5 @@ def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> 
     _claims(page, params, run_params, {"table": table, "counted": counted, "learned": learned, "pairs": pairs,
                                        "harm": harm, "sex": sex}, names)
     page.shown["inventory"] = inventory_table()
+    name_targets(page)
     return page

@@ -18,8 +18,8 @@ ECGRADCAM_VERSION = "ecgradcam.1"
 #: Version of the chapter page: the runs' version plus the page's own revision (the training runs keep theirs).
 #: page.1: claims at a glance (ecgstudy.claims) decided by the one rule, Student t / corrected t intervals, model
 #: health (networks that beat their baseline, dead maps, saturated sex probabilities), the inventory of the paper.
-#: page.2: claims keep their direction in metrics.json (paper_sign).
-PAGE_VERSION = f"{ECGRADCAM_VERSION}-page.2"
+#: page.2: claims keep their direction in metrics.json (paper_sign). page.3: tables name targets in words.
+PAGE_VERSION = f"{ECGRADCAM_VERSION}-page.3"
 
 
 #: Code version of the transfer runs (bump when their results would change).

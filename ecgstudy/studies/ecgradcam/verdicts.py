@@ -200,13 +200,14 @@ def delineator_text(scores: pd.DataFrame, *, closer: int, compared: int) -> str:
     >>> delineator_text(s, closer=1, compared=1)[:120]
     "A classical, training-free delineator (NeuroKit2's peak-prominence method, median over the 12 leads) measures the same r"
     >>> delineator_text(s, closer=1, compared=1).split("MAE ")[1][:28]
-    'qrs_ms 12 ms (bias +10.5); w'
+    'QRS duration 12 ms (bias +10'
     """
+    from ecgstudy.labels import label
     from ecgstudy.studies.ecgradcam.baselines import PRIMARY_COMBINE
     from ecgstudy.studies.ecgradcam.targets import target_units
 
     prim = scores[scores["combine"] == PRIMARY_COMBINE].set_index("target")
-    parts = [f"{t} {prim.loc[t, 'mae']:.3g} {target_units('ludb', t)} (bias {prim.loc[t, 'bias']:+.3g})"
+    parts = [f"{label(t, unit=False)} {prim.loc[t, 'mae']:.3g} {target_units('ludb', t)} (bias {prim.loc[t, 'bias']:+.3g})"
              for t in prim.index if prim.loc[t, "mae"] == prim.loc[t, "mae"]]
     return (f"A classical, training-free delineator (NeuroKit2's peak-prominence method, median over the 12 leads) "
             f"measures the same records with MAE {', '.join(parts)}; where the bias is close to the MAE, its error is "
