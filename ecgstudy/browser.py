@@ -67,7 +67,9 @@ _TOGGLE = r"""
   const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 &&
                               getComputedStyle(el).visibility !== 'hidden'; };
   const button = [...document.querySelectorAll('.' + kind + '-toggle')].find(visible);
-  if (!button) return 'no visible button';
+  // a page without sections has no "on this page" panel, and the theme leaves its button out altogether
+  if (!button) return (kind === 'secondary' && !document.querySelector('.secondary-toggle, .bd-sidebar-secondary'))
+    ? 'not on this page' : 'no visible button';
   button.click();
   await new Promise(r => setTimeout(r, 400));
   const dialog = document.querySelector('#pst-' + kind + '-sidebar-modal');

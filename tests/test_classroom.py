@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from ecgstudy.classroom.lessons import CHAPTERS, Lesson, lesson, parse_lesson, solution_code
 from ecgstudy.classroom.links import Repository, repository
 from ecgstudy.classroom.page_cells import EXERCISE_TAG, TOP_TAG
-from ecgstudy.classroom.student import install_source, student_notebook, student_text
+from ecgstudy.classroom.student import citation_labels, install_source, plain_roles, student_notebook, student_text
 from ecgstudy.errors import ParameterError
 from ecgstudy.paths import PROJECT_ROOT
 
@@ -125,12 +125,16 @@ def test_a_student_copy_is_the_template_stripped_with_install_objectives_and_exe
     nbformat.validate(nb)
     template = nbformat.read(PROJECT_ROOT / "notebooks" / f"{chapter}.ipynb", as_version=4)
     item = lesson(chapter)
+    labels = citation_labels(PROJECT_ROOT / "book" / "references.bib")
     ids = [c.id for c in nb.cells]
     assert ids[:3] == ["classroom-install", template.cells[1].id, "classroom-about"]
     assert nb.cells[1].source == template.cells[1].source and nb.cells[1].source.startswith("# ")
     assert ids[3:5] == [template.cells[0].id, "classroom-profile"]  # the parameters cell, then the profile's values
     assert ids[5:-2] == [c.id for c in template.cells[2:]]
-    assert [c.source for c in nb.cells[5:-2]] == [c.source for c in template.cells[2:]]
+    assert [c.source for c in nb.cells[5:-2]] == [plain_roles(c.source, labels) if c.cell_type == "markdown" else c.source
+                                                  for c in template.cells[2:]]
+    text = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert not any(role in text for role in ("{cite:", "{numref}", "{download}"))  # Jupyter would show them raw
     assert ids[-2:] == ["classroom-exercise", "classroom-answer"]
     assert nb.cells[-2].source == f"## Exercise\n\n{item.exercise}"
     assert item.objectives in nb.cells[2].source and item.prerequisites in nb.cells[2].source
@@ -150,7 +154,10 @@ def test_the_install_cell_installs_the_repository_only_where_ecgstudy_is_missing
     code = TransformerManager().transform_cell(source)
     calls: list[tuple[str, str]] = []
     shell = SimpleNamespace(run_line_magic=lambda name, line: calls.append((name, line)))
-    monkeypatch.delenv("ECGSTUDY_RESULTS", raising=False)
+    # the cell sets ECGSTUDY_RESULTS in os.environ: setenv first, so that monkeypatch removes it again afterwards
+    # (a bare delenv of an unset name records nothing to undo, and later tests in this worker read an empty store)
+    monkeypatch.setenv("ECGSTUDY_RESULTS", "unset-by-the-test")
+    monkeypatch.delenv("ECGSTUDY_RESULTS")
     exec(code, {"get_ipython": lambda: shell})
     assert calls == []  # ecgstudy is importable here
     import importlib.util

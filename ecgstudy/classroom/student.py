@@ -90,6 +90,45 @@ def _about(chapter: str, objectives: str, prerequisites: str) -> str:
     )
 
 
+def citation_labels(bib: Path) -> dict[str, tuple[str, str]]:
+    """``{key: (authors, year)}`` of a BibTeX file, authors as a text cites them: ``"Hu et al."``,
+    ``"Moody and Mark"``, ``"Wagner"``."""
+    from pybtex.database import parse_file
+
+    labels = {}
+    for key, entry in parse_file(str(bib)).entries.items():
+        names = [" ".join(p.last_names) for p in entry.persons.get("author", [])] or [key]
+        who = names[0] if len(names) == 1 else f"{names[0]} and {names[1]}" if len(names) == 2 else f"{names[0]} et al."
+        labels[key] = (who.replace("{", "").replace("}", ""), entry.fields.get("year", "n.d."))
+    return labels
+
+
+_ROLE = re.compile(r"(\s?)\{(cite:t|cite:p|numref|download)\}`([^`]*)`")
+
+
+def plain_roles(source: str, labels: dict[str, tuple[str, str]]) -> str:
+    """The book's MyST roles as plain Markdown for Jupyter, which does not render them: ``{cite:t}`` ->
+    "Hu et al. (2021)", ``{cite:p}`` -> "(Hu et al., 2021)", ``{numref}`` -> "the figure", and a
+    ``{download}`` link (a file of the built book) left out.
+
+    >>> plain_roles("{cite:t}`a` show {numref}`fig-x`, as before {cite:p}`a,b`. {download}`CSV <x.csv>`",
+    ...             {"a": ("Hu et al.", "2021"), "b": ("Moody and Mark", "2001")})
+    'Hu et al. (2021) show the figure, as before (Hu et al., 2021; Moody and Mark, 2001).'
+    """
+    def replace(m: re.Match) -> str:
+        space, role, body = m.groups()
+        keys = [k.strip() for k in body.split(",")]
+        if role == "cite:t":
+            return space + "; ".join(f"{labels[k][0]} ({labels[k][1]})" if k in labels else k for k in keys)
+        if role == "cite:p":
+            return space + "(" + "; ".join(f"{labels[k][0]}, {labels[k][1]}" if k in labels else k for k in keys) + ")"
+        if role == "numref":
+            return space + "the figure"
+        return ""
+
+    return _ROLE.sub(replace, source)
+
+
 def _markdown(source: str, cell_id: str) -> Any:
     import nbformat
 
@@ -115,9 +154,12 @@ def student_notebook(chapter: str, root: Path = paths.PROJECT_ROOT, repo: Reposi
     repo = repo or repository(Path(root) / "_config.yml")
     item = lesson(chapter, root)
     template = nbformat.read(Path(root) / "notebooks" / f"{chapter}.ipynb", as_version=4)
+    labels = citation_labels(Path(root) / "book" / "references.bib")
     cells = []
     for cell in template.cells:
         cell = copy.deepcopy(cell)
+        if cell.cell_type == "markdown":
+            cell.source = plain_roles(cell.source, labels)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             if "parameters" in cell.metadata.get("tags", []):
