@@ -177,9 +177,15 @@ class Chromium:
             deadline = time.time() + 60
             while not any(e.get("method") == "Page.loadEventFired" for e in events) and time.time() < deadline:
                 await asyncio.sleep(0.1)
+            if not any(e.get("method") == "Page.loadEventFired" for e in events):
+                raise RuntimeError(f"{url}: not loaded within 60 s at {width} px")
             await asyncio.sleep(0.5)
             result = await call("Runtime.evaluate", expression=_CHECKS, returnByValue=True)
-            report.checks = result["result"].get("value", {})
+            if "exceptionDetails" in result or not isinstance(result["result"].get("value"), dict):
+                details = result.get("exceptionDetails", {})
+                raise RuntimeError(f"{url}: the page checks did not run at {width} px: "
+                                   f"{details.get('exception', {}).get('description') or details or result['result']}")
+            report.checks = result["result"]["value"]
             for kind in ("primary", "secondary"):
                 res = await call("Runtime.evaluate", expression=f"{_TOGGLE}({kind!r})", awaitPromise=True,
                                  returnByValue=True)
