@@ -194,3 +194,15 @@ def test_every_committed_run_keeps_its_parameters_under_todays_params_models():
         assert model.model_validate(info["params"]).record() == info["params"], path
         checked += 1
     assert checked >= 300
+
+
+def test_a_chapter_pages_code_version_follows_its_training_runs_profile(monkeypatch):
+    """Changing the ICLR fold runs' cpu profile makes a new cpu page (never the finished page over the old grid)
+    and leaves the demo page's version alone."""
+    from ecgstudy.studies.iclr.experiments import CHAPTER, FOLD
+
+    cpu, demo = CHAPTER.code_version("cpu"), CHAPTER.code_version("demo")
+    assert cpu.startswith(CHAPTER.version + "+nb.") and "+runs." in cpu and cpu != demo
+    monkeypatch.setitem(FOLD.profile_defaults["cpu"], "patience", 99)
+    assert CHAPTER.code_version("cpu") != cpu and CHAPTER.code_version("demo") == demo
+    assert FOLD.code_version("cpu") == FOLD.version  # a training run's own version does not depend on its profile

@@ -27,7 +27,8 @@ def _spec(experiment: str, params: dict, kind: str, checksum: str, **kw) -> RunS
         ref = reference_checksums()
         params = {**params, "_tag": checksum}
         checksum = combine_checksums({k: ref[k] for k in exp.datasets})
-    return RunSpec(experiment, params, kind, checksum, code_version=kw.get("code_version", exp.code_version()))
+    return RunSpec(experiment, params, kind, checksum,
+                   code_version=kw.get("code_version", exp.code_version(params.get("profile"))))
 
 
 def _fake_run(store: RunStore, kind: str, metrics: dict) -> RunSpec:

@@ -44,6 +44,9 @@ class Experiment:
         version: the experiment's code version; bump it when package code that changes its
             results changes (empty: the package version). Per-experiment versions let one
             chapter's code move on without orphaning another chapter's finished runs.
+        runs: the training experiments a chapter page summarises: their versions and their defaults at the
+            page's profile are part of the page's code version (:meth:`code_version`), so a page over a grid
+            whose profile changed is a new run, never the finished page over the old grid.
     """
 
     name: str
@@ -56,6 +59,7 @@ class Experiment:
     always_rerun: bool = False
     reads: str = ""
     version: str = ""
+    runs: tuple["Experiment", ...] = ()
 
     def params(self, values: dict[str, Any] | None = None) -> RunParams:
         """Validated parameters: ``values`` over the profile's defaults over the model's."""
@@ -83,16 +87,27 @@ class Experiment:
                 values[name] = self.params_model.model_fields[name].get_default(call_default_factory=True)
         return values
 
-    def code_version(self) -> str:
+    def code_version(self, profile: str | None = None) -> str:
         """The experiment's version (or the package's), plus a hash of the template's cells for
-        notebook experiments (editing a page's notebook makes new runs)."""
+        notebook experiments (editing a page's notebook makes new runs), plus, for a page over training
+        ``runs`` at ``profile``, a hash of their versions and their defaults at that profile (changing the
+        grid's profile makes a new page).
+
+        >>> from ecgstudy.runs.params import RunParams
+        >>> train = Experiment("t", "t", RunParams, function=print, version="t.1", profile_defaults={"cpu": {"lr": 1}})
+        >>> page = Experiment("p", "p", RunParams, function=print, version="p.1", runs=(train,))
+        >>> page.code_version("cpu"), page.code_version("demo"), page.code_version()
+        ('p.1+runs.7f0b950d', 'p.1+runs.34eab44d', 'p.1')
+        """
         base = self.version or ecgstudy.__version__
-        if self.notebook is None:
-            return base
-        nb = json.loads((NOTEBOOKS / self.notebook).read_text())
-        cells = [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
-        digest = hashlib.sha256(json.dumps(cells).encode()).hexdigest()[:10]
-        return f"{base}+nb.{digest}"
+        if self.notebook is not None:
+            nb = json.loads((NOTEBOOKS / self.notebook).read_text())
+            cells = [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
+            base += "+nb." + hashlib.sha256(json.dumps(cells).encode()).hexdigest()[:10]
+        if self.runs and profile is not None:
+            grid = [(e.name, e.version or ecgstudy.__version__, e.profile_defaults.get(profile, {})) for e in self.runs]
+            base += "+runs." + hashlib.sha256(json.dumps(grid, sort_keys=True, default=str).encode()).hexdigest()[:8]
+        return base
 
     def __post_init__(self) -> None:
         if (self.notebook is None) == (self.function is None):
@@ -103,7 +118,7 @@ class Experiment:
         params = self.params(values)
         source = resolve_data(params.data, self.datasets, data_dir)
         return RunSpec(self.name, params.record(), source.kind, source.checksum,
-                       code_version=self.code_version())
+                       code_version=self.code_version(params.profile))
 
     def source(self, spec: RunSpec) -> DataSource:
         """The data ``spec`` reads, resolved now; raises if it is no longer the data the run was planned on."""

@@ -69,12 +69,12 @@ def eligible_runs(experiment: Experiment, store: RunStore, *, reference: dict[st
     problems: list[str] = []
     runs = store.find(experiment.name, data_kind="real", problems=problems)
     ignored = [IgnoredRun(experiment.name, "", p.split(": ", 1)[0], p.split(": ", 1)[1]) for p in problems]
-    current = experiment.code_version()
     accepted = accepted_checksums(experiment, reference=reference)
     ok = []
     for rec in runs:
         reason = None
         modified = (rec.info.get("data_source") or {}).get("modified") or []
+        current = experiment.code_version(rec.spec.params.get("profile"))
         if rec.spec.code_version != current:
             reason = f"code version {rec.spec.code_version}, current {current} (rebuild it)"
         elif rec.spec.data_checksum not in accepted:

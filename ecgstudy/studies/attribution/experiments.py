@@ -80,7 +80,8 @@ class SlotExperiment(Experiment):
             values["model_run"] = found.run_id
             params = self.params(values)
         source = resolve_data(params.data, self._datasets(params), data_dir)
-        return RunSpec(self.name, params.record(), source.kind, source.checksum, code_version=self.code_version())
+        return RunSpec(self.name, params.record(), source.kind, source.checksum,
+                       code_version=self.code_version(params.profile))
 
     def source(self, spec: RunSpec):
         from ecgstudy.runs.datasource import resolve_data
@@ -109,6 +110,6 @@ PAGE_VERSION = f"{BENCHMARK_VERSION}-page.1"
 CHAPTER = Experiment(
     name="attribution", title="Chapter 4: which explanation is right? Attribution methods judged against annotations",
     params_model=AttributionChapterParams, datasets=("mitdb",), notebook="attribution.ipynb",
-    profile_defaults=CHAPTER_PROFILES, version=PAGE_VERSION,
+    profile_defaults=CHAPTER_PROFILES, version=PAGE_VERSION, runs=(CONTROLLED, BENCHMARK),
 )
 EXPERIMENTS = (CONTROLLED, BENCHMARK, CHAPTER)

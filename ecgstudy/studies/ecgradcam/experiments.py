@@ -85,6 +85,6 @@ RUNS = {"ludb": _run_experiment("ludb"), "ptbxl": _run_experiment("ptbxl"), "tra
 CHAPTER = Experiment(
     name="ecgradcam", title="ECGradCAM chapter: targets x folds, maps, wave blocking, the sex feature experiment",
     params_model=EcgradcamChapterParams, datasets=("ludb", "ptbxl"), notebook="ecgradcam.ipynb",
-    profile_defaults=CHAPTER_PROFILES, version=PAGE_VERSION,
+    profile_defaults=CHAPTER_PROFILES, version=PAGE_VERSION, runs=tuple(RUNS.values()),
 )
 EXPERIMENTS = (*RUNS.values(), CHAPTER)

@@ -56,6 +56,6 @@ PAGE_VERSION = f"{ICLR_VERSION}-page.7"
 CHAPTER = Experiment(
     name="iclr", title="ICLR chapter: the grid of fold runs, its summary and figures",
     params_model=IclrChapterParams, datasets=("mitdb",), notebook="iclr.ipynb", profile_defaults=CHAPTER_PROFILES,
-    version=PAGE_VERSION,
+    version=PAGE_VERSION, runs=(FOLD,),
 )
 EXPERIMENTS = (FOLD, CHAPTER)

@@ -81,6 +81,6 @@ RUNS = {ds: _run_experiment(ds) for ds in ("ptbxl", "mitdb", "cpsc2018")}
 CHAPTER = Experiment(
     name="xecgnet", title="xECGNet chapter: the gamma sweep, its summary and figures",
     params_model=XecgChapterParams, datasets=("ptbxl", "mitdb"), notebook="xecgnet.ipynb",
-    profile_defaults=CHAPTER_PROFILES, version=PAGE_VERSION,
+    profile_defaults=CHAPTER_PROFILES, version=PAGE_VERSION, runs=tuple(RUNS.values()),
 )
 EXPERIMENTS = (*RUNS.values(), CHAPTER)
