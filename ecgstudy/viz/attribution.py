@@ -45,6 +45,32 @@ def relevance_profile(m: np.ndarray) -> np.ndarray:
     return p / top if top > 0 else p
 
 
+def maps_frame(columns: Sequence[MapColumn], methods: Sequence[str]):
+    """What :func:`maps_figure` draws, one row per column (model) and sample: ``model``, ``time_s``, the drawn
+    lead (``ecg:<lead>``, left out of real-data CSVs, :func:`~ecgstudy.report.signal_column`), ``in_region``
+    (the ground truth, any lead) and each method's :func:`relevance_profile` (empty where it was not run).
+
+    >>> col = MapColumn("m", np.array([[1.0, 2.0]]), np.array([[False, True]]), {"ig": np.array([[0.0, 2.0]])}, 2.0,
+    ...                 "II")
+    >>> maps_frame([col], ["ig", "occlusion"]).to_dict("list")
+    {'model': ['m', 'm'], 'time_s': [0.0, 0.5], 'ecg:II': [1.0, 2.0], 'in_region': [False, True], \
+'ig': [0.0, 1.0], 'occlusion': [nan, nan]}
+    """
+    import pandas as pd
+
+    from ecgstudy.report import signal_column
+
+    frames = []
+    for col in columns:
+        n = col.x.shape[-1]
+        frame = {"model": [col.title] * n, "time_s": np.arange(n) / col.fs, signal_column(col.lead or "input"): col.x[0],
+                 "in_region": col.mask.any(axis=0)}
+        frame.update({name: relevance_profile(col.maps[name]) if name in col.maps else np.full(n, np.nan)
+                      for name in methods})
+        frames.append(pd.DataFrame(frame))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["model", "time_s", *methods])
+
+
 def maps_figure(columns: Sequence[MapColumn], methods: Sequence[str], names: Mapping[str, str]):
     """Rows: the record (first lead, region shaded) then one row per method of ``methods`` (its
     :func:`relevance_profile`, region shaded); columns: ``columns``. A method a model has no map of reads

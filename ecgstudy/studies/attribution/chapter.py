@@ -184,7 +184,7 @@ def summarise(params: AttributionChapterParams, *, data_kind: str, data_dirs: Ma
     from ecgstudy.runs.store import RunStore
     from ecgstudy.studies.attribution import tables as t
     from ecgstudy.studies.attribution.verdicts import paper_answer
-    from ecgstudy.viz.attribution import maps_figure
+    from ecgstudy.viz.attribution import maps_figure, maps_frame
 
     store = store or RunStore()
     page = Page()
@@ -227,6 +227,7 @@ def summarise(params: AttributionChapterParams, *, data_kind: str, data_dirs: Ma
     for paper in PAPERS:
         cols, methods = _map_columns(results, records, paper)
         page.figures[f"fig_maps_{paper.lower()}"] = partial(maps_figure, cols, methods, t.METHOD_NAMES)
+        page.figure_data[f"fig_maps_{paper.lower()}"] = maps_frame(cols, methods)
 
     missing = [r for r in results if not r.done]
     page.shown["missing"] = ("\n".join(f"- **{r.slot.title}** ({r.slot.experiment}): "
