@@ -63,7 +63,7 @@ def maps_frame(columns: Sequence[MapColumn], methods: Sequence[str]):
     frames = []
     for col in columns:
         n = col.x.shape[-1]
-        frame = {"model": [col.title] * n, "time_s": np.arange(n) / col.fs, signal_column(col.lead or "input"): col.x[0],
+        frame = {"model": [" ".join(col.title.split())] * n, "time_s": np.arange(n) / col.fs, signal_column(col.lead or "input"): col.x[0],
                  "in_region": col.mask.any(axis=0)}
         frame.update({name: relevance_profile(col.maps[name]) if name in col.maps else np.full(n, np.nan)
                       for name in methods})
