@@ -460,13 +460,18 @@ def _old_multilabel(model, x_train, y_train, x_val, y_val, *, max_epochs, patien
     return rows, best_epoch, best_f1
 
 
-def test_multilabel_settings_reproduce_the_old_loop_bit_for_bit():
-    from ecgstudy.training import MultiLabelConfig, train_multilabel
-
+def _multilabel_data():
+    """``(x, y, xv, yv)``: 23 training and 70 validation records ``(n, 2, 16)`` with 3 random labels."""
     x, rng = _data()
     y = (rng.random((len(x), 3)) < 0.4).astype(np.uint8)
     xv, _ = _data(70, seed=1)
-    yv = (np.random.default_rng(2).random((70, 3)) < 0.4).astype(np.uint8)
+    return x, y, xv, (np.random.default_rng(2).random((70, 3)) < 0.4).astype(np.uint8)
+
+
+def test_multilabel_settings_reproduce_the_old_loop_bit_for_bit():
+    from ecgstudy.training import MultiLabelConfig, train_multilabel
+
+    x, y, xv, yv = _multilabel_data()
     seed_everything(5)
     init = _ProbsNet(3)
     old_model, new_model = copy.deepcopy(init), copy.deepcopy(init)
@@ -484,10 +489,7 @@ def test_val_bce_selection_keeps_the_epoch_of_lowest_validation_cross_entropy_as
 
     from ecgstudy.training import MultiLabelConfig, train_multilabel
 
-    x, rng = _data()
-    y = (rng.random((len(x), 3)) < 0.4).astype(np.uint8)
-    xv, _ = _data(70, seed=1)
-    yv = (np.random.default_rng(2).random((70, 3)) < 0.4).astype(np.uint8)
+    x, y, xv, yv = _multilabel_data()
     seed_everything(5)
     model = _ProbsNet(3)
     config = MultiLabelConfig(max_epochs=8, patience=3, lr=0.05, batch_size=4, seed=5, selection="val_bce")
