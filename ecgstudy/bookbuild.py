@@ -27,7 +27,7 @@ from typing import Any
 from ecgstudy import paths
 from ecgstudy.errors import EcgStudyError
 from ecgstudy.experiments import get_experiment
-from ecgstudy.runs.committed import CommittedPage, committed_notebook, committed_page, title_index
+from ecgstudy.runs.committed import CommittedPage, committed_notebook, committed_page, insert_under_title, title_index
 from ecgstudy.runs.datasource import resolve_data
 from ecgstudy.runs.executors import LocalExecutor
 from ecgstudy.runs.store import RunRecord, RunStore
@@ -100,8 +100,6 @@ def tidy(nb: Any, name: str) -> Any:
       heading (after the parameters and a committed page's note; the rest of the title's cell follows), the launch links of its student copy with its
       objectives and prerequisites, and at the end its exercise with the solution folded.
     """
-    import nbformat
-
     from ecgstudy.classroom.page_cells import classroom_cells
 
     for cell in nb.cells:
@@ -120,16 +118,8 @@ def tidy(nb: Any, name: str) -> Any:
     lesson = classroom_cells(name)
     if lesson is not None and title is not None:
         top, end = lesson
-        at = title_index(nb.cells)
-        heading, _, rest = nb.cells[at].source.lstrip().partition("\n")
-        after = [top]
-        if rest.strip():  # the box goes right under the heading: the title cell's text follows it
-            nb.cells[at].source = heading
-            after.append(nbformat.v4.new_markdown_cell(rest.strip("\n")))
-        at += 1
-        while at < len(nb.cells) and _under_title(nb.cells[at]):
-            at += 1
-        nb.cells = nb.cells[:at] + after + nb.cells[at:] + [end]
+        insert_under_title(nb, [top], skip=_under_title)  # under the parameters and a committed page's note
+        nb.cells.append(end)
     return nb
 
 

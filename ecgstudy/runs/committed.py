@@ -21,6 +21,7 @@ and nothing is written into ``results/real/``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,25 @@ def title_index(cells: list[Any]) -> int | None:
                  if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")), None)
 
 
+def insert_under_title(nb: Any, cells: list[Any], *, skip: Callable[[Any], bool] | None = None) -> bool:
+    """Put ``cells`` right under ``nb``'s title heading (:func:`title_index`), after the cells already there that
+    ``skip`` accepts; the rest of the title cell's text (after its heading line) follows them as a cell of its
+    own. Returns whether the notebook has a title (without one nothing changes)."""
+    import nbformat
+
+    i = title_index(nb.cells)
+    if i is None:
+        return False
+    heading, _, rest = nb.cells[i].source.lstrip().partition("\n")
+    nb.cells[i].source = heading
+    after = list(cells) + ([nbformat.v4.new_markdown_cell(rest.strip("\n"))] if rest.strip() else [])
+    at = i + 1
+    while skip is not None and at < len(nb.cells) and skip(nb.cells[at]):
+        at += 1
+    nb.cells[at:at] = after
+    return True
+
+
 def note_cell(page: CommittedPage) -> Any:
     """The note as a markdown cell (a MyST admonition), tagged :data:`NOTE_TAG`."""
     import nbformat
@@ -138,12 +158,6 @@ def committed_notebook(page: CommittedPage) -> Any:
     import nbformat
 
     nb = nbformat.read(page.record.path / "notebook.ipynb", as_version=4)
-    i = title_index(nb.cells)
-    if i is None:
+    if not insert_under_title(nb, [note_cell(page)]):
         nb.cells.insert(0, note_cell(page))
-    else:
-        heading, _, rest = nb.cells[i].source.lstrip().partition("\n")
-        nb.cells[i].source = heading
-        after = [note_cell(page)] + ([nbformat.v4.new_markdown_cell(rest.strip("\n"))] if rest.strip() else [])
-        nb.cells[i + 1:i + 1] = after
     return nb
