@@ -71,10 +71,14 @@ def eligible_runs(experiment: Experiment, store: RunStore, *, reference: dict[st
     ignored = [IgnoredRun(experiment.name, "", p.split(": ", 1)[0], p.split(": ", 1)[1]) for p in problems]
     accepted = accepted_checksums(experiment, reference=reference)
     ok = []
+    versions: dict[str | None, str] = {}  # the current code version at each profile (a page's reads its notebook)
     for rec in runs:
         reason = None
         modified = (rec.info.get("data_source") or {}).get("modified") or []
-        current = experiment.code_version(rec.spec.params.get("profile"))
+        profile = rec.spec.params.get("profile")
+        if profile not in versions:
+            versions[profile] = experiment.code_version(profile)
+        current = versions[profile]
         if rec.spec.code_version != current:
             reason = f"code version {rec.spec.code_version}, current {current} (rebuild it)"
         elif rec.spec.data_checksum not in accepted:
