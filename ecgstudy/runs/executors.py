@@ -125,10 +125,21 @@ def run_grid(jobs: Sequence[Job], *, executor: str = "local", store: RunStore | 
              train_missing: bool = True, progress: bool = True) -> list[RunRecord]:
     """Run (or reuse) the runs of a chapter's grid; return their records in ``jobs`` order.
 
+    A run that its epoch cap ended is extended where its experiment says how
+    (:attr:`Experiment.extend_capped <ecgstudy.runs.experiment.Experiment>`, :mod:`ecgstudy.runs.extension`): the
+    extended run, trained after the grid, stands for its cell in the records.
     With ``train_missing=False`` nothing is trained: finished runs come back as they are and
     the others with status ``"missing"`` (a chapter summarising a grid part-way done).
     """
+    from ecgstudy.runs.extension import extend_capped
+
     store = store or RunStore()
     if not train_missing:
-        return [store.get(spec) for _, spec in jobs]
-    return make_executor(executor, progress=progress).run(jobs, store)
+        def run(todo: Sequence[Job]) -> list[RunRecord]:
+            return [store.get(spec) for _, spec in todo]
+    else:
+        runner = make_executor(executor, progress=progress)
+
+        def run(todo: Sequence[Job]) -> list[RunRecord]:
+            return runner.run(todo, store)
+    return extend_capped(jobs, run(jobs), run)

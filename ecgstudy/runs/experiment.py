@@ -20,6 +20,7 @@ from typing import Any, Callable, NamedTuple
 import ecgstudy
 from ecgstudy import paths
 from ecgstudy.runs.datasource import DataSource, resolve_data
+from ecgstudy.runs.extension import CapExtension
 from ecgstudy.runs.params import RunParams, validate
 from ecgstudy.runs.store import RunSpec
 
@@ -47,6 +48,8 @@ class Experiment:
         runs: the training experiments a chapter page summarises: their versions and their defaults at the
             page's profile are part of the page's code version (:meth:`code_version`), so a page over a grid
             whose profile changed is a new run, never the finished page over the old grid.
+        extend_capped: for a validation-driven training experiment, how a run that its epoch cap ended is
+            trained again with a higher cap (:mod:`ecgstudy.runs.extension`); ``None``: capped runs stay capped.
     """
 
     name: str
@@ -60,6 +63,7 @@ class Experiment:
     reads: str = ""
     version: str = ""
     runs: tuple["Experiment", ...] = ()
+    extend_capped: "CapExtension | None" = None
 
     def params(self, values: dict[str, Any] | None = None) -> RunParams:
         """Validated parameters: ``values`` over the profile's defaults over the model's."""

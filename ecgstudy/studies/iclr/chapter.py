@@ -132,11 +132,12 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
              lr_schedule="constant" if budget.schedule == "constant" else "decayed to 0 along a cosine")
 
     # how the runs ended: converged (patience), the epoch cap, or a fixed budget
-    from ecgstudy.studies.iclr.convergence import CONVERGENCE_CAPTION, cap_text, capped_runs, convergence_table
+    from ecgstudy.studies.iclr.convergence import (CONVERGENCE_CAPTION, cap_text, capped_runs, convergence_table,
+                                                   extension_text)
 
     conv = convergence_table(table)
     page.shown["convergence"] = Table(conv, CONVERGENCE_CAPTION) if len(conv) else None
-    g["cap_text"] = cap_text(table)
+    g["cap_text"] = " ".join(filter(None, [cap_text(table), extension_text(table, run.epochs)]))
 
     # the grouped split: patient-wise folds where the build has them, else record-wise ones
     grouped = t.grouped_split({*params.splits, *table["split"]})

@@ -122,3 +122,31 @@ def cap_text(table: pd.DataFrame, *, list_at_most: int = 5) -> str:
     tail = f"the other {rest} converged" if rest else "none converged"
     return (f"{len(ids)} of the {len(driven)} validation-driven runs hit the epoch cap of {caps} before patience "
             f"stopped {verb}{named}; {tail}.")
+
+
+def extension_text(table: pd.DataFrame, base_cap: int) -> str:
+    """A sentence on the runs trained again with a raised cap (:mod:`ecgstudy.runs.extension`): those whose cap
+    (``epochs``) is above the profile's ``base_cap``; empty when there are none.
+
+    >>> t = pd.DataFrame({"run_id": ["a", "b", "c"], "epochs": [50, 150, 150],
+    ...                   "stopped_by": ["patience", "patience", "epoch_cap"], "last_epoch": [20, 71, 150]})
+    >>> extension_text(t, 50)
+    '2 runs hit the cap of 50 and were trained again with a cap of 150 (the same runs continued: training is deterministic for a seed); 1 of them then converged (at epoch 71), 1 stopped at the cap.'
+    >>> extension_text(t.iloc[:1], 50)
+    ''
+    """
+    if not len(table) or "epochs" not in table:
+        return ""
+    ext = table[pd.to_numeric(table["epochs"], errors="coerce") > base_cap]
+    if not len(ext):
+        return ""
+    caps = "/".join(str(e) for e in sorted({int(e) for e in ext["epochs"]}))
+    done = ext[ext["stopped_by"] == "patience"]
+    n, k = len(ext), len(done)
+    runs, them = ("1 run", "it") if n == 1 else (f"{n} runs", "them")
+    at = f" (at epoch{'s' if k > 1 else ''} {', '.join(str(int(e)) for e in done['last_epoch'])})" if k else ""
+    tail = f"{k} of {them} then converged{at}" if n > 1 else ("it then converged" + at if k else "it stopped at the cap again")
+    if n > 1 and n - k:
+        tail += f", {n - k} stopped at the cap"
+    return (f"{runs} hit the cap of {base_cap} and {'was' if n == 1 else 'were'} trained again with a cap of {caps} "
+            f"(the same {'run' if n == 1 else 'runs'} continued: training is deterministic for a seed); {tail}.")

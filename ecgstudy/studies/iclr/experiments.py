@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ecgstudy.runs.experiment import Experiment
+from ecgstudy.runs.extension import CapExtension
 from ecgstudy.studies.iclr.params import METHODS, IclrChapterParams, IclrFoldParams
 from ecgstudy.studies.iclr.run import run_fold
 
@@ -28,6 +29,11 @@ FOLD_PROFILES = {
 }
 
 
+#: A validation-driven run that the 50-epoch cap ended is trained again with a cap of 150 (the paper trained 120
+#: epochs): the cap is a safety net, patience decides the budget (:mod:`ecgstudy.runs.extension`).
+EXTEND_CAPPED = CapExtension("epochs", factor=3, limit=150)
+
+
 CHAPTER_PROFILES = {
     "smoke": {"seeds": (0,), "splits": ("segment",), "folds_run": 1, "kernel_sizes": ()},
     "demo": {"seeds": (0,), "folds_run": 1, "kernel_sizes": (72,)},
@@ -42,7 +48,7 @@ CHAPTER_PROFILES = {
 FOLD = Experiment(
     name="iclr-fold", title="ICLR: train one method on one CV fold with one seed (PVC vs APB)",
     params_model=IclrFoldParams, datasets=("mitdb",), function=run_fold, profile_defaults=FOLD_PROFILES,
-    version=ICLR_VERSION,
+    version=ICLR_VERSION, extend_capped=EXTEND_CAPPED,
 )
 #: The page's own version: bump it when :func:`~ecgstudy.studies.iclr.chapter.summarise` changes what the
 #: page shows (the fold runs keep :data:`ICLR_VERSION`). 2: pooled intervals resample patients. 3: the trivial
