@@ -22,7 +22,7 @@ _PAGE_COLUMNS = ["page", "experiment", "data_kind", "reads", "run_id", "recomput
 def intro_page(manifest: str | Path | None, *, profile: str, store=None) -> Page:
     """The introduction: the pages of this build (from the book's ``manifest``) and the three
     chapters' claims at a glance (from the committed real-data chapter pages)."""
-    page = Page()
+    page = Page(name="intro")
     g = page.glue
     info = json.loads(Path(manifest).read_text()) if manifest else {"pages": [], "profile": profile, "built": "?"}
     pages = pd.DataFrame(info["pages"]) if info["pages"] else pd.DataFrame(columns=_PAGE_COLUMNS)
@@ -70,7 +70,7 @@ def precision_page(*, profile: str, data: str = "auto", store=None) -> Page:
     from ecgstudy.studies.precision import verdict_text as precision_text
 
     store = store or RunStore()
-    page = Page()
+    page = Page(name="precision")
     g = page.glue
     jobs = {"iclr": iclr_check_jobs(profile=profile, data=data)}
     g.update(check_profile=profile, check_seeds=", ".join(map(str, SEEDS)))

@@ -50,6 +50,15 @@ def label(name: str, *, unit: bool = True) -> str:
     return text.split(", ")[0] if not unit and name in TARGET_LABELS else text
 
 
+def unit(name: str) -> str:
+    """The unit in a target's label (after its comma; empty for a name without one).
+
+    >>> unit("qtc_bazett_ms"), unit("hr_bpm"), unit("r_amp_V5_mV"), unit("micro_f1")
+    ('ms', 'beats/min', 'mV', '')
+    """
+    return TARGET_LABELS.get(name, "").partition(", ")[2]
+
+
 def amplitude_unit(name: str, unit: str) -> str:
     """``name``'s label with its amplitude unit replaced by ``unit`` (LUDB's leads are normalised, so its
     amplitudes are not in mV).

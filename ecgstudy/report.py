@@ -151,8 +151,9 @@ class Table:
     intervals: tuple[tuple[str, str, str], ...] = ()
     titles: pd.DataFrame | None = None
 
-    def styler(self) -> Styler:
-        """The table as a pandas Styler (what the page displays)."""
+    def styler(self, *, caption: bool = True) -> Styler:
+        """The table as a pandas Styler (what the page displays); ``caption=False`` leaves the caption out (the
+        book prints it above the table, numbered: :mod:`ecgstudy.book_tables`)."""
         style = self.frame.style
         options = {k: v for k, v in (("precision", self.precision), ("na_rep", self.na_rep)) if v is not None}
         if options:
@@ -174,7 +175,23 @@ class Table:
             # pandas writes the title attribute as given: escape quotes and markup here
             titles = self.titles.reindex(index=self.frame.index).fillna("").astype(str).map(html.escape)
             style = style.set_tooltips(titles.where(titles != "", None), as_title_attribute=True)
-        return style.set_caption(self.caption)
+        return style.set_caption(self.caption) if caption else style
+
+    def bundle(self, label: str | None = None) -> dict[str, str]:
+        """What :meth:`Page.show` displays: ``text/html`` (the styled table with its caption, for Jupyter),
+        ``text/markdown`` (a numbered ``ecg-table`` directive labelled ``label``, for the book:
+        :func:`~ecgstudy.book_tables.table_markdown`) and ``text/plain`` (the caption)."""
+        from ecgstudy.book_tables import table_markdown
+
+        return {"text/html": self.styler().to_html(),
+                "text/markdown": table_markdown(self.styler(caption=False).to_html(), self.caption, label),
+                "text/plain": self.caption}
+
+    def show(self, label: str | None = None) -> None:
+        """Display the table (:meth:`bundle`): numbered in the book, reachable as ``{numref}`label```."""
+        from IPython.display import display
+
+        display(self.bundle(label), raw=True)
 
     def interval_errors(self) -> list[str]:
         """Rows whose printed interval does not hold its estimate (empty when all do; rows with a
@@ -201,6 +218,8 @@ class Page:
         shown: per name, a :class:`Table` or a Markdown text displayed where the notebook asks
             (:meth:`show`); ``None`` shows nothing (e.g. no failed run to list).
         metrics: the page's ``metrics.json`` (what the scorecard reads).
+        name: the page's short name (``"iclr"``): its tables are labelled ``tbl-<name>-<table name>`` (underscores
+            as hyphens) for ``{numref}``; empty: unlabelled (still numbered).
     """
 
     glue: dict[str, Any] = field(default_factory=dict)
@@ -208,6 +227,15 @@ class Page:
     figure_data: dict[str, pd.DataFrame] = field(default_factory=dict)
     shown: dict[str, Table | str | None] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+
+    def label(self, table: str) -> str | None:
+        """The ``{numref}`` label of the table shown as ``table``.
+
+        >>> Page(name="iclr").label("claims_main"), Page().label("claims")
+        ('tbl-iclr-claims-main', None)
+        """
+        return f"tbl-{self.name}-{table}".replace("_", "-") if self.name else None
 
     def publish(self, run_dir: str | Path | None = None) -> None:
         """Glue every text and figure (figures are drawn here, then closed); into ``run_dir``, when given,
@@ -235,7 +263,7 @@ class Page:
 
         item = self.shown[name]
         if isinstance(item, Table):
-            display(item.styler())
+            item.show(self.label(name))
         elif item is not None:
             display(Markdown(item))
 

@@ -106,7 +106,7 @@ def scorecard_page(store=None) -> Page:
     section per paper (:func:`section_tables`), and the stored runs the scorecard did not read."""
     from ecgstudy.viz.scorecard import outcome_bars
 
-    page = Page()
+    page = Page(name="scorecard")
     g = page.glue
     ignored: list = []
     table = scorecard(store, ignored=ignored)

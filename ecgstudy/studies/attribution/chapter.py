@@ -187,7 +187,7 @@ def summarise(params: AttributionChapterParams, *, data_kind: str, data_dirs: Ma
     from ecgstudy.viz.attribution import maps_figure, maps_frame
 
     store = store or RunStore()
-    page = Page()
+    page = Page(name="attribution")
     g = page.glue
     p = plan(params, store_root=store.root)
     records = run_plan(p, params, store=store)

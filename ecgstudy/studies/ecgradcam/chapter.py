@@ -273,7 +273,7 @@ def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> 
     from ecgstudy.studies.ecgradcam.intervals import add_intervals, record_bootstrap
     from ecgstudy.studies.ecgradcam.inventory import inventory_table
 
-    page = Page()
+    page = Page(name="ecgradcam")
     g = page.glue
     names = v.dataset_labels(data_kind)
     run_params = {ds: RUNS[ds].params({"profile": params.profile, **params.run_values}) for ds in params.datasets}

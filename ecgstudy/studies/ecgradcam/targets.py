@@ -65,19 +65,21 @@ def is_binary(target: str) -> bool:
 
 
 def target_units(dataset: str, target: str) -> str:
-    """Units of a target's values and errors (amplitudes on LUDB: per-lead normalised units)."""
+    """Units of a target's values and errors: its label's (:func:`ecgstudy.labels.unit`), except a binary target's
+    classes and the amplitudes on LUDB (per-lead normalised units).
+
+    >>> target_units("ptbxl", "qt_ms"), target_units("ludb", "hr_bpm"), target_units("ptbxl", "r_amp_V5_mV")
+    ('ms', 'beats/min', 'mV')
+    >>> target_units("ludb", "r_amp_V5_mV")
+    'per-lead normalised units (LUDB leads scaled to peak-to-peak 1), not mV'
+    """
+    from ecgstudy.labels import unit
+
     if is_binary(target):
         return "class (1 male, 0 female)"
-    if target.endswith("_ms"):
-        return "ms"
-    if target == "hr_bpm":
-        return "bpm"
-    if target == "age":
-        return "years"
-    if "_amp_" in target:
-        return "per-lead normalised units (LUDB leads scaled to peak-to-peak 1), not mV" if dataset == "ludb" \
-            else "mV"
-    return ""
+    if "_amp_" in target and dataset == "ludb":
+        return "per-lead normalised units (LUDB leads scaled to peak-to-peak 1), not mV"
+    return unit(target)
 
 
 def score(y: np.ndarray, pred: np.ndarray, *, binary: bool, y_train: np.ndarray) -> dict[str, float]:

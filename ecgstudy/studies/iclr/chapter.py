@@ -107,7 +107,7 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     from ecgstudy.studies.iclr.architecture import iclr_blocks
     from ecgstudy.viz.iclr import architecture_figure, curves_figure, fold_scores_figure, plot_kernel_ablation
 
-    page = Page()
+    page = Page(name="iclr")
     g = page.glue
     run = FOLD.params({"profile": params.profile})
     k = params.kernel_size

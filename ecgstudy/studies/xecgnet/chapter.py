@@ -101,7 +101,7 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
     from ecgstudy.studies.xecgnet import verdicts as v
     from ecgstudy.viz.xecgnet import sweep_figure
 
-    page = Page()
+    page = Page(name="xecgnet")
     g = page.glue
     used = chapter_datasets(params)
     names = v.dataset_labels(data_kind)
