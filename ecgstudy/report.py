@@ -47,16 +47,17 @@ def signal_column(lead: str) -> str:
     return f"{SIGNAL_PREFIX}{lead}"
 
 
-def real_run_dir(run_dir: str | Path) -> bool:
-    """Whether ``run_dir`` is a run of the store's real-data tree (``<store>/real/<experiment>/<run>``,
-    :mod:`ecgstudy.runs.store`), the only place real-data runs are written."""
-    return Path(run_dir).resolve().parent.parent.name == "real"
+def synthetic_run_dir(run_dir: str | Path) -> bool:
+    """Whether ``run_dir`` is a run of the store's synthetic tree (``<store>/synthetic/<experiment>/<run>``,
+    :mod:`ecgstudy.runs.store`): the only runs whose figure data may hold ECG samples. Any other folder (the real
+    tree, a folder outside the store) might hold a dataset's samples, which the project never redistributes."""
+    return Path(run_dir).resolve().parent.parent.name == "synthetic"
 
 
 def write_figure_data(name: str, frame: pd.DataFrame, run_dir: str | Path | None) -> Path | None:
     """Write ``frame``, the rows figure ``name`` was drawn from, to ``<run_dir>/figure-data/<name>.csv``
-    (its index too, when named) and return the path; nothing without a ``run_dir``. In a real-data run
-    (:func:`real_run_dir`) the recorded ECG samples (columns starting with :data:`SIGNAL_PREFIX`) are left out.
+    (its index too, when named) and return the path; nothing without a ``run_dir``. The recorded ECG samples
+    (columns starting with :data:`SIGNAL_PREFIX`) are kept only in a synthetic run (:func:`synthetic_run_dir`).
 
     The book build copies the folder next to the page (``book/generated/<page>/``,
     :func:`ecgstudy.bookbuild.copy_figure_data`), where the figure's caption links it:
@@ -64,7 +65,7 @@ def write_figure_data(name: str, frame: pd.DataFrame, run_dir: str | Path | None
     """
     if not run_dir:
         return None
-    if real_run_dir(run_dir):
+    if not synthetic_run_dir(run_dir):
         frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith(SIGNAL_PREFIX)])
     path = Path(run_dir) / FIGURE_DATA / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -193,15 +193,16 @@ def test_write_figure_data_writes_the_rows_as_csv(tmp_path):
 
 
 def test_a_real_data_runs_figure_data_leaves_out_the_recorded_ecg(tmp_path):
-    """The datasets are not redistributed: in the store's real tree the ``ecg:`` columns are dropped; a
-    synthetic run's CSV keeps them."""
-    from ecgstudy.report import real_run_dir
+    """The datasets are not redistributed: outside the store's synthetic tree (the real tree, any other folder) the
+    ``ecg:`` columns are dropped; a synthetic run's CSV keeps them."""
+    from ecgstudy.report import synthetic_run_dir
     from ecgstudy.viz.iclr import attention_example_frame
 
     frame = attention_example_frame(np.array([[1.0, 2.0]]), np.array([0.5, 1.0]), 2.0, lead_names=["MLII"])
     real, synthetic = tmp_path / "real" / "iclr" / "abc", tmp_path / "synthetic" / "iclr" / "abc"
-    assert real_run_dir(real) and not real_run_dir(synthetic)
+    assert synthetic_run_dir(synthetic) and not synthetic_run_dir(real) and not synthetic_run_dir(tmp_path / "x")
     assert write_figure_data("fig_a", frame, real).read_text() == "time_s,attention\n0,0.5\n0.5,1\n"
+    assert write_figure_data("fig_a", frame, tmp_path / "x").read_text() == "time_s,attention\n0,0.5\n0.5,1\n"
     assert write_figure_data("fig_a", frame, synthetic).read_text() == (
         "time_s,ecg:MLII,attention,ecg:MLII after attention\n0,1,0.5,0.5\n0.5,2,1,2\n")
 
