@@ -19,7 +19,8 @@ XECGNET_VERSION = "xecgnet.1"
 #: page.2: an untestable claim says what today's interval reads, not what a converged one would.
 #: page.3: claims keep their direction in metrics.json (paper_sign); verdict counts in words.
 #: page.4: the CPSC 2018 sentence says when CPSC is here only as a sample (not "not found").
-PAGE_VERSION = f"{XECGNET_VERSION}-page.4"
+#: page.5: numbered tables (ecgstudy.book_tables).
+PAGE_VERSION = f"{XECGNET_VERSION}-page.5"
 
 
 #: Budgets per profile (the chapter states them). The authors: Adam 1e-5, batch 32, up to
