@@ -18,6 +18,7 @@ from ecgstudy.errors import ParameterError
 from ecgstudy.studies.attribution import benchmark as bm
 from ecgstudy.studies.attribution.models import (
     SLOTS,
+    get_slot,
     planted_inputs,
     resolve,
     slot_inputs,
@@ -450,6 +451,14 @@ def test_the_committed_iclr_classifier_is_benchmarked_on_its_held_out_segments(t
     m = rec.metrics()
     assert m["methods"] == ["input_x_gradient", "energy"] and "iclr_attention" in m["skipped"]
     assert m["model_params"]["method"] == "classifier" and m["n_records"] == 2
+    # the dataset's samples are not stored; the page rebuilds the example input from the data, the same one
+    from ecgstudy.studies.attribution.chapter import example_input
+
+    with np.load(rec.path / "maps.npz") as z:
+        assert "x" not in z.files and z["map_energy"].shape[1:] == (2, 2000)
+        first = int(z["index"][0])
+    again = slot_inputs("iclr_classifier", COMMITTED_ICLR, resolve_data("real", ("mitdb",)), max_records=2)
+    np.testing.assert_array_equal(example_input(rec, get_slot("iclr_classifier")), again.x[first])
 
 
 def _untrained_run(root: Path, key: str) -> Path:

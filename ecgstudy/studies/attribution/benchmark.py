@@ -489,7 +489,10 @@ def run_benchmark(params, source, run_dir: Path) -> None:
     summary.to_csv(Path(run_dir) / "summary.csv", index=False)
     verdicts.to_csv(Path(run_dir) / "verdicts.csv", index=False)
     ev.randomisation.to_csv(Path(run_dir) / "randomisation.csv", index=False)
-    np.savez_compressed(Path(run_dir) / "maps.npz", index=ev.examples["index"], x=ev.examples["x"],
+    # the example inputs of a real-data slot are excerpts of a dataset, which the project never redistributes: the
+    # page rebuilds them from the data (chapter.example_input); a synthetic slot's are kept
+    signal = {"x": ev.examples["x"]} if source.kind == "synthetic" else {}
+    np.savez_compressed(Path(run_dir) / "maps.npz", index=ev.examples["index"], **signal,
                         masks=ev.examples["masks"], valid=ev.examples["valid"],
                         records=inputs.records[ev.examples["index"]].astype(str),
                         labels=np.asarray(inputs.labels)[ev.examples["index"]] if len(inputs.labels) else np.zeros(0),

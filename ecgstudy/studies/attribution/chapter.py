@@ -152,6 +152,28 @@ def model_results(params: AttributionChapterParams, p: Plan, records: Mapping[st
     return out
 
 
+def example_input(rec, slot) -> np.ndarray | None:
+    """The first example input ``(leads, samples)`` of the benchmark run ``rec``: stored in its ``maps.npz`` for a
+    synthetic slot; for a real-data slot (whose inputs the run does not store: they are excerpts of a dataset)
+    rebuilt from the data with the run's own settings, or ``None`` when that data is not here."""
+    from ecgstudy.studies.attribution.experiments import BENCHMARK
+    from ecgstudy.studies.attribution.models import slot_inputs
+
+    with np.load(rec.path / "maps.npz") as z:
+        if "x" in z.files:
+            return z["x"][0]
+        index = int(z["index"][0])
+    try:
+        source = BENCHMARK.source(rec.spec)
+    except Exception:  # noqa: BLE001 - no data here, or other data: the figure leaves the model out
+        return None
+    if source.kind != slot.data_kind:
+        return None
+    params = BENCHMARK.params(BENCHMARK.replay_values(rec.spec.params))
+    model_dir = rec.path.parents[1].parent / slot.data_kind / slot.experiment / params.model_run
+    return slot_inputs(slot, model_dir, source, max_records=params.max_records, seed=params.seed).x[index]
+
+
 def _map_columns(results: list[ModelResult], records: Mapping[str, object], paper: str):
     """The figure's columns of ``paper``: each benchmarked model's first stored example record."""
     from ecgstudy.viz.attribution import MapColumn
@@ -170,8 +192,12 @@ def _map_columns(results: list[ModelResult], records: Mapping[str, object], pape
             maps = {m: z[f"map_{m}"][0] for m in names}
             label = z["labels"][0] if len(z["labels"]) else None
             title = f"{r.slot.title}\nrecord {z['records'][0]}" + (f", class {label:g}" if label is not None else "")
-            cols.append(MapColumn(title, z["x"][0], z["masks"][0], maps, float(r.metrics.get("fs", 1.0)),
-                                  lead=(r.metrics.get("lead_names") or [""])[0]))
+            mask = z["masks"][0]
+        x = example_input(records[r.slot.key], r.slot)
+        if x is None:
+            continue
+        cols.append(MapColumn(title, x, mask, maps, float(r.metrics.get("fs", 1.0)),
+                              lead=(r.metrics.get("lead_names") or [""])[0]))
         methods += [m for m in names if m not in methods]
     return cols, methods
 
