@@ -112,3 +112,20 @@ def test_welch_interval_agrees_with_scipy():
     assert (r.estimate, r.low, r.high) == (pytest.approx(np.mean(a) - np.mean(b)), pytest.approx(ref.low),
                                            pytest.approx(ref.high))
     assert math.isnan(welch_t_interval([1.0], [0.0, 1.0]).low)
+
+
+def test_an_interval_held_to_its_range_keeps_its_estimate_and_its_coverage():
+    from ecgstudy.metrics.stats import Interval, corrected_t_interval
+
+    wide = corrected_t_interval([0.99, 1.0, 0.95, 1.0, 0.97], n_train=80, n_test=20)
+    assert wide.high > 1  # the symmetric t interval passes the bound
+    held = wide.within(0, 1)
+    assert (held.estimate, held.low, held.high, held.n, held.method) == (wide.estimate, wide.low, 1.0, 5, wide.method)
+    assert Interval(0.5, float("nan"), float("nan"), 1, 0.95, "t").within(0, 1).text() == "0.500"
+    # coverage: values of a quantity in [0, 1] that the interval held, it still holds
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        v = np.clip(rng.normal(0.97, 0.03, 5), 0, 1)
+        i = corrected_t_interval(v, n_train=80, n_test=20)
+        for p in (0.9, 0.95, 0.99, 1.0):
+            assert i.contains(p) == i.within(0, 1).contains(p)

@@ -604,8 +604,8 @@ def sex_network_claims(table: pd.DataFrame, *, budgets: Mapping[str, Budget],
         name = b.name if b else ds
         acc = t_interval(part["accuracy"].to_numpy(dtype=np.float64))
         base = float(part["baseline_accuracy"].mean())
-        for metric, ours, paper, null, key in (("accuracy", acc, PAPER_SEX_ACC, base, "ecgradcam.sex.acc"),
-                                               ("AUC", auc, PAPER_SEX_AUC, 0.5, "ecgradcam.sex.auc")):
+        for metric, ours, paper, null, key in (("accuracy", acc.within(0, 1), PAPER_SEX_ACC, base, "ecgradcam.sex.acc"),
+                                               ("AUC", auc.within(0, 1), PAPER_SEX_AUC, 0.5, "ecgradcam.sex.auc")):
             out.append(_claim(f"ecgradcam.sex_network.{ds}.{metric.lower()}",
                               f"A CNN on median beats classifies sex: {metric}", ours, kind="value",
                               paper_value=paper, paper_text=f"{paper:.2f}", null=null, testable=reached,

@@ -236,7 +236,8 @@ def comparison_claims(table: pd.DataFrame, budget: Budget, *, kernel_size: int, 
 def value_claims(table: pd.DataFrame, budget: Budget, *, kernel_size: int, paper: dict[str, float]) -> list[Claim]:
     """Claim (d): the paper's segment-wise MIT-BIH accuracy, AUC, sensitivity and specificity of the classifier
     alone and of L2 pooling, against our mean over runs (``kind="value"``; ``null``: what the majority class
-    scores: its accuracy, AUC 0.5, sensitivity 1, specificity 0)."""
+    scores: its accuracy, AUC 0.5, sensitivity 1, specificity 0); the intervals are held to [0, 1]
+    (:meth:`~ecgstudy.metrics.stats.Interval.within`)."""
     seg = table[(table["split"] == "segment") & (table["kernel_size"] == kernel_size)] if len(table) else table
     majority = float(seg["majority_accuracy"].mean()) if len(seg) and "majority_accuracy" in seg else math.nan
     nulls = {"accuracy": majority, "auc": 0.5, "sensitivity": 1.0, "specificity": 0.0}
@@ -250,7 +251,7 @@ def value_claims(table: pd.DataFrame, budget: Budget, *, kernel_size: int, paper
             claims.append(_budget_claim(
                 budget, key=f"iclr.value.{method}.{_KEY[metric]}", kind="value", null=null, numbers=(key,),
                 claim=f"{_SHORT[method].capitalize()}: {_METRIC[metric]} on MIT-BIH (PVC vs APB)",
-                paper_value=paper[key], ours=corrected_t_interval(values, n_train=n_train, n_test=n_test),
+                paper_value=paper[key], ours=corrected_t_interval(values, n_train=n_train, n_test=n_test).within(0, 1),
                 data=f"MIT-BIH, {_units(table, 'segment')}; null = the majority class ({null:.3f})"))
     return claims
 
@@ -321,7 +322,7 @@ def attention_claims(table: pd.DataFrame, budget: Budget, *, kernel_size: int) -
         key="iclr.grade_I", kind="value", null=0.0, testable=False, numbers=("iclr.grade.I",),
         claim="Class I share: all normal beats suppressed, every abnormal beat kept",
         paper_value=PAPER_GRADES["I"] / 100, paper_text="0.50 (50 of 100, private PVC data, one cardiologist)",
-        ours=corrected_t_interval(grade, n_train=n_train, n_test=n_test),
+        ours=corrected_t_interval(grade, n_train=n_train, n_test=n_test).within(0, 1),
         data=f"MIT-BIH, the written grading rule, {len(ok)} of {len(runs)} L2 runs that learned",
         budget=budget.text(),
         would_change="the paper's private PVC-origin data and its cardiologist's grades (shown beside, not "
