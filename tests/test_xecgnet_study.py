@@ -146,15 +146,28 @@ def test_selection_deviation_names_the_fixed_budget_datasets_with_their_jumps():
     assert selection_deviation({"ptbxl": params["ptbxl"]}, jumps) == ""
 
 
-def test_mitdb_cpu_keeps_the_final_epoch_and_older_run_ids_hold():
+def test_cpu_is_validation_driven_and_the_former_budget_gives_back_the_former_runs():
+    from ecgstudy.runs.params import values_for
+    from ecgstudy.studies.xecgnet.experiments import FORMER_CPU, RUNS
     from ecgstudy.studies.xecgnet.params import XecgRunParams
 
     assert "selection" not in XecgRunParams().record()  # added later: absent at its default
     assert XecgRunParams(selection="last_epoch").record()["selection"] == "last_epoch"
     mitdb = get_experiment("xecgnet-mitdb").params({"profile": "cpu"})
     ptbxl = get_experiment("xecgnet-ptbxl").params({"profile": "cpu"})
-    assert (mitdb.selection, mitdb.patience) == ("last_epoch", None)
-    assert (ptbxl.selection, ptbxl.patience, ptbxl.max_epochs) == ("val_micro_f1", 6, 20)
+    for p in (mitdb, ptbxl):
+        assert (p.selection, p.patience, p.max_epochs, p.lr, p.precision, p.ladder) == \
+            ("val_bce", 20, 150, 3e-4, "bf16", (3, 10, 30))
+    assert (mitdb.val_frac, mitdb.split_unit, ptbxl.val_frac) == (0.25, "patient", 0.1)
+    assert RUNS["mitdb"].extend_capped.raised(150) == 450
+    # the former budget, per dataset: MIT-BIH trained a fixed 20 epochs, PTB-XL stopped by validation micro-F1
+    former = {ds: RUNS[ds].params({"profile": "cpu", **values_for(FORMER_CPU, ds, RUNS)}) for ds in RUNS}
+    assert (former["mitdb"].selection, former["mitdb"].patience, former["mitdb"].split_unit) == \
+        ("last_epoch", None, "record")
+    assert (former["ptbxl"].selection, former["ptbxl"].patience, former["ptbxl"].max_epochs) == ("val_micro_f1", 6, 20)
+    for p in former.values():  # recorded as the former runs were: the fields added since at their defaults
+        assert not {"selection", "precision", "ladder", "val_frac", "split_unit"} & set(p.record()) - {"selection"}
+        assert p.record().get("selection", "val_micro_f1") == p.selection
 
 
 def test_precision_and_keep_weights_are_left_out_of_the_record_at_their_defaults():

@@ -15,6 +15,7 @@ NaN and infinity are refused (a run record is strict JSON), and seeds lie in num
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -128,3 +129,20 @@ def validate(model: type[P], values: dict[str, Any]) -> P:
             got = f" (got {err['input']!r})" if err["type"] != "missing" else ""
             lines.append(f"  {field}: {err['msg']}{got}")
         raise ParameterError(f"invalid parameters for {model.__name__}:\n" + "\n".join(lines)) from None
+
+
+def values_for(values: dict[str, Any], key: str, keys: Iterable[str]) -> dict[str, Any]:
+    """A chapter's ``run_values`` for the training runs of ``key`` (a dataset): the shared entries, then those under
+    ``values[key]`` (a dict) over them; the entries under the other ``keys`` are left out. A page over a former
+    grid whose datasets had different budgets gives each its own.
+
+    >>> v = {"lr": 0.001, "mitdb": {"patience": None}, "ptbxl": {"patience": 6}}
+    >>> values_for(v, "mitdb", ("mitdb", "ptbxl")), values_for(v, "ludb", ("mitdb", "ptbxl"))
+    ({'lr': 0.001, 'patience': None}, {'lr': 0.001})
+    """
+    keys = set(keys)
+    shared = {k: v for k, v in values.items() if k not in keys}
+    own = values.get(key, {})
+    if not isinstance(own, dict):
+        raise ParameterError(f"run_values[{key!r}] = {own!r}: expected a dict of that dataset's values")
+    return {**shared, **own}

@@ -7,6 +7,7 @@ from functools import partial
 
 from ecgstudy.report import Page
 from ecgstudy.runs.executors import run_grid
+from ecgstudy.runs.params import values_for
 from ecgstudy.studies.ecgradcam.experiments import RUNS
 from ecgstudy.studies.ecgradcam.params import EcgradcamChapterParams
 
@@ -17,7 +18,8 @@ def grid_jobs(params: EcgradcamChapterParams, datasets: tuple[str, ...] | None =
     from ecgstudy.studies.ecgradcam.params import PUBLISHED
 
     datasets = params.datasets if datasets is None else datasets
-    return [RUNS[ds].job({"profile": params.profile, "data": params.data, **params.run_values, "seed": seed,
+    return [RUNS[ds].job({"profile": params.profile, "data": params.data, **values_for(params.run_values, ds, RUNS),
+                          "seed": seed,
                           "target": target,
                           "fold": fold, "n_folds": params.n_folds,
                           "keep_weights": params.keep_weights and seed == params.seeds[0] and fold == 0
@@ -276,7 +278,8 @@ def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> 
     page = Page(name="ecgradcam")
     g = page.glue
     names = v.dataset_labels(data_kind)
-    run_params = {ds: RUNS[ds].params({"profile": params.profile, **params.run_values}) for ds in params.datasets}
+    run_params = {ds: RUNS[ds].params({"profile": params.profile, **values_for(params.run_values, ds, RUNS)})
+                  for ds in params.datasets}
     beats = _Beats(params, run_params)
     grid = GridStatus.of(grid_records(params, store=store, progress=False))
     records = grid.summarised

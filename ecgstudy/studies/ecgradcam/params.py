@@ -105,7 +105,8 @@ class EcgradcamChapterParams(RunParams):
                                                   "(ecgstudy.checkpoints)")
     run_values: dict[str, Any] = Field(default_factory=dict, description=(
         "values of the training runs over their profile's (a page over another budget's grid, e.g. the committed "
-        "short-budget runs while the converged grid trains)"))
+        "short-budget runs while the converged grid trains); a dataset's name holds a dict of values for its runs "
+        "only (ecgstudy.runs.params.values_for)"))
     executor: Literal["local", "ray"] = "local"
     train_missing: bool = Field(True, description="train the runs missing from the store; False: summarise the "
                                                   "finished runs only (a grid part-way done)")

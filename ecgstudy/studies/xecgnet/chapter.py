@@ -9,6 +9,7 @@ import pandas as pd
 
 from ecgstudy.report import Page
 from ecgstudy.runs.executors import run_grid
+from ecgstudy.runs.params import values_for
 from ecgstudy.studies.xecgnet.data import cpsc_complete
 from ecgstudy.studies.xecgnet.experiments import RUNS
 from ecgstudy.studies.xecgnet.params import XecgChapterParams
@@ -28,7 +29,8 @@ def grid_jobs(params: XecgChapterParams, datasets: tuple[str, ...]) -> list:
     jobs = []
     for seed in params.seeds:
         for ds in datasets:
-            base = {"profile": params.profile, "data": params.data, **params.run_values, "seed": seed}
+            base = {"profile": params.profile, "data": params.data, **values_for(params.run_values, ds, RUNS),
+                    "seed": seed}
             jobs += [RUNS[ds].job({**base, "gamma": g, "keep_weights": params.keep_weights and seed == params.seeds[0]
                                    and (ds, g) in PUBLISHED}) for g in params.gammas]
             jobs += [RUNS[ds].job({**base, "gamma": g, "regulariser": "authors_code"})
@@ -65,7 +67,7 @@ def _maps_figures(records, params: XecgChapterParams, datasets, names) -> list:
         if not runs or not (runs[0].path / "maps.npz").exists():
             continue
         run = runs[0]
-        d = load_data(ds, exp.params(run.spec.params), resolve_data(run.spec.params["data"], exp.datasets))
+        d = load_data(ds, exp.params(exp.replay_values(run.spec.params)), resolve_data(run.spec.params["data"], exp.datasets))
         with np.load(run.path / "maps.npz") as z:
             att, multi = z["attention"].astype(np.float32), z["multi_index"]
             resp = z["response_multi"].astype(np.float32)
@@ -105,7 +107,8 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
     g = page.glue
     used = chapter_datasets(params)
     names = v.dataset_labels(data_kind)
-    run_params = {ds: RUNS[ds].params({"profile": params.profile, **params.run_values}) for ds in used}
+    run_params = {ds: RUNS[ds].params({"profile": params.profile, **values_for(params.run_values, ds, RUNS)})
+                  for ds in used}
     grid = GridStatus.of(grid_records(params, used, progress=False, store=store))
     records = grid.summarised
     g["completeness"] = grid.completeness(why="the grid goes seed by seed", covers="every mean, interval and test below")
