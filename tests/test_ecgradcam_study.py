@@ -407,7 +407,7 @@ def test_page_sentences():
     scores = pd.DataFrame({"target": ["pr_ms", "qrs_ms", "hr_bpm"], "combine": "median", "mae": [20.0, np.nan, 1.5],
                            "bias": [19.0, 0.0, -0.25]})
     text = delineator_text(scores, closer=0, compared=2)
-    assert "with MAE PR interval 20 ms (bias +19), heart rate 1.5 bpm (bias -0.25); where" in text
+    assert "with MAE PR interval 20 ms (bias +19), heart rate 1.5 beats/min (bias -0.25); where" in text
     assert text.endswith("closer to it than the delineator on 0 of 2 interval targets it was trained for.")
     tt = pd.DataFrame({"target": ["qrs_ms"], "n_runs": [5], "source_mae": [5.0], "source_baseline_mae": [10.0],
                        "source_r": [0.8], "mae": [12.0], "baseline_mae": [15.0], "r": [0.5], "bias": [8.0],

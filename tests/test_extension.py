@@ -32,7 +32,8 @@ def _train(params: Toy, source, run_dir: Path) -> None:
     (run_dir / "metrics.json").write_text(json.dumps({**metrics, "cap": params.epochs}))
 
 
-TOY = Experiment("toy", "toy", Toy, function=_train, extend_capped=CapExtension("epochs", factor=3, limit=150))
+TOY = Experiment("toy", "toy", Toy, function=_train,
+                 extend_capped=CapExtension("epochs", factor=3, limit=150, profiles=None))
 
 
 def _caps(records) -> list[tuple[str, int | None, str | None]]:
@@ -82,6 +83,14 @@ def test_extension_job_needs_a_rule_a_cap_and_room_below_the_limit(tmp_path):
     at_limit = TOY.job({"data": "synthetic", "epochs": 150, "converges_at": 400})
     rec = run_grid([at_limit], store=store, progress=False)[0]
     assert capped(rec) and extension_job(at_limit, rec) is None
+
+
+def test_only_the_rules_profiles_are_extended(tmp_path):
+    cpu_only = Experiment("toy2", "toy2", Toy, function=_train, extend_capped=CapExtension("epochs"))
+    store = RunStore(tmp_path)
+    jobs = [cpu_only.job({"data": "synthetic", "profile": p, "converges_at": 70}) for p in ("smoke", "cpu")]
+    records = run_grid(jobs, store=store, progress=False)
+    assert _caps(records) == [("done", 50, "epoch_cap"), ("done", 150, "patience")]
 
 
 @pytest.mark.parametrize(("factor", "limit"), [(1, 150), (3, 0)])

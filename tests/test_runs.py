@@ -193,7 +193,7 @@ def test_every_committed_run_keeps_its_parameters_under_todays_params_models():
         model = get_experiment(info["experiment"]).params_model
         assert model.model_validate(info["params"]).record() == info["params"], path
         checked += 1
-    assert checked >= 300
+    assert checked >= 150  # the committed study (the former 3-epoch ICLR grid's 165 runs were removed)
 
 
 def test_a_chapter_pages_code_version_follows_its_training_runs_profile(monkeypatch):

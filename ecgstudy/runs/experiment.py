@@ -113,6 +113,11 @@ class Experiment:
             base += "+runs." + hashlib.sha256(json.dumps(grid, sort_keys=True, default=str).encode()).hexdigest()[:8]
         return base
 
+    def datasets_for(self, params: RunParams) -> tuple[str, ...]:
+        """The real datasets a run of these (validated) parameters reads: :attr:`datasets` (an experiment whose
+        data depends on its parameters overrides this)."""
+        return self.datasets
+
     def __post_init__(self) -> None:
         if (self.notebook is None) == (self.function is None):
             raise ValueError(f"experiment {self.name!r} needs exactly one of notebook or function")

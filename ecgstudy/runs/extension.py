@@ -32,12 +32,15 @@ class CapExtension:
         limit: no cap above this; a run capped at the limit stays capped (and its page says so).
         patience_key: the parameter holding the patience; a run whose patience is ``None`` trains a fixed budget
             (it ends at its cap by design) and is never extended.
+        profiles: the profiles whose runs are extended (``None``: every one). The small profiles (``smoke``,
+            ``demo``) keep their caps: their budgets are fixed by what they are for (tests, a quick book).
     """
 
     key: str
     factor: int = 3
     limit: int = 150
     patience_key: str = "patience"
+    profiles: tuple[str, ...] | None = ("cpu", "full")
 
     def __post_init__(self) -> None:
         if self.factor < 2 or self.limit < 1:
@@ -61,7 +64,7 @@ def extension_job(job: Job, record: RunRecord) -> Job | None:
         return None
     values = job.experiment.replay_values(record.spec.params)
     params = job.experiment.params(values).model_dump()
-    if params.get(rule.patience_key) is None:
+    if params.get(rule.patience_key) is None or (rule.profiles is not None and params.get("profile") not in rule.profiles):
         return None
     raised = rule.raised(int(params[rule.key]))
     return None if raised is None else job.experiment.job({**values, rule.key: raised})

@@ -63,7 +63,8 @@ class SlotExperiment(Experiment):
     model's slot (the controlled model: synthetic by design), and is planned with the run id of the slot's
     checkpoint found in the store (``model_run``) unless one is given."""
 
-    def _datasets(self, params) -> tuple[str, ...]:
+    def datasets_for(self, params) -> tuple[str, ...]:
+        """The datasets a run of these (validated) parameters reads: its slot's."""
         from ecgstudy.studies.attribution.models import get_slot
 
         return get_slot(params.slot).datasets
@@ -79,7 +80,7 @@ class SlotExperiment(Experiment):
             found = resolve(params.slot, paths.results_dir(), profile=params.profile)
             values["model_run"] = found.run_id
             params = self.params(values)
-        source = resolve_data(params.data, self._datasets(params), data_dir)
+        source = resolve_data(params.data, self.datasets_for(params), data_dir)
         return RunSpec(self.name, params.record(), source.kind, source.checksum,
                        code_version=self.code_version(params.profile))
 
@@ -88,7 +89,7 @@ class SlotExperiment(Experiment):
         from ecgstudy.runs.params import validate
 
         params = validate(self.params_model, spec.params)
-        source = resolve_data(params.data, self._datasets(params))
+        source = resolve_data(params.data, self.datasets_for(params))
         if source.checksum != spec.data_checksum:
             raise RuntimeError(
                 f"data changed since the run was planned ({spec.data_checksum[:12]} -> {source.checksum[:12]})")

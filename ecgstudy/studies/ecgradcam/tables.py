@@ -398,7 +398,7 @@ def with_units(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
     """``table`` with a ``units`` column last: the units of each row's ``target`` in ``dataset``.
 
     >>> with_units(pd.DataFrame({"target": ["qrs_ms", "hr_bpm"]}), "transfer")["units"].tolist()
-    ['ms', 'bpm']
+    ['ms', 'beats/min']
     """
     from ecgstudy.studies.ecgradcam.targets import target_units
 
