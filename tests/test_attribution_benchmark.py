@@ -513,3 +513,20 @@ def test_xecgnet_and_ecgradcam_slots_rebuild_their_held_out_inputs_and_regions(k
 
     ev = bm.evaluate(checkpoints.load(folder), inputs, ["input_x_gradient", "gradcam", "energy"], SMALL)
     assert ev.skipped == {} and len(ev.scores) == 9
+
+
+def test_all_zero_maps_are_counted_per_method_in_the_model_table():
+    from ecgstudy.studies.attribution.tables import ZERO_HEADER, model_table, zero_maps
+
+    scores = pd.DataFrame({"method": ["lime"] * 3 + ["saliency"] * 3,
+                           "entropy": [np.nan, 0.9, np.nan, 0.8, 0.7, 0.6]})
+    zero = zero_maps(scores)
+    assert zero == {"lime": "2 of 3", "saliency": "0 of 3"}
+    summary = pd.DataFrame({"method": ["lime", "saliency"], "metric": "auroc", "estimate": [0.5, 0.8],
+                            "text": ["0.5 (0.4 to 0.6)", "0.8 (0.7 to 0.9)"], "rank": [2, 1]})
+    verdicts = pd.DataFrame({"method": ["saliency", "lime"], "localisation": ["passes", "fails"],
+                             "faithfulness": ["passes", "fails"], "randomisation": ["passes", "passes"]})
+    table = model_table(summary, verdicts, zero=zero)
+    assert table.columns.tolist() == ["method", "AUROC", ZERO_HEADER, "localisation", "faithfulness", "randomisation"]
+    assert table[ZERO_HEADER].tolist() == ["0 of 3", "2 of 3"]
+    assert ZERO_HEADER not in model_table(summary, verdicts).columns

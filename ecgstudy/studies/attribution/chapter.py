@@ -237,7 +237,9 @@ def summarise(params: AttributionChapterParams, *, data_kind: str, data_dirs: Ma
         key = r.slot.key
         if r.done:
             m = r.metrics
-            table = t.model_table(r.summary, r.verdicts)
+            scores = records[key].path / "scores.csv"
+            zero = t.zero_maps(pd.read_csv(scores)) if scores.exists() else None
+            table = t.model_table(r.summary, r.verdicts, zero=zero)
             caption = t.MODEL_TABLE_CAPTION.format(title=heading(r.slot.title),
                                                    n_patients=m.get("n_patients"), n_records=m.get("n_records"))
             page.shown[f"table_{key}"] = Table(table, caption)

@@ -106,8 +106,8 @@ BENCHMARK = SlotExperiment(
 #: The page's profiles: its benchmark runs take their budgets from :data:`BENCHMARK_PROFILES`.
 CHAPTER_PROFILES: dict[str, dict] = {"smoke": {}, "demo": {}, "cpu": {}, "full": {}}
 #: The page's own version: bump it when :func:`~ecgstudy.studies.attribution.chapter.summarise` changes what the
-#: page shows.
-PAGE_VERSION = f"{BENCHMARK_VERSION}-page.1"
+#: page shows. page.2: each model's table counts the records whose map was all zero (tables.zero_maps).
+PAGE_VERSION = f"{BENCHMARK_VERSION}-page.2"
 CHAPTER = Experiment(
     name="attribution", title="Chapter 4: which explanation is right? Attribution methods judged against annotations",
     params_model=AttributionChapterParams, datasets=("mitdb",), notebook="attribution.ipynb",

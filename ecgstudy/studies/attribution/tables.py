@@ -27,13 +27,16 @@ TABLE_METRICS: tuple[tuple[str, str], ...] = (
     ("insertion_gap", "insertion gap"), ("max_sensitivity", "max-sensitivity"), ("entropy", "entropy"),
     ("randomisation_correlation", "randomisation rho"),
 )
+#: Header of the all-zero maps column (:func:`zero_maps`).
+ZERO_HEADER = "all-zero maps"
 VERDICT_COLUMNS = (("localisation", "localisation"), ("faithfulness", "faithfulness"),
                    ("randomisation", "randomisation"))
 
 MODEL_TABLE_CAPTION = (
     "{title}: each method's mean over {n_patients} patients ({n_records} held-out records) with its 95 % Student-t "
     "interval, #rank among the methods (1 = best; lower is better for max-sensitivity, entropy and the "
-    "randomisation correlation), and the three verdicts")
+    "randomisation correlation), the records whose map was all zero (it ranks nothing and scores as chance), and the "
+    "three verdicts")
 
 
 def method_name(name: str) -> str:
@@ -53,10 +56,25 @@ def cell(row: Mapping) -> str:
     return f"{row['text']}" + (f" #{int(rank)}" if rank is not None and rank == rank else "")
 
 
+def zero_maps(scores: pd.DataFrame) -> dict[str, str]:
+    """Per method, its all-zero maps ``"k of n"`` records: a map with no mass ranks nothing (the complexity
+    metric's entropy is undefined exactly then, :func:`~ecgstudy.metrics.attribution.complexity.entropy`), so it
+    scores as chance; the page counts them, as dead maps are counted elsewhere.
+
+    >>> zero_maps(pd.DataFrame({"method": ["lime", "lime", "saliency"], "entropy": [float("nan"), 0.9, 0.8]}))
+    {'lime': '1 of 2', 'saliency': '0 of 1'}
+    """
+    if not len(scores) or "entropy" not in scores:
+        return {}
+    grouped = scores.groupby("method", sort=False)["entropy"]
+    return {m: f"{int(e.isna().sum())} of {len(e)}" for m, e in grouped}
+
+
 def model_table(summary: pd.DataFrame, verdicts: pd.DataFrame, *,
-                metrics: Sequence[tuple[str, str]] = TABLE_METRICS) -> pd.DataFrame:
+                metrics: Sequence[tuple[str, str]] = TABLE_METRICS,
+                zero: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per method (in the verdicts' order): the method's name, a cell per metric of ``metrics`` present
-    (:func:`cell`) and the three verdicts."""
+    (:func:`cell`), its all-zero maps (``zero``, :func:`zero_maps`, when given) and the three verdicts."""
     have = set(summary["metric"]) if len(summary) else set()
     cols = [(k, h) for k, h in metrics if k in have]
     by = {(r["method"], r["metric"]): r for r in summary.to_dict(orient="records")}
@@ -66,10 +84,13 @@ def model_table(summary: pd.DataFrame, verdicts: pd.DataFrame, *,
         for key, header in cols:
             r = by.get((v["method"], key))
             row[header] = cell(r) if r is not None else "n/a"
+        if zero is not None:
+            row[ZERO_HEADER] = zero.get(v["method"], "n/a")
         for key, header in VERDICT_COLUMNS:
             row[header] = v[key]
         rows.append(row)
-    return pd.DataFrame(rows, columns=["method", *[h for _, h in cols], *[h for _, h in VERDICT_COLUMNS]])
+    extra = [ZERO_HEADER] if zero is not None else []
+    return pd.DataFrame(rows, columns=["method", *[h for _, h in cols], *extra, *[h for _, h in VERDICT_COLUMNS]])
 
 
 def passing(verdicts: pd.DataFrame, *, checks: Sequence[str] = ("localisation", "faithfulness", "randomisation"),
