@@ -184,8 +184,10 @@ class Table:
         :func:`~ecgstudy.book_tables.table_markdown`) and ``text/plain`` (the caption)."""
         from ecgstudy.book_tables import table_markdown
 
-        return {"text/html": self.styler().to_html(),
-                "text/markdown": table_markdown(self.styler(caption=False).to_html(), self.caption, label),
+        style = self.styler(caption=False)
+        plain = style.to_html()
+        return {"text/html": style.set_caption(self.caption).to_html(),
+                "text/markdown": table_markdown(plain, self.caption, label),
                 "text/plain": self.caption}
 
     def show(self, label: str | None = None) -> None:

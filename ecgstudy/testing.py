@@ -32,3 +32,14 @@ def randomise_batchnorm_(model):
             nn.init.uniform_(bn.weight, 0.5, 1.5)
             nn.init.uniform_(bn.bias, -0.2, 0.2)
     return model
+
+
+def build_html(src: Path, out: Path) -> Path:
+    """Build the Sphinx project in ``src`` (its ``conf.py`` beside the pages) into ``out/html`` quietly and from
+    scratch (doctrees in ``out/doctrees``); return the HTML folder. For tests of the book's Sphinx extensions."""
+    from sphinx.application import Sphinx
+
+    app = Sphinx(str(src), str(src), str(out / "html"), str(out / "doctrees"), "html", status=None, warning=None,
+                 freshenv=True)
+    app.build()
+    return out / "html"

@@ -85,7 +85,7 @@ def _inline_scripts_in_a_built_page(tmp_path, extensions: list[str]) -> list[str
     (builder-inited) and sphinx-thebe (env-before-read-docs) do; return the page's inline script bodies."""
     import re
 
-    from sphinx.application import Sphinx
+    from ecgstudy.testing import build_html
 
     src = tmp_path / "src"
     src.mkdir(parents=True)
@@ -95,10 +95,7 @@ def _inline_scripts_in_a_built_page(tmp_path, extensions: list[str]) -> list[str
         "def setup(app):\n"
         "    app.connect('builder-inited', lambda app: app.add_js_file(None, body='var a = 1;'))\n"
         "    app.connect('env-before-read-docs', lambda app, env, docs: app.add_js_file(None, body='const b = 2;'))\n")
-    app = Sphinx(str(src), str(src), str(tmp_path / "html"), str(tmp_path / "doctrees"), "html",
-                 status=None, warning=None, freshenv=True)
-    app.build()
-    scripts = re.findall(r"<script>(.*?)</script>", (tmp_path / "html" / "index.html").read_text())
+    scripts = re.findall(r"<script>(.*?)</script>", (build_html(src, tmp_path) / "index.html").read_text())
     return [s for s in scripts if s in ("var a = 1;", "const b = 2;")]  # the theme has its own
 
 

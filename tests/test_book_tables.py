@@ -39,7 +39,7 @@ def test_labels_and_fences():
 
 
 def _build(tmp_path, outputs: list[dict], text: str) -> str:
-    from sphinx.application import Sphinx
+    from ecgstudy.testing import build_html
 
     src = tmp_path / "src"
     src.mkdir()
@@ -54,10 +54,7 @@ def _build(tmp_path, outputs: list[dict], text: str) -> str:
         "extensions = ['myst_nb', 'ecgstudy.book_tables']\n"
         "nb_execution_mode = 'off'\nnb_render_markdown_format = 'myst'\nnumfig = True\n"
         "nb_mime_priority_overrides = [('html', 'text/markdown', 0)]\n")
-    app = Sphinx(str(src), str(src), str(tmp_path / "html"), str(tmp_path / "doctrees"), "html",
-                 status=None, warning=None, freshenv=True)
-    app.build()
-    return (tmp_path / "html" / "index.html").read_text()
+    return (build_html(src, tmp_path) / "index.html").read_text()
 
 
 def test_the_book_numbers_the_tables_and_numref_reaches_them(tmp_path):

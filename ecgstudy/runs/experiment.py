@@ -125,14 +125,14 @@ class Experiment:
     def spec(self, values: dict[str, Any] | None = None, *, data_dir: str | Path | None = None) -> RunSpec:
         """The run spec (hence run id) of these parameters on the data found now."""
         params = self.params(values)
-        source = resolve_data(params.data, self.datasets, data_dir)
+        source = resolve_data(params.data, self.datasets_for(params), data_dir)
         return RunSpec(self.name, params.record(), source.kind, source.checksum,
                        code_version=self.code_version(params.profile))
 
     def source(self, spec: RunSpec) -> DataSource:
         """The data ``spec`` reads, resolved now; raises if it is no longer the data the run was planned on."""
         params = validate(self.params_model, spec.params)
-        source = resolve_data(params.data, self.datasets)
+        source = resolve_data(params.data, self.datasets_for(params))
         if source.checksum != spec.data_checksum:
             raise RuntimeError(
                 f"data changed since the run was planned ({spec.data_checksum[:12]} -> {source.checksum[:12]})"

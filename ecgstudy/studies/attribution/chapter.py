@@ -18,6 +18,7 @@ from ecgstudy.runs.experiment import Job
 from ecgstudy.studies.attribution.experiments import BENCHMARK, CONTROLLED
 from ecgstudy.studies.attribution.models import PAPERS, SLOTS, resolve
 from ecgstudy.studies.attribution.params import AttributionChapterParams
+from ecgstudy.studies.attribution.tables import zero_maps
 from ecgstudy.studies.attribution.verdicts import ModelResult
 
 
@@ -146,9 +147,11 @@ def model_results(params: AttributionChapterParams, p: Plan, records: Mapping[st
             continue
         metrics = rec.metrics()
         model_dir = rec.path.parents[1].parent / slot.data_kind / slot.experiment / metrics.get("model_run", "")
+        scores = rec.path / "scores.csv"
         out.append(ModelResult(slot, "done", verdicts=pd.read_csv(rec.path / "verdicts.csv"),
                                summary=pd.read_csv(rec.path / "summary.csv"), metrics=metrics,
-                               model_score=_model_score(model_dir), run_id=rec.spec.run_id))
+                               model_score=_model_score(model_dir), run_id=rec.spec.run_id,
+                               zero_maps=zero_maps(pd.read_csv(scores)) if scores.exists() else None))
     return out
 
 
@@ -156,7 +159,7 @@ def example_input(rec, slot) -> np.ndarray | None:
     """The first example input ``(leads, samples)`` of the benchmark run ``rec``: stored in its ``maps.npz`` for a
     synthetic slot; for a real-data slot (whose inputs the run does not store: they are excerpts of a dataset)
     rebuilt from the data with the run's own settings, or ``None`` when that data is not here."""
-    from ecgstudy.studies.attribution.experiments import BENCHMARK
+    from ecgstudy.studies.attribution.benchmark import model_dir
     from ecgstudy.studies.attribution.models import slot_inputs
 
     with np.load(rec.path / "maps.npz") as z:
@@ -170,8 +173,8 @@ def example_input(rec, slot) -> np.ndarray | None:
     if source.kind != slot.data_kind:
         return None
     params = BENCHMARK.params(BENCHMARK.replay_values(rec.spec.params))
-    model_dir = rec.path.parents[1].parent / slot.data_kind / slot.experiment / params.model_run
-    return slot_inputs(slot, model_dir, source, max_records=params.max_records, seed=params.seed).x[index]
+    return slot_inputs(slot, model_dir(params, rec.path), source, max_records=params.max_records,
+                       seed=params.seed).x[index]
 
 
 def _map_columns(results: list[ModelResult], records: Mapping[str, object], paper: str):
@@ -237,9 +240,7 @@ def summarise(params: AttributionChapterParams, *, data_kind: str, data_dirs: Ma
         key = r.slot.key
         if r.done:
             m = r.metrics
-            scores = records[key].path / "scores.csv"
-            zero = t.zero_maps(pd.read_csv(scores)) if scores.exists() else None
-            table = t.model_table(r.summary, r.verdicts, zero=zero)
+            table = t.model_table(r.summary, r.verdicts, zero=r.zero_maps)
             caption = t.MODEL_TABLE_CAPTION.format(title=heading(r.slot.title),
                                                    n_patients=m.get("n_patients"), n_records=m.get("n_records"))
             page.shown[f"table_{key}"] = Table(table, caption)

@@ -71,29 +71,13 @@ class SlotExperiment(Experiment):
 
     def spec(self, values: dict[str, Any] | None = None, *, data_dir: str | Path | None = None) -> RunSpec:
         from ecgstudy import paths
-        from ecgstudy.runs.datasource import resolve_data
         from ecgstudy.studies.attribution.models import resolve
 
         values = dict(values or {})
         params = self.params(values)
         if not params.model_run:
-            found = resolve(params.slot, paths.results_dir(), profile=params.profile)
-            values["model_run"] = found.run_id
-            params = self.params(values)
-        source = resolve_data(params.data, self.datasets_for(params), data_dir)
-        return RunSpec(self.name, params.record(), source.kind, source.checksum,
-                       code_version=self.code_version(params.profile))
-
-    def source(self, spec: RunSpec):
-        from ecgstudy.runs.datasource import resolve_data
-        from ecgstudy.runs.params import validate
-
-        params = validate(self.params_model, spec.params)
-        source = resolve_data(params.data, self.datasets_for(params))
-        if source.checksum != spec.data_checksum:
-            raise RuntimeError(
-                f"data changed since the run was planned ({spec.data_checksum[:12]} -> {source.checksum[:12]})")
-        return source
+            values["model_run"] = resolve(params.slot, paths.results_dir(), profile=params.profile).run_id
+        return super().spec(values, data_dir=data_dir)
 
 
 BENCHMARK = SlotExperiment(

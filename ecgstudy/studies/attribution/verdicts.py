@@ -33,6 +33,8 @@ class ModelResult:
         metrics: the benchmark run's ``metrics.json``.
         model_score: the model's held-out score in words (e.g. ``"held-out accuracy 0.975"``), or empty.
         run_id: the benchmark run's id.
+        zero_maps: per method, its all-zero maps ``"k of n"`` (:func:`~ecgstudy.studies.attribution.tables.zero_maps`;
+            ``None`` for a run without ``scores.csv``).
     """
 
     slot: Slot
@@ -43,6 +45,7 @@ class ModelResult:
     metrics: dict = field(default_factory=dict)
     model_score: str = ""
     run_id: str = ""
+    zero_maps: dict[str, str] | None = None
 
     @property
     def done(self) -> bool:
