@@ -17,16 +17,16 @@ from ecgstudy.runs.params import validate
 from ecgstudy.studies.ecgradcam.params import EcgradcamRunParams
 from ecgstudy.studies.ecgradcam.run import fold_indices, fold_split
 
-ADDED = ("precision", "inner_folds", "patience", "keep_weights", "ladder")
+ADDED = ("precision", "inner_folds", "patience", "keep_weights", "ladder", "bn_stats")
 
 
 def test_new_fields_are_left_out_of_the_record_at_their_defaults():
     record = EcgradcamRunParams().record()
     assert not set(ADDED) & set(record)
     p = EcgradcamRunParams(precision="bf16", inner_folds=4, patience=3, keep_weights=True, ladder=(3, 10),
-                           lr_schedule="constant")
+                           lr_schedule="constant", bn_stats="exact")
     assert {k: p.record()[k] for k in ADDED} == {"precision": "bf16", "inner_folds": 4, "patience": 3,
-                                                  "keep_weights": True, "ladder": [3, 10]}
+                                                  "keep_weights": True, "ladder": [3, 10], "bn_stats": "exact"}
     with pytest.raises(ParameterError, match="constant"):
         validate(EcgradcamRunParams, {"ladder": (3,), "lr_schedule": "cosine"})
     with pytest.raises(ParameterError, match="patience=2 needs an inner validation set"):
@@ -209,3 +209,28 @@ def test_bf16_is_recorded_and_trains_other_weights_than_fp32(tmp_path, monkeypat
     # same data, seed and batches: only the autocast differs, and it changes the loss of the first epoch
     assert mb["final_train_loss"] != mf["final_train_loss"]
     assert not (Path(bf16.path) / "weights.pt").exists()
+
+
+def test_cpu_is_validation_driven_and_the_former_budget_gives_back_the_former_runs():
+    from ecgstudy.runs.params import values_for
+    from ecgstudy.studies.ecgradcam.experiments import FORMER_CPU, RUNS
+
+    cpu = {ds: RUNS[ds].params({"profile": "cpu"}) for ds in RUNS}
+    for ds, p in cpu.items():
+        assert (p.inner_folds, p.lr, p.lr_schedule, p.bn_stats, p.ladder, p.split_unit) == \
+            (5, 8e-4, "constant", "exact", (3, 10, 30), "patient")
+    assert [(cpu[ds].epochs, cpu[ds].patience) for ds in ("ludb", "ptbxl", "transfer")] == [(300, 20), (100, 8),
+                                                                                           (100, 8)]
+    assert RUNS["ludb"].extend_capped.raised(300) == 900 and RUNS["ludb"].extend_capped.raised(900) is None
+    # the former budget: every committed run's parameters come back from FORMER_CPU (fields added since at their
+    # defaults, so left out of the record and the run id)
+    for ds, exp in RUNS.items():
+        former = exp.params({"profile": "cpu", **values_for(FORMER_CPU, ds, RUNS)}).record()
+        assert not {"bn_stats", "precision", "inner_folds", "patience", "ladder", "split_unit"} & set(former)
+        committed = [json.loads(p.read_text())["params"]
+                     for p in (PROJECT_ROOT / "results" / "real" / exp.name).glob("*/run.json")]
+        cpu_runs = [r for r in committed if r["profile"] == "cpu"]
+        assert cpu_runs, ds
+        for r in cpu_runs:
+            assert {k: v for k, v in r.items() if k not in ("target", "fold", "seed")} == \
+                {k: v for k, v in former.items() if k not in ("target", "fold", "seed")}, ds

@@ -192,7 +192,10 @@ def test_real_cpu_page_claims_and_intervals(real_data):
     from ecgstudy.studies.ecgradcam.chapter import summarise
     from ecgstudy.studies.ecgradcam.experiments import CHAPTER
 
-    page = summarise(CHAPTER.params({"profile": "cpu", "train_missing": False}), data_kind="real")
+    from ecgstudy.studies.ecgradcam.experiments import FORMER_CPU
+
+    page = summarise(CHAPTER.params({"profile": "cpu", "train_missing": False, "run_values": FORMER_CPU,
+                                     "keep_weights": False}), data_kind="real")
     assert page.metrics["n_missing"] == 0 and page.metrics["n_runs"] == 65
     _check_page(page)
     health = page.metrics["health"]

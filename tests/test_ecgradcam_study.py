@@ -204,10 +204,11 @@ def test_grid_is_seed_major_then_dataset_target_fold():
     assert [s.experiment for s in first] == ["ecgradcam-ludb"] * 35 + ["ecgradcam-ptbxl"] * 10 + \
         ["ecgradcam-transfer"] * 20
     assert [s.params["target"] for s in first[45::5]] == ["qrs_ms", "qt_ms", "pr_ms", "hr_bpm"]
-    assert specs[45].params["epochs"] == 8  # the transfer runs train on PTB-XL: its cpu budget
+    assert specs[45].params["epochs"] == 100  # the transfer runs train on PTB-XL: its cpu budget
     assert [s.params["fold"] for s in first[:10]] == [0, 1, 2, 3, 4] * 2
     assert [s.params["target"] for s in first[:10:5]] == ["qrs_ms", "qt_ms"]
-    assert specs[0].params["epochs"] == 30 and specs[40].params["epochs"] == 8  # cpu budgets (ptbxl: fewer)
+    assert specs[0].params["epochs"] == 300 and specs[40].params["epochs"] == 100  # cpu caps (ptbxl: lower)
+    assert (specs[0].params["patience"], specs[40].params["patience"]) == (20, 8)
     assert get_experiment("ecgradcam-ludb").params({"profile": "smoke"}).epochs == 1
 
 
@@ -423,7 +424,9 @@ def test_setup_texts_and_which_data_the_figures_read():
     p = EcgradcamChapterParams(profile="cpu", datasets=("ludb", "ptbxl", "transfer"))
     run = {ds: RUNS[ds].params({"profile": "cpu"}) for ds in p.datasets}
     texts = setup_texts(p, run, {"ludb": "L", "ptbxl": "P", "transfer": "T"})
-    assert texts["epochs"] == "30 on the L, 8 on the P, 8 on the T" and texts["lr_schedule"].startswith("decayed")
+    assert texts["epochs"] == "at most 300 on the L, 100 on the P, 100 on the T" and texts["lr_schedule"] == "constant"
+    assert "stops after 20 epochs without a lower one on the L, 8 on the P, 8 on the T" in texts["selection"]
+    assert "BatchNorm statistics are recomputed" in texts["selection"] and texts["selection"].endswith("Float32.")
     assert texts["n_folds"] == 5 and texts["datasets_used"] == "L; P; T"
     assert sex_dataset(("transfer", "ludb")) == "ludb" and leads_target({"pr_ms": 1, "qrs_ms": 2}) == "qrs_ms"
 

@@ -232,3 +232,20 @@ def test_every_glued_figure_links_its_csv_next_to_the_page(page):
     assert figures
     for name, body in figures:
         assert f"{{download}}`Data (CSV) <{page}/{name}.csv>`" in body, name
+
+
+def test_sweep_draws_every_seed_jittered_around_its_gamma_and_the_mean_on_the_line():
+    from ecgstudy.viz.xecgnet import plot_gamma_sweep
+
+    table = pd.DataFrame([dict(gamma=g, seed=s, micro_f1=0.7) for g in (0.0, 0.01, 1.0) for s in range(3)])
+    fig, ax = plt.subplots()
+    plot_gamma_sweep(table, "micro_f1", ax=ax)
+    dots = np.concatenate([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
+    assert len(dots) == 9 and np.allclose(dots[:, 1], 0.7)  # equal values: nine dots, none hidden
+    centres = np.array([-3.0, -2.0, 0.0])  # gamma 0 one decade left of the smallest positive gamma
+    off = dots[:, 0][:, None] - centres[None, :]
+    assert np.all(np.min(np.abs(off), axis=1) <= 0.12) and np.ptp(dots[:, 0]) > 3.0
+    line = ax.get_lines()[0]
+    assert np.allclose(line.get_xdata(), centres) and np.allclose(line.get_ydata(), 0.7)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.01", "1"]
+    plt.close(fig)

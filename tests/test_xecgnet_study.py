@@ -177,7 +177,8 @@ def test_precision_and_keep_weights_are_left_out_of_the_record_at_their_defaults
     assert "precision" not in record and "keep_weights" not in record
     changed = XecgRunParams(precision="bf16", keep_weights=True).record()
     assert (changed["precision"], changed["keep_weights"]) == ("bf16", True)
-    assert XecgRunParams.added_fields == ("selection", "split_unit", "precision", "keep_weights", "ladder", "val_frac")
+    assert XecgRunParams.added_fields == ("selection", "split_unit", "precision", "keep_weights", "ladder", "val_frac",
+                                          "bn_stats")
     assert "val_frac" not in record and XecgRunParams(val_frac=0.25).record()["val_frac"] == 0.25
     assert "ladder" not in record and XecgRunParams(ladder=(3, 10)).record()["ladder"] == [3, 10]
 

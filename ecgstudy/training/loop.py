@@ -11,7 +11,8 @@ generator of the batch order), ``x`` to float32 and ``y`` to ``y_dtype``, the op
 scheduler; then per epoch ``model.train()``, one ``torch.randperm(n, generator=gen)``, and per
 batch of the permutation (slices of ``batch_size``): forward, loss, ``zero_grad(set_to_none=True)``,
 ``backward``, ``step``, scheduler step, then the logged terms are added as
-``float(term) * weight``. After the batches ``evaluate(model, epoch)`` runs, then the selection
+``float(term) * weight``. After the batches (and, with ``bn_stats="exact"``, a pass over the rows that
+recomputes the BatchNorm statistics, :mod:`~ecgstudy.training.batchnorm`) ``evaluate(model, epoch)`` runs, then the selection
 rule (a ``copy.deepcopy`` of the ``state_dict`` when an epoch becomes the best); the best
 epoch's weights are loaded back at the end. On CPU the same seed, data and thread count give
 bit-identical weights, curves and predictions.
@@ -46,6 +47,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from ecgstudy.training.batchnorm import recompute_bn_stats
 from ecgstudy.training.objectives import LossFn
 from ecgstudy.training.optimisers import OptimiserFactory
 from ecgstudy.training.schedule import SCHEDULES, lr_factor, lr_scheduler
@@ -79,6 +81,7 @@ Selection = LastEpoch | BestEpoch
 
 #: Training precision: float32 (the reference) or bfloat16 autocast of the forward pass and loss.
 Precision = Literal["fp32", "bf16"]
+BnStats = Literal["running", "exact"]
 
 
 def training_device() -> torch.device:
@@ -237,6 +240,7 @@ def fit(
     progress: bool = False,
     on_epoch: Callable[[Epoch], None] | None = None,
     precision: Precision = "fp32",
+    bn_stats: BnStats = "running",
 ) -> FitResult:
     """Train ``model`` on ``(x, y)`` for up to ``epochs`` epochs; leave the selected epoch's weights in it.
 
@@ -255,13 +259,19 @@ def fit(
         select: :class:`LastEpoch` or :class:`BestEpoch` (its ``score`` must be one of ``evaluate``'s).
         progress: a tqdm bar over epochs. on_epoch: called with each finished :class:`Epoch`.
         precision: ``"fp32"`` or ``"bf16"`` (autocast of each batch's forward pass and loss).
+        bn_stats: ``"running"``: BatchNorm layers keep their running statistics (PyTorch, Keras);
+            ``"exact"``: before each evaluation they are recomputed from the training rows
+            (:func:`~ecgstudy.training.batchnorm.recompute_bn_stats`), so that the scores and the kept weights
+            measure the network as it is, not the lag of its running averages. Training is the same.
 
     Returns:
         The :class:`FitResult`.
 
     Raises:
-        ValueError: an unknown ``lr_schedule``, or ``BestEpoch`` without ``evaluate``.
+        ValueError: an unknown ``lr_schedule`` or ``bn_stats``, or ``BestEpoch`` without ``evaluate``.
     """
+    if bn_stats not in ("running", "exact"):
+        raise ValueError(f"fit: bn_stats={bn_stats!r}: 'running' or 'exact'")
     if lr_schedule not in SCHEDULES:
         lr_factor(0, 1, lr_schedule)  # raises the ValueError that names the schedules
     autocast(precision)  # raises on an unknown precision
@@ -302,6 +312,8 @@ def fit(
                 sums[k] = sums.get(k, 0.0) + float(v.detach()) * batch.weight
             weight_sum += batch.weight
         rec = Epoch(epoch, {k: v / max(weight_sum, 1e-12) for k, v in sums.items()})
+        if bn_stats == "exact":
+            recompute_bn_stats(model, x, batch_size=batch_size)
         if evaluate is not None:
             rec.scores = dict(evaluate(model, epoch))
         rec.seconds = time.perf_counter() - t0

@@ -55,6 +55,8 @@ class MultiLabelConfig:
         lr: Adam learning rate. lr_schedule: ``"constant"`` or ``"cosine"`` (over ``max_epochs``).
         batch_size: records per step. seed: initialisation and batch order. threads: torch threads.
         precision: ``"fp32"`` or ``"bf16"`` (autocast of the training batches' forward pass and loss).
+        bn_stats: ``"running"`` (the authors' Keras layers) or ``"exact"`` (BatchNorm statistics recomputed
+            from the training records before every validation, :mod:`~ecgstudy.training.batchnorm`).
     """
 
     max_epochs: int = 1000
@@ -66,6 +68,7 @@ class MultiLabelConfig:
     threads: int = 2
     selection: Literal["val_micro_f1", "val_bce", "last_epoch"] = "val_micro_f1"
     precision: Precision = "fp32"
+    bn_stats: Literal["running", "exact"] = "running"
 
     def __post_init__(self) -> None:
         if self.selection not in SELECTIONS:
@@ -175,7 +178,7 @@ def train_multilabel(
                  threads=config.threads, lr_schedule=config.lr_schedule, y_dtype=torch.float32,
                  evaluate=lambda m, _: validation_scores(m, xv, yv, batch_size=batch), select=select,
                  progress=progress, on_epoch=None if on_epoch is None else (lambda e: on_epoch(_record(e))),
-                 precision=config.precision)
+                 precision=config.precision, bn_stats=config.bn_stats)
     epochs = [_record(e) for e in result.epochs]
     kept = next((e for e in epochs if e.epoch == result.best_epoch), None)
     return MultiLabelHistory(epochs, result.best_epoch, kept.val_micro_f1 if kept else float("nan"),

@@ -18,7 +18,8 @@ from ecgstudy.viz.style import COLUMN_IN, legend_below
 
 def plot_gamma_sweep(table: pd.DataFrame, metric: str, *, ax=None, label: str | None = None,
                      paper: dict[float, float] | None = None, legend: bool = True):
-    """``metric`` against log10(gamma): one dot per seed, the mean as a line (gamma = 0 drawn at
+    """``metric`` against log10(gamma): one dot per seed (seaborn's strip plot, jittered sideways so that
+    equal values stay visible), the mean as a line (gamma = 0 drawn at
     the left edge, as the authors' figure does), and optionally the paper's values; the y axis named
     in words (:func:`ecgstudy.labels.label`). ``legend=False``: no legend on the axes (a figure's
     shared one goes under the panels).
@@ -26,13 +27,16 @@ def plot_gamma_sweep(table: pd.DataFrame, metric: str, *, ax=None, label: str | 
     Args:
         table: rows with ``gamma``, ``seed`` and ``metric`` (one dataset, one regulariser).
     """
+    import seaborn as sns
+
     ax = ax or plt.gca()
     gammas = np.array(sorted(table["gamma"].unique()))
     positive = gammas[gammas > 0]
     zero_x = np.log10(positive.min()) - 1 if len(positive) else 0.0
     xpos = {g: (np.log10(g) if g > 0 else zero_x) for g in gammas}
-    x = table["gamma"].map(xpos)
-    ax.scatter(x, table[metric], s=12, alpha=0.5, color="tab:gray", label="one seed")
+    seeds = table.assign(_x=table["gamma"].map(xpos))
+    sns.stripplot(data=seeds, x="_x", y=metric, native_scale=True, jitter=0.12, ax=ax, size=3.5, alpha=0.6,
+                  color="tab:gray", label="one seed", legend=False)
     means = table.groupby("gamma")[metric].mean()
     ax.plot([xpos[g] for g in means.index], means.to_numpy(), marker="o", label=label or "mean over seeds")
     if paper:

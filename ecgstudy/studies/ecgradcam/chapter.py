@@ -38,26 +38,73 @@ def grid_records(params: EcgradcamChapterParams, datasets: tuple[str, ...] | Non
 
 def setup_texts(params: EcgradcamChapterParams, run_params: dict, names: dict[str, str]) -> dict:
     """The glued texts of the page's setup: ``epochs`` per dataset, the first dataset's ``lr`` and
-    ``lr_schedule``, ``n_folds``, ``n_seeds`` and ``datasets_used``.
+    ``lr_schedule``, how the kept weights are chosen (``selection``), ``n_folds``, ``n_seeds`` and
+    ``datasets_used``.
 
     Args:
         run_params: per dataset of ``params``, its runs' parameters (``RUNS[ds].params(...)``).
         names: dataset key -> name on the page.
 
-    >>> from types import SimpleNamespace
+    >>> from types import SimpleNamespace as R
     >>> p = EcgradcamChapterParams(profile="cpu", datasets=("ludb", "ptbxl"))
-    >>> run = {"ludb": SimpleNamespace(epochs=30, lr=8e-4, lr_schedule="cosine"),
-    ...        "ptbxl": SimpleNamespace(epochs=8, lr=8e-4, lr_schedule="cosine")}
-    >>> setup_texts(p, run, {"ludb": "LUDB", "ptbxl": "PTB-XL"})  # doctest: +NORMALIZE_WHITESPACE
-    {'epochs': '30 on the LUDB, 8 on the PTB-XL', 'lr': '0.0008', 'lr_schedule': 'decayed to 0 along a cosine',
-     'n_folds': 5, 'n_seeds': 1, 'datasets_used': 'LUDB; PTB-XL'}
+    >>> fixed = dict(lr=8e-4, lr_schedule="cosine", patience=None, inner_folds=0, precision="fp32", bn_stats="running")
+    >>> run = {"ludb": R(epochs=30, **fixed), "ptbxl": R(epochs=8, **fixed)}
+    >>> t = setup_texts(p, run, {"ludb": "LUDB", "ptbxl": "PTB-XL"})
+    >>> t["epochs"], t["lr_schedule"], t["n_folds"], t["n_seeds"], t["datasets_used"]
+    ('30 on the LUDB, 8 on the PTB-XL', 'decayed to 0 along a cosine', 5, 1, 'LUDB; PTB-XL')
+    >>> t["selection"]
+    'The last epoch is evaluated (the authors kept the best epoch on the held-out fold itself). Float32.'
+    >>> driven = dict(lr=8e-4, lr_schedule="constant", inner_folds=5, precision="bf16", bn_stats="exact")
+    >>> run = {"ludb": R(epochs=300, patience=20, **driven), "ptbxl": R(epochs=100, patience=8, **driven)}
+    >>> t = setup_texts(p, run, {"ludb": "LUDB", "ptbxl": "PTB-XL"})
+    >>> t["epochs"]
+    'at most 300 on the LUDB, 100 on the PTB-XL'
+    >>> print(t["selection"])  # doctest: +NORMALIZE_WHITESPACE
+    A fifth of each run's training rows (whole patients) is held out for validation; the kept weights are those of
+    the epoch with the lowest validation loss, and training stops after 20 epochs without a lower one on the LUDB,
+    8 on the PTB-XL (the authors kept the best epoch on the held-out fold itself, so that the test fold chose the
+    model). BatchNorm statistics are recomputed from the training rows after every epoch (the authors' Keras
+    layers keep running averages, which on our few steps per epoch lagged the weights and made the validation
+    loss meaningless). Training under bfloat16 autocast (evaluation in float32).
     """
-    first = run_params[params.datasets[0]]
-    return {"epochs": ", ".join(f"{run_params[d].epochs} on the {names[d]}" for d in params.datasets),
+    used = params.datasets
+    first = run_params[used[0]]
+    driven = [d for d in used if run_params[d].patience is not None]
+    authors = "(the authors kept the best epoch on the held-out fold itself"
+    if driven:
+        share = f"A {_ordinal(first.inner_folds)} of each run's training rows (whole patients)"
+        head, *rest = driven
+        stops = f"{run_params[head].patience} epochs without a lower one on the {names[head]}" + "".join(
+            f", {run_params[d].patience} on the {names[d]}" for d in rest)
+        selection = (f"{share} is held out for validation; the kept weights are those of the epoch with the lowest "
+                     f"validation loss, and training stops after {stops} {authors}, so that the test fold chose the "
+                     f"model).")
+        fixed = [d for d in used if d not in driven]
+        if fixed:
+            selection += " On the " + ", ".join(names[d] for d in fixed) + " the last epoch is evaluated."
+    else:
+        selection = f"The last epoch is evaluated {authors})."
+    if any(run_params[d].bn_stats == "exact" for d in used):
+        selection += (" BatchNorm statistics are recomputed from the training rows after every epoch (the authors' "
+                      "Keras layers keep running averages, which on our few steps per epoch lagged the weights and "
+                      "made the validation loss meaningless).")
+    precisions = {run_params[d].precision for d in used}
+    selection += " Training under bfloat16 autocast (evaluation in float32)." if precisions == {"bf16"} else \
+        " Float32." if precisions == {"fp32"} else \
+        " Precision: " + ", ".join(f"{run_params[d].precision} on the {names[d]}" for d in used) + "."
+    epochs = ", ".join(f"{run_params[d].epochs} on the {names[d]}" for d in used)
+    return {"epochs": f"at most {epochs}" if driven else epochs,
             "lr": f"{first.lr:g}",
             "lr_schedule": "constant" if first.lr_schedule == "constant" else "decayed to 0 along a cosine",
-            "n_folds": params.n_folds, "n_seeds": len(params.seeds),
-            "datasets_used": "; ".join(names[d] for d in params.datasets)}
+            "selection": selection, "n_folds": params.n_folds, "n_seeds": len(params.seeds),
+            "datasets_used": "; ".join(names[d] for d in used)}
+
+
+def _ordinal(k: int) -> str:
+    """``5`` -> ``"fifth"`` (a share 1/k of the rows), ``"1/k"`` past ten."""
+    words = {2: "half", 3: "third", 4: "quarter", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth", 9: "ninth",
+             10: "tenth"}
+    return words.get(k, f"1/{k}")
 
 
 def sex_dataset(datasets: tuple[str, ...]) -> str | None:

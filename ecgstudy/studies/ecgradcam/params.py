@@ -25,7 +25,7 @@ _LAYER = re.compile(r"^(last_add|last_conv|block\d+)$")
 class EcgradcamRunParams(RunParams):
     """One training run of the ECGradCAM chapter: one target, one fold, one seed."""
 
-    added_fields = ("split_unit", "precision", "inner_folds", "patience", "keep_weights", "ladder")
+    added_fields = ("split_unit", "precision", "inner_folds", "patience", "keep_weights", "ladder", "bn_stats")
 
     target: str = Field("qrs_ms", min_length=1, max_length=64,
                         description="column of the dataset's targets (checked when the data are loaded)")
@@ -48,6 +48,9 @@ class EcgradcamRunParams(RunParams):
     patience: int | None = Field(None, ge=1, description="keep the epoch of the lowest validation loss and stop "
                                                          "after this many epochs without a lower one (None: the "
                                                          "last epoch)")
+    bn_stats: Literal["running", "exact"] = Field(
+        "running", description="BatchNorm statistics for evaluation: running averages (Keras, the authors) or "
+                               "recomputed from the training rows after every epoch (ecgstudy.training.batchnorm)")
     keep_weights: bool = Field(False, description="store the selected weights (weights.pt, ecgstudy.checkpoints); "
                                                   "the run is then evaluated with them (float16-rounded)")
     ladder: tuple[int, ...] = Field((), description="epoch caps whose kept weights are also scored on the test "

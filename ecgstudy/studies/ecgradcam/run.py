@@ -129,7 +129,7 @@ def predict_output(model, x: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
 def train_model(model, x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval: np.ndarray, *, epochs: int,
                 lr: float, batch_size: int, lr_schedule: str, binary: bool, seed: int,
                 x_val: np.ndarray | None = None, y_val: np.ndarray | None = None, patience: int | None = None,
-                precision: str = "fp32", on_epoch: Callable | None = None) -> Trained:
+                precision: str = "fp32", bn_stats: str = "running", on_epoch: Callable | None = None) -> Trained:
     """Train ``model`` (output 0 against ``y``: MSE, or BCE with logits when ``binary``) with
     Keras' Nadam (:func:`~ecgstudy.training.keras_nadam`, the authors' optimiser) for up to ``epochs``;
     :func:`~ecgstudy.training.fit`, seeded by ``seed``, in ``precision`` (``"fp32"`` or ``"bf16"``
@@ -142,6 +142,8 @@ def train_model(model, x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval:
         x_val, y_val: inner validation rows, scored every epoch (``val_loss``); with ``patience`` the epoch
             of the lowest ``val_loss`` is kept (the first on ties) and training stops after ``patience``
             epochs without a lower one. Without them (or ``None``/empty) the last epoch is kept.
+        bn_stats: ``"exact"`` recomputes the BatchNorm statistics from ``x`` before every evaluation
+            (:mod:`~ecgstudy.training.batchnorm`); ``"running"`` keeps the running averages (the authors).
         on_epoch: called with each finished :class:`~ecgstudy.training.loop.Epoch` (e.g. :func:`~ecgstudy.training.epoch_logger`).
 
     Returns:
@@ -176,7 +178,7 @@ def train_model(model, x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval:
     select = LastEpoch() if patience is None else BestEpoch("val_loss", patience=patience, mode="min")
     result = fit(model, x, y, loss=column_loss(loss_fn), optimizer=keras_nadam(lr), epochs=epochs,
                  batch_size=batch_size, seed=seed, lr_schedule=lr_schedule, evaluate=scores, select=select,
-                 on_epoch=on_epoch, precision=precision)
+                 on_epoch=on_epoch, precision=precision, bn_stats=bn_stats)
     return Trained(result.rows(), result)
 
 
@@ -358,7 +360,7 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
     curve = train_model(model, x_tr, (y_tr - mu) / sd, x_te, (y_te - mu) / sd, epochs=params.epochs, lr=params.lr,
                         batch_size=params.batch_size, lr_schedule=params.lr_schedule, binary=binary, seed=params.seed,
                         x_val=data.x[val], y_val=(y_all[val] - mu) / sd, patience=params.patience,
-                        precision=params.precision, on_epoch=on_epoch)
+                        precision=params.precision, bn_stats=params.bn_stats, on_epoch=on_epoch)
     ladder = ladder_scores(rungs, curve, in_leads=data.x.shape[1], x_test=x_te, y_test=y_te, y_train=y_tr, mu=mu,
                            sd=sd, binary=binary) if params.ladder else None
     if params.keep_weights:

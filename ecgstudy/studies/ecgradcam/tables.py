@@ -18,7 +18,9 @@ TABLE_METRICS = ("mae", "rmse", "r2", "baseline_mae", "accuracy", "auc", "baseli
 
 
 def run_table(records) -> pd.DataFrame:
-    """One row per finished run: dataset, target, fold, seed, run id, sizes, headline metrics, the region
+    """One row per finished run: dataset, target, fold, seed, run id, sizes, training seconds, the epochs trained
+    (``epochs_run``: the last epoch of a validation-driven run, else the fixed budget) and how training ended
+    (``stopped_by``: ``patience``, ``epoch_cap`` or ``fixed budget``), headline metrics, the region
     ratio per variant and layer (``ratio.<variant>.<layer>``, also ``share.`` and ``uniform.``),
     and per blocked wave the change of the headline metrics (``block.<wave>.delta_<metric>``,
     ``block.<wave>.n_blocked``)."""
@@ -29,7 +31,8 @@ def run_table(records) -> pd.DataFrame:
         m = rec.metrics()
         row = {"dataset": m["dataset"], "target": m["target"], "task": m["task"], "fold": int(m["fold"]),
                "seed": int(m["seed"]), "run_id": rec.spec.run_id, "n_train": m["n_train"], "n_test": m["n_test"],
-               "train_seconds": m["train_seconds"],
+               "train_seconds": m["train_seconds"], "epochs_run": m.get("last_epoch") or m.get("epochs", math.nan),
+               "stopped_by": m.get("stopped_by", "fixed budget"),
                **{k: m.get(k, math.nan) for k in TABLE_METRICS}}
         for variant, layers in m.get("attention", {}).items():
             for layer, e in layers.items():

@@ -258,7 +258,7 @@ def run_transfer(params: EcgradcamRunParams, source: DataSource, run_dir: Path) 
                         epochs=params.epochs, lr=params.lr, batch_size=params.batch_size,
                         lr_schedule=params.lr_schedule, binary=False, seed=params.seed,
                         x_val=data.train.x[val], y_val=(y_all[val] - mu) / sd, patience=params.patience,
-                        precision=params.precision, on_epoch=on_epoch)
+                        precision=params.precision, bn_stats=params.bn_stats, on_epoch=on_epoch)
     if params.keep_weights:
         round_to_checkpoint(model)
         save_weights(model, run_dir, in_leads)

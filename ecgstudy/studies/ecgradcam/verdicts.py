@@ -266,31 +266,47 @@ class Budget:
     """One dataset's training budget, as the claims state it.
 
     Attributes:
-        name: the dataset's name on the page. epochs: our epochs per run. seconds_per_epoch: the
-        median measured training time per epoch of its runs (CPU, 2 threads). runs: its runs per target.
+        name: the dataset's name on the page. epochs: our epochs per run (the cap of a validation-driven run).
+        seconds_per_epoch: the median measured training time per epoch of its runs (CPU, 2 threads). runs: its
+        runs per target. capped: how many of its runs were validation-driven and ended at the cap, ``None`` when
+        they trained a fixed budget.
     """
 
     name: str
     epochs: int
     seconds_per_epoch: float
     runs: int
+    capped: int | None = None
 
     def text(self) -> str:
         """``"30 epochs per run (the paper: 100); 3.2 s per epoch here"``.
 
         >>> Budget("LUDB", 30, 3.24, 5).text()
         '30 epochs per run (the paper: 100); 3.2 s per epoch here'
+        >>> Budget("LUDB", 300, 3.24, 5, capped=0).text()
+        'at most 300 epochs per run, ended by the validation loss (the paper: 100 fixed); 3.2 s per epoch here'
         """
         per = f"; {self.seconds_per_epoch:.2g} s per epoch here" if self.seconds_per_epoch == self.seconds_per_epoch \
             else ""
+        if self.capped is not None:
+            return f"at most {self.epochs} epochs per run, ended by the validation loss (the paper: {PAPER_EPOCHS} " \
+                   f"fixed){per}"
         return f"{self.epochs} epochs per run (the paper: {PAPER_EPOCHS}){per}"
 
     def needed(self) -> str:
-        """The CPU time the paper's epochs would take for this dataset's runs of one target.
+        """The CPU time the paper's epochs would take for this dataset's runs of one target; for runs that
+        validation stopped before their cap, what more epochs cannot give.
 
         >>> Budget("LUDB", 30, 3.24, 5).needed()
         "the paper's 100 epochs: 70 more per run, about 0.45 h of CPU for 5 runs at 3.2 s per epoch"
+        >>> Budget("LUDB", 300, 3.24, 5, capped=0).needed()
+        'more training records (these runs stopped when their validation loss stopped falling: more epochs would not help)'
         """
+        if self.capped == 0:
+            return ("more training records (these runs stopped when their validation loss stopped falling: more "
+                    "epochs would not help)")
+        if self.capped:
+            return f"a longer budget for the {self.capped} run(s) that ended at the {self.epochs}-epoch cap"
         more = max(PAPER_EPOCHS - self.epochs, 0)
         if self.seconds_per_epoch != self.seconds_per_epoch:
             return f"the paper's {PAPER_EPOCHS} epochs ({more} more per run)"
@@ -301,19 +317,25 @@ class Budget:
 
 def budgets(table: pd.DataFrame, epochs: Mapping[str, int], *, names: Mapping[str, str]) -> dict[str, Budget]:
     """Per dataset of ``table`` (:func:`~ecgstudy.studies.ecgradcam.tables.run_table`), its
-    :class:`Budget`: ``epochs[dataset]``, the median of ``train_seconds / epochs`` over its runs,
-    and its largest number of runs per target.
+    :class:`Budget`: ``epochs[dataset]`` (the cap), the median of ``train_seconds`` over the epochs each run
+    trained (its ``epochs_run`` where the table has it, else the cap), and its largest number of runs per target.
 
     >>> t = pd.DataFrame({"dataset": ["d"] * 3, "target": ["a", "a", "b"], "train_seconds": [30.0, 40.0, 50.0]})
     >>> budgets(t, {"d": 10}, names={"d": "D"})["d"]
-    Budget(name='D', epochs=10, seconds_per_epoch=4.0, runs=2)
+    Budget(name='D', epochs=10, seconds_per_epoch=4.0, runs=2, capped=None)
+    >>> budgets(t.assign(epochs_run=[3, 4, 5]), {"d": 10}, names={"d": "D"})["d"].seconds_per_epoch
+    10.0
     """
     out = {}
     for ds, part in (table.groupby("dataset", sort=False) if len(table) else []):
         e = int(epochs.get(ds, 0)) or 1
-        per = float(np.median(part["train_seconds"].to_numpy(dtype=np.float64) / e))
+        ran = part["epochs_run"].to_numpy(dtype=np.float64) if "epochs_run" in part else np.full(len(part), np.nan)
+        ran = np.where(np.isfinite(ran), ran, e)
+        per = float(np.median(part["train_seconds"].to_numpy(dtype=np.float64) / ran))
         runs = int(part.groupby("target").size().max())
-        out[ds] = Budget(names.get(ds, ds), int(epochs.get(ds, 0)), per, runs)
+        ended = part["stopped_by"] if "stopped_by" in part else pd.Series(["fixed budget"] * len(part))
+        capped = None if (ended == "fixed budget").all() else int((ended == "epoch_cap").sum())
+        out[ds] = Budget(names.get(ds, ds), int(epochs.get(ds, 0)), per, runs, capped)
     return out
 
 

@@ -28,7 +28,7 @@ def dataset_of(experiment: str) -> str:
 class XecgRunParams(RunParams):
     """One training run of the xECGNet chapter."""
 
-    added_fields = ("selection", "split_unit", "precision", "keep_weights", "ladder", "val_frac")
+    added_fields = ("selection", "split_unit", "precision", "keep_weights", "ladder", "val_frac", "bn_stats")
 
     gamma: float = Field(0.01, ge=0, le=1e4, description="weight of the attention regulariser (0: ABN)")
     regulariser: Literal["paper", "authors_code"] = Field(
@@ -58,6 +58,10 @@ class XecgRunParams(RunParams):
                               "PTB-XL's own folds keep patients apart either way")
     precision: Literal["fp32", "bf16"] = Field("fp32", description="training precision: float32 (the reference) "
                                                                    "or bfloat16 autocast (about 2x on AMX CPUs)")
+    bn_stats: Literal["running", "exact"] = Field(
+        "running", description="BatchNorm statistics for validation and the kept weights: running averages (Keras, "
+                               "the authors) or recomputed from the training records after every epoch "
+                               "(ecgstudy.training.batchnorm)")
     keep_weights: bool = Field(False, description="store the selected weights (weights.pt, ecgstudy.checkpoints) "
                                                   "and evaluate the test split with them as stored")
     ladder: tuple[int, ...] = Field((), description="epoch caps whose kept weights are also evaluated on the test "

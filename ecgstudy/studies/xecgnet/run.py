@@ -100,7 +100,7 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
     model = XecgNet(**{**kwargs, "pool_sizes": tuple(kwargs["pool_sizes"])})
     config = MultiLabelConfig(max_epochs=params.max_epochs, patience=params.patience, lr=params.lr,
                               lr_schedule=params.lr_schedule, batch_size=params.batch_size, seed=params.seed,
-                              selection=params.selection, precision=params.precision)
+                              selection=params.selection, precision=params.precision, bn_stats=params.bn_stats)
     loss_fn = partial(xecgnet_loss, gamma=params.gamma, regulariser=params.regulariser,
                       stop_gradient=params.stop_gradient)
     log = epoch_logger(run_dir / "progress.log")
