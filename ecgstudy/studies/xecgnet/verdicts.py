@@ -87,6 +87,10 @@ stopping after 6 without a better one; runs on the M train 20 epochs and keep th
                     "lowest validation binary cross-entropy (a deviation: see below)")
             parts.append(f"runs on the {names[ds]} keep the epoch of {rule} of at most {epochs}{stop}")
     text = "; ".join(parts) + "."
+    if any(getattr(p, "bn_stats", "running") == "exact" for p in run_params.values()):
+        text += (" BatchNorm statistics are recomputed from the training records before every validation (the "
+                 "authors' Keras layers keep running averages, which lagged the weights: the validation micro-F1 "
+                 "then moved with the lag, not with the network).")
     return text[:1].upper() + text[1:]
 
 
