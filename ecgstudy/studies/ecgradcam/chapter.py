@@ -295,6 +295,32 @@ def _claims(page: Page, params: EcgradcamChapterParams, run_params: dict, parts:
     page.glue["claims_count"] = v.verdict_counts_text(claims)
 
 
+def _ladder(page: Page, records, names: dict[str, str]) -> None:
+    """The budget ladder (:mod:`~ecgstudy.studies.ecgradcam.ladder`): its table, paragraph and metrics."""
+    from ecgstudy.labels import label
+    from ecgstudy.report import Table
+    from ecgstudy.studies.ecgradcam import ladder as lad
+
+    summary = lad.ladder_summary(lad.rung_frame(rec.metrics() for rec in records if rec.ok))
+    targets = {t: label(t, unit=False) for t in summary["target"].unique()} if len(summary) else {}
+    page.glue["ladder_text"] = lad.ladder_text(summary, names=names, target_names=targets)
+    page.metrics["budget_ladder"] = summary.to_dict(orient="records")
+    if not len(summary):
+        page.shown["ladder"] = None
+        return
+    from ecgstudy.studies.ecgradcam.targets import target_units
+
+    gain_unit = [("accuracy" if name == "auc" else f"MAE, {target_units(ds, t)}")
+                 for ds, t, name in zip(summary["dataset"], summary["target"], summary["score_name"])]
+    shown = summary.assign(dataset=summary["dataset"].map(lambda d: names.get(d, d)),
+                           score_name=summary["score_name"].map({"r2": "R²", "auc": "AUC"}),
+                           learned=summary["learned"].map({True: "yes", False: "no"}), gain_in=gain_unit)
+    columns = {"dataset": "dataset", "target": "target", "rung": "rung", "n_runs": "runs",
+               "kept_epoch": "median kept epoch", "score_name": "score", "score": "mean score",
+               "gain": "mean gain over baseline", "gain_in": "gain in", "learned": "learned"}
+    page.shown["ladder"] = Table(shown[list(columns)].rename(columns=columns), lad.CAPTION, precision=3)
+
+
 def name_targets(page: Page) -> None:
     """Every shown table with a ``target`` column prints it in words (``qt_ms`` -> "QT interval"; the unit has
     its own column), :func:`ecgstudy.labels.label`; the rows themselves keep the names the code uses."""
@@ -345,6 +371,7 @@ def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> 
     health = h.run_health(records)
     counted = h.map_runs(health, learned)
     page.shown["health"] = Table(h.health_table(health, names=names), h.HEALTH_CAPTION) if len(health) else None
+    _ladder(page, records, names)
     page.metrics["health"] = h.health_metrics(health)
     g["health_text"] = h.health_text(health, names=names)
     g["n_counted"] = f"{len(counted)} of {len(health)}"

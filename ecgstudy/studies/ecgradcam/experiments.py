@@ -23,8 +23,9 @@ ECGRADCAM_VERSION = "ecgradcam.1"
 #: page.4: units from ecgstudy.labels (heart rate in beats/min); numbered tables. page.5: the sex claims'
 #: intervals held to [0, 1] (Interval.within). page.6: the setup says how the kept weights are chosen (the last
 #: epoch, or validation-driven with exact BatchNorm statistics) and in which precision; a validation-driven
-#: budget is stated as a cap, its seconds per epoch over the epochs each run trained.
-PAGE_VERSION = f"{ECGRADCAM_VERSION}-page.6"
+#: budget is stated as a cap, its seconds per epoch over the epochs each run trained. page.7: the budget ladder
+#: (which targets learned at 3, 10, 30 epochs and at the runs' own budget; ecgstudy.studies.ecgradcam.ladder).
+PAGE_VERSION = f"{ECGRADCAM_VERSION}-page.7"
 
 
 #: Code version of the transfer runs (bump when their results would change).
