@@ -161,3 +161,36 @@ def test_the_page_over_a_synthetic_smoke_grid_prints_intervals_that_hold_their_e
     with np.load(run) as z:
         assert {"logits_att", "logits_per"} <= set(z.files)
         np.testing.assert_allclose(h.read_predictions(run)["probs"], z["probs"], atol=1e-6)
+
+
+def _rungs(main, values, converged):
+    """One rung of 3 epochs: the gamma-0.01 runs' multi_acc gain over gamma 0 set to ``values`` per seed."""
+    rows = []
+    for r in main.itertuples():
+        gain = values[r.seed] if r.gamma else 0.0
+        rows.append({"dataset": r.dataset, "gamma": r.gamma, "regulariser": "paper", "seed": r.seed, "rung": 3,
+                     "kept_epoch": 2, "micro_f1": r.micro_f1, "macro_f1": 0.5, "subset_acc": 0.5,
+                     "multi_acc": 0.5 + gain, "converged": converged})
+    return pd.DataFrame(rows)
+
+
+def test_the_ladder_recomputes_each_claim_at_a_rung_with_the_rungs_convergence_and_leaves_out_map_claims():
+    from ecgstudy.studies.xecgnet.ladder import budget_ladder
+
+    main = _main([0.01, 0.02, 0.03, 0.04, 0.05], [0.02, -0.03, 0.01, -0.02, 0.0], coverage=[0.1] * 5)
+    health = _health(main).assign(base_micro_f1=0.1, dead_response=0.0, flat_attention=0.0, learned=True)
+    own = claims(main, health, names=NAMES, budgets={})
+    # at 3 epochs every run converged and the multi-label gain is noise around 0, below the paper's +0.087
+    lad = budget_ladder(main, health, _rungs(main, [0.02, -0.03, 0.01, -0.02, 0.0], True), own, names=NAMES,
+                        budgets={})
+    assert lad.rungs == ("3 epochs", "converged")
+    assert lad.verdicts("xecgnet.ptbxl.multi_acc.g0.01") == {"3 epochs": "contradicts", "converged": "agrees"}
+    assert lad.verdicts("xecgnet.ptbxl.micro_f1.g0.01") == {"3 epochs": "not detected", "converged": "not detected"}
+    assert lad.changed == ("xecgnet.ptbxl.multi_acc.g0.01",) and lad.stable == ("xecgnet.ptbxl.micro_f1.g0.01",)
+    assert set(lad.left_out) == {"xecgnet.ptbxl.attention_multi_covered.g0.01", "xecgnet.ptbxl.attention_ratio.g0.01"}
+    # runs that had not converged by the rung make its claims not testable there
+    lad = budget_ladder(main, health, _rungs(main, [0.01, 0.02, 0.03, 0.04, 0.05], False), own, names=NAMES,
+                        budgets={})
+    assert lad.verdicts("xecgnet.ptbxl.multi_acc.g0.01")["3 epochs"] == "not testable at this budget"
+    assert lad.verdicts("xecgnet.ptbxl.micro_f1.g0.01")["3 epochs"] == "not testable at this budget"
+    assert lad.text().startswith("0 of 2 claims keep their verdict at every rung (3 epochs, converged)")

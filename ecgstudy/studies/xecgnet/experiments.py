@@ -22,8 +22,9 @@ XECGNET_VERSION = "xecgnet.1"
 #: page.4: the CPSC 2018 sentence says when CPSC is here only as a sample (not "not found").
 #: page.5: numbered tables (ecgstudy.book_tables). page.6: the converged cpu budget (validation BCE, patience 20,
 #: bf16, the ladder; MIT-BIH split by patient with a quarter for validation); run_values per dataset.
-#: page.7: the budget paragraph says when BatchNorm statistics are recomputed (bn_stats "exact").
-PAGE_VERSION = f"{XECGNET_VERSION}-page.7"
+#: page.7: the budget paragraph says when BatchNorm statistics are recomputed (bn_stats "exact"). page.8: the
+#: budget ladder (the gamma claims at 3, 10 and 30 epochs and at the runs' own selection; ecgstudy.studies.xecgnet.ladder).
+PAGE_VERSION = f"{XECGNET_VERSION}-page.8"
 
 
 #: Budgets per profile (the chapter states them). The authors: Adam 1e-5, batch 32, up to
