@@ -59,20 +59,27 @@ def intro_page(manifest: str | Path | None, *, profile: str, store=None) -> Page
 
 
 #: Metrics the bf16-vs-fp32 check compares, per chapter: (keys of a run, metrics of its metrics.json).
-PRECISION_METRICS = {"iclr": (("method",), ("accuracy", "auc", "sensitivity", "specificity"))}
+PRECISION_METRICS = {"iclr": (("method",), ("accuracy", "auc", "sensitivity", "specificity")),
+                     "xecgnet": (("gamma",), ("micro_f1", "macro_f1", "multi_acc")),
+                     "ecgradcam": (("target",), ("mae", "r2"))}
+
+
+#: What each chapter's check trains, for its table's caption.
+CHECK_WHAT = {"iclr": "held-out metrics of segment-wise fold 0", "xecgnet": "test metrics of the PTB-XL runs at gamma 0.01",
+              "ecgradcam": "held-out metrics of the LUDB QRS-duration network, fold 0"}
 
 
 def precision_page(*, profile: str, data: str = "auto", store=None) -> Page:
     """Does bf16 training change the answers? The paired fp32 / bf16 runs of each chapter's check
     (:mod:`ecgstudy.studies.precision`) found in the store for ``profile``; nothing is trained here."""
     from ecgstudy.runs.store import RunStore
-    from ecgstudy.studies.precision import SEEDS, iclr_check_jobs, precision_rows, run_frame
+    from ecgstudy.studies.precision import CHECKS, SEEDS, precision_rows, run_frame
     from ecgstudy.studies.precision import verdict_text as precision_text
 
     store = store or RunStore()
     page = Page(name="precision")
     g = page.glue
-    jobs = {"iclr": iclr_check_jobs(profile=profile, data=data)}
+    jobs = {chapter: check(profile=profile, data=data) for chapter, check in CHECKS.items()}
     g.update(check_profile=profile, check_seeds=", ".join(map(str, SEEDS)))
     counts, texts = {}, []
     for chapter, chapter_jobs in jobs.items():
@@ -97,7 +104,7 @@ def precision_page(*, profile: str, data: str = "auto", store=None) -> Page:
                    "within_seed_spread"]].rename(columns={"difference": "bf16 - fp32", "low": "95 % low",
                                                           "high": "95 % high", "seed_sd": "seed sd (fp32)",
                                                           "within_seed_spread": "within the seed spread"}),
-            f"{dict(PAPERS)[chapter]}: held-out metrics of fold 0, fp32 and bf16 runs paired by seed; the mean "
+            f"{dict(PAPERS)[chapter]}: {CHECK_WHAT[chapter]}, fp32 and bf16 runs paired by seed; the mean "
             "difference with its Student t interval over seeds, beside the fp32 runs' seed-to-seed sd",
             precision=4, intervals=(("bf16 - fp32", "95 % low", "95 % high"),))
     g["precision_summary"] = " ".join(texts)

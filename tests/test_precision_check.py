@@ -78,3 +78,30 @@ def test_precision_page_pairs_the_stored_check_runs(tmp_path):
     assert not bool(frame.loc[("classifier", "accuracy"), "within the seed spread"])
     assert page.shown["iclr"].interval_errors() == []
     assert page.glue["iclr_precision"].endswith("larger in: classifier accuracy.")
+
+
+def test_xecgnet_and_ecgradcam_checks_pair_one_fold_and_share_the_grids_runs_of_its_precision():
+    from ecgstudy.errors import ParameterError
+    from ecgstudy.runs.chapter_grids import grid_jobs
+    from ecgstudy.studies.precision import check_jobs, ecgradcam_check_jobs, xecgnet_check_jobs
+
+    x = {spec.run_id: spec.params for _, spec in xecgnet_check_jobs(data="synthetic")}
+    e = {spec.run_id: spec.params for _, spec in ecgradcam_check_jobs(data="synthetic")}
+    assert len(x) == len(e) == 6
+    assert sorted((p["seed"], p.get("precision", "fp32")) for p in x.values()) == \
+        [(s, q) for s in (0, 1, 2) for q in ("bf16", "fp32")]
+    assert {(p["gamma"], p["target"] if "target" in p else None) for p in x.values()} == {(0.01, None)}
+    assert {(p["target"], p["fold"]) for p in e.values()} == {("qrs_ms", 0)}
+    # the grids' own runs: xECGNet trains bf16 (seeds 0-2 of its five), ECGradCAM float32 (seed 0)
+    gx = {spec.run_id for _, spec in grid_jobs("xecgnet", {"profile": "cpu", "data": "synthetic"})}
+    ge = {spec.run_id for _, spec in grid_jobs("ecgradcam", {"profile": "cpu", "data": "synthetic"})}
+    assert sorted((p["seed"], p.get("precision", "fp32")) for rid, p in x.items() if rid in gx) == \
+        [(0, "bf16"), (1, "bf16"), (2, "bf16")]
+    assert [(p["seed"], p.get("precision", "fp32")) for rid, p in e.items() if rid in ge] == [(0, "fp32")]
+    # the precision grid: every check, or the chapters named
+    every = grid_jobs("precision", {"profile": "cpu", "data": "synthetic"})
+    assert len(every) == 24 and len(check_jobs(data="synthetic", chapters=["xecgnet"])) == 6
+    only = grid_jobs("precision", {"profile": "cpu", "data": "synthetic", "chapters": "ecgradcam"})
+    assert {spec.run_id for _, spec in only} == set(e)
+    with pytest.raises(ParameterError, match="no check for"):
+        grid_jobs("precision", {"profile": "cpu", "chapters": ["scorecard"]})

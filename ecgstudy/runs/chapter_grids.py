@@ -64,9 +64,15 @@ CHECKS: dict[str, Callable[[dict[str, Any]], list[Job]]] = {
 
 
 def _precision(values: dict[str, Any]) -> list[Job]:
-    from ecgstudy.studies.precision import iclr_check_jobs
+    """The precision check's runs (``-p chapters='["xecgnet"]'``: those chapters' only)."""
+    from ecgstudy.studies.precision import check_jobs
 
-    return iclr_check_jobs(profile=values.get("profile", "cpu"), data=values.get("data", "auto"))
+    chapters = values.get("chapters")
+    try:
+        return check_jobs(profile=values.get("profile", "cpu"), data=values.get("data", "auto"),
+                          chapters=[chapters] if isinstance(chapters, str) else chapters)
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from exc
 
 
 def grid_jobs(chapter: str, values: dict[str, Any]) -> list[Job]:

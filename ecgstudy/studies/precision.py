@@ -1,8 +1,8 @@
 """Does bf16 training change the answers? fp32 and bf16 runs of one fold, paired by seed.
 
-Each chapter's ``cpu`` grid trains under bf16 autocast (about 2x faster on AMX CPUs). This check trains the
-same fold with the same seeds in both precisions (:func:`check_jobs`; the bf16 runs are the grid's own where
-they coincide) and compares their held-out metrics: per metric, the mean paired difference bf16 - fp32 with
+The ICLR and xECGNet ``cpu`` grids train under bf16 autocast (about 2x faster on AMX CPUs), ECGradCAM's in float32.
+This check trains one fold of each chapter with the same seeds in both precisions (:func:`check_jobs`; the runs of
+the grid's own precision are the grid's where they coincide) and compares their held-out metrics: per metric, the mean paired difference bf16 - fp32 with
 its Student t interval over seeds, beside the seed-to-seed standard deviation of the fp32 runs. bf16 "stays
 within the seed spread" when the mean difference is no larger than that standard deviation; with three seeds
 the interval is wide, and the table prints it so that nobody reads more into the check than it holds.
@@ -43,6 +43,45 @@ def iclr_check_jobs(*, profile: str = "cpu", data: str = "auto", seeds: Sequence
     return [FOLD.job({"profile": profile, "data": data, "method": m, "split": "segment", "fold": 0, "seed": s,
                       "precision": p, "keep_weights": s == 0})
             for m in ICLR_METHODS for s in seeds for p in ("fp32", "bf16")]
+
+
+#: xECGNet: the PTB-XL runs at the paper's gamma (0.01), the paper's regulariser.
+XECGNET_GAMMA = 0.01
+
+#: ECGradCAM: the LUDB QRS-duration network on fold 0 (its cpu profile trains float32; the check says why).
+ECGRADCAM_TARGET = "qrs_ms"
+
+
+def xecgnet_check_jobs(*, profile: str = "cpu", data: str = "auto", seeds: Sequence[int] = SEEDS) -> list[Job]:
+    """The xECGNet check's runs: PTB-XL at gamma :data:`XECGNET_GAMMA`, each seed in fp32 and bf16, with the grid's
+    other settings (PTB-XL's weights are not published, so the grid's own runs of its precision are reused)."""
+    from ecgstudy.studies.xecgnet.experiments import RUNS
+
+    return [RUNS["ptbxl"].job({"profile": profile, "data": data, "gamma": XECGNET_GAMMA, "seed": s, "precision": p})
+            for s in seeds for p in ("fp32", "bf16")]
+
+
+def ecgradcam_check_jobs(*, profile: str = "cpu", data: str = "auto", seeds: Sequence[int] = SEEDS) -> list[Job]:
+    """The ECGradCAM check's runs: LUDB's :data:`ECGRADCAM_TARGET` network on fold 0 of 5, each seed in fp32 and bf16
+    (the seed also shuffles the folds: a pair shares its split), with the grid's other settings."""
+    from ecgstudy.studies.ecgradcam.experiments import RUNS
+
+    return [RUNS["ludb"].job({"profile": profile, "data": data, "target": ECGRADCAM_TARGET, "fold": 0, "n_folds": 5,
+                              "seed": s, "precision": p, "keep_weights": False})
+            for s in seeds for p in ("fp32", "bf16")]
+
+
+#: Each chapter's check: ``chapter -> jobs(profile=, data=)``.
+CHECKS = {"iclr": iclr_check_jobs, "xecgnet": xecgnet_check_jobs, "ecgradcam": ecgradcam_check_jobs}
+
+
+def check_jobs(*, profile: str = "cpu", data: str = "auto", chapters: Sequence[str] | None = None) -> list[Job]:
+    """The runs of the checks of ``chapters`` (default: every chapter of :data:`CHECKS`, in its order)."""
+    unknown = sorted(set(chapters or ()) - set(CHECKS))
+    if unknown:
+        raise ValueError(f"precision check: no check for {unknown}; one of {sorted(CHECKS)}")
+    return [job for chapter, jobs in CHECKS.items() if chapters is None or chapter in chapters
+            for job in jobs(profile=profile, data=data)]
 
 
 def run_frame(records: Sequence[Any], *, keys: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
