@@ -83,16 +83,19 @@ def test_constant_baselines_dead_maps_and_convergence_on_hand_made_arrays():
     assert h.converged([0.1] + [0.5] * 7) and not h.converged([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
 
 
-def _fake_run(tmp_path, name, *, gamma, seed, probs, labels, curves, att):
+def _fake_run(tmp_path, name, *, gamma, seed, probs, labels, curves, att, bce=None, selection=None):
     path = tmp_path / name
     path.mkdir()
     np.savez(path / "predictions.npz", ids=np.arange(len(labels)).astype(str), probs=probs, labels=labels)
     multi = np.flatnonzero(labels.sum(axis=1) >= 2)
     np.savez(path / "maps.npz", attention=att, multi_index=multi, response_multi=np.zeros((len(multi), 2, 3)))
-    (path / "curves.json").write_text(json.dumps([{"val_micro_f1": f, "seconds": 2.0} for f in curves]))
+    bce = bce or [0.5] * len(curves)
+    (path / "curves.json").write_text(json.dumps([{"val_micro_f1": f, "val_bce": b, "seconds": 2.0}
+                                                  for f, b in zip(curves, bce)]))
     metrics = {"micro_f1": 0.9 if gamma else 0.1, "subset_acc": 0.5, "multi_acc": 0.0}
     spec = SimpleNamespace(experiment="xecgnet-ptbxl", run_id=name,
-                           params={"gamma": gamma, "regulariser": "paper", "seed": seed})
+                           params={"gamma": gamma, "regulariser": "paper", "seed": seed,
+                                   **({"selection": selection} if selection else {})})
     return SimpleNamespace(ok=True, path=path, spec=spec, metrics=lambda: metrics)
 
 
@@ -113,6 +116,16 @@ def test_run_health_reads_the_stored_arrays_and_judges_each_run(tmp_path):
     assert table["learned nothing"].tolist() == [1, 0] and table["runs with dead maps"].tolist() == [1, 1]
     base = h.baseline_table(t.reset_index(), {"ptbxl": "P"})
     assert base["micro_f1 runs <= constant"].tolist() == [1, 0]
+
+
+def test_convergence_follows_the_runs_own_selection_score(tmp_path):
+    labels = np.array([[1, 0], [1, 1]])
+    # micro-F1 still rising at the end, validation BCE lowest at epoch 2 of 9
+    f1, bce = [0.1 * k for k in range(1, 10)], [0.5, 0.3] + [0.4] * 7
+    kw = dict(gamma=0.01, seed=0, probs=np.zeros((2, 2)), labels=labels, curves=f1, bce=bce, att=np.zeros((2, 3)))
+    runs = [_fake_run(tmp_path, "bce", selection="val_bce", **kw), _fake_run(tmp_path, "f1", **kw)]
+    t = h.run_health(runs).set_index("run_id")
+    assert t.loc["bce", "converged"] and not t.loc["f1", "converged"]
 
 
 def test_read_predictions_prefers_the_logits():

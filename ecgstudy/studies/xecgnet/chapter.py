@@ -178,8 +178,8 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
         "Model health per setting: runs whose micro-F1 does not beat the constant predictor ('learned nothing'), "
         "mean share of the true classes' response maps that are identically zero on multi-label test records "
         "(and runs where it is at least half), mean share of flat attention maps (range below 1e-3), healthy "
-        "runs (learned, with fewer than half of either dead) and converged runs (best validation micro-F1 at "
-        "least 6 epochs before the end)", precision=2) if len(health) else None
+        "runs (learned, with fewer than half of either dead) and converged runs (the best epoch of the run's "
+        "selection score at least 6 epochs before the end)", precision=2) if len(health) else None
     g["health_text"] = v.health_text(health, names)
     metrics = {**summary["metrics"], **grid.counts(), "patient_leakage": leak, "health": v.health_metrics(health)}
 
@@ -198,8 +198,9 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
     metrics["budget_ladder"] = ladder.metrics()
     g["convergence_rule"] = (f"A claim that compares trained networks is testable only when they had converged: "
                              f"at least {100 * v.CONVERGED_SHARE:.0f} % of the runs of each gamma it compares reached "
-                             f"their best validation micro-F1 at least {h.CONVERGED_AFTER} epochs before their last "
-                             f"epoch (early stopping at our patience did, or would have, ended them). The authors "
+                             f"the best epoch of their selection score ({v.selection_scores(run_params)}) at least "
+                             f"{h.CONVERGED_AFTER} epochs before their last epoch (early stopping did, or would have, "
+                             f"ended them). The authors "
                              f"allowed up to {v.PAPER_EPOCHS:,} epochs with patience {v.PAPER_PATIENCE}.")
     f1 = v.per_class_f1_table(main, names)
     page.shown["per_class_f1"] = Table(

@@ -24,7 +24,8 @@ XECGNET_VERSION = "xecgnet.1"
 #: bf16, the ladder; MIT-BIH split by patient with a quarter for validation); run_values per dataset.
 #: page.7: the budget paragraph says when BatchNorm statistics are recomputed (bn_stats "exact"). page.8: the
 #: budget ladder (the gamma claims at 3, 10 and 30 epochs and at the runs' own selection; ecgstudy.studies.xecgnet.ladder).
-PAGE_VERSION = f"{XECGNET_VERSION}-page.8"
+#: page.9: a run has converged by its own selection score (validation BCE for the converged runs, micro-F1 before).
+PAGE_VERSION = f"{XECGNET_VERSION}-page.9"
 
 
 #: Budgets per profile (the chapter states them). The authors: Adam 1e-5, batch 32, up to

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-#: A run has converged when its best validation micro-F1 came at least this many epochs before its last
-#: epoch (the ``cpu`` profile's patience: early stopping did, or would have, ended it).
+#: A run has converged when the best epoch of its selection score (validation micro-F1, or binary cross-entropy
+#: for ``selection="val_bce"``) came at least this many epochs before its last epoch (the former ``cpu`` profile's
+#: patience: early stopping did, or would have, ended it).
 CONVERGED_AFTER = 6
 #: A run's maps are dead when at least this share of them carries nothing.
 DEAD_SHARE = 0.5
@@ -87,15 +88,38 @@ def flat_attention_share(attention: np.ndarray, *, tol: float = FLAT_RANGE) -> f
     return float(((a.max(axis=1) - a.min(axis=1)) < tol).mean()) if len(a) else float("nan")
 
 
-def converged(val_micro_f1: list[float] | np.ndarray, *, after: int = CONVERGED_AFTER) -> bool:
-    """Whether validation micro-F1 had stopped rising: its best epoch (the first of ties) lies at least
-    ``after`` epochs before the last one.
+def converged(scores: list[float] | np.ndarray, *, after: int = CONVERGED_AFTER, mode: str = "max") -> bool:
+    """Whether a validation score had stopped improving: its best epoch (the first of ties; the highest with
+    ``mode="max"``, the lowest with ``"min"``) lies at least ``after`` epochs before the last one.
 
     >>> converged([0.5, 0.7, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6], after=6), converged([0.5, 0.6, 0.7], after=6)
     (True, False)
+    >>> converged([0.4, 0.3, 0.35, 0.36], after=2, mode="min"), converged([0.4, 0.3, 0.2], after=1, mode="min")
+    (True, False)
     """
-    f = np.asarray(val_micro_f1, dtype=np.float64)
-    return bool(len(f) and len(f) - 1 - int(np.nanargmax(f)) >= after)
+    f = np.asarray(scores, dtype=np.float64)
+    if not len(f):
+        return False
+    best = int(np.nanargmax(f)) if mode == "max" else int(np.nanargmin(f))
+    return bool(len(f) - 1 - best >= after)
+
+
+def selection_curve(curves: list[dict], selection: str) -> tuple[list[float], str]:
+    """The validation curve a run's weights were chosen by, and its mode: ``val_bce`` (``"min"``) for
+    ``selection="val_bce"``, else ``val_micro_f1`` (``"max"``; also for a fixed budget, as the page always judged).
+
+    >>> selection_curve([{"val_micro_f1": 0.5, "val_bce": 0.4}], "val_bce")
+    ([0.4], 'min')
+    """
+    if selection == "val_bce":
+        return [c["val_bce"] for c in curves], "min"
+    return [c["val_micro_f1"] for c in curves], "max"
+
+
+def _converged(curves: list[dict], params: dict, epochs: int | None = None) -> bool:
+    """:func:`converged` on the run's selection curve (its first ``epochs`` epochs, default all)."""
+    values, mode = selection_curve(curves[:epochs], params.get("selection", "val_micro_f1"))
+    return converged(values, mode=mode)
 
 
 def run_health(records) -> pd.DataFrame:
@@ -123,7 +147,7 @@ def run_health(records) -> pd.DataFrame:
                **{f"base_{k}": v for k, v in base.items()},
                "dead_response": dead_response_share(response, pred["labels"][multi]) if len(multi) else np.nan,
                "flat_attention": flat_attention_share(attention),
-               "converged": converged([c["val_micro_f1"] for c in curves]),
+               "converged": _converged(curves, p),
                "seconds_per_epoch": float(np.mean([c["seconds"] for c in curves])) if curves else np.nan}
         row["learned"] = bool(row["micro_f1"] > row["base_micro_f1"])
         row["healthy"] = bool(row["learned"] and not row["dead_response"] >= DEAD_SHARE

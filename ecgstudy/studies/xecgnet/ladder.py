@@ -8,8 +8,8 @@ claims, the convergence rule included, come from the same function
 (:func:`~ecgstudy.studies.xecgnet.verdicts.claims`):
 
 * ``learned`` is the rung's micro-F1 above the run's constant predictor (the test labels do not change);
-* ``converged`` applies :func:`~ecgstudy.studies.xecgnet.health.converged` to the validation curve up to the rung
-  (the curve a run capped there draws);
+* ``converged`` applies :func:`~ecgstudy.studies.xecgnet.health.converged` to the run's selection curve up to the
+  rung (the curve a run capped there draws);
 * dead response maps and flat attention are stored for the run's own weights only, so ``healthy`` keeps them, and
   the claims about the maps are left out of the ladder (:data:`MAP_CLAIMS`).
 """
@@ -39,9 +39,9 @@ SELECTION = "the best validation score of the runs' selection rule so far"
 
 def rung_frame(records) -> pd.DataFrame:
     """One row per (finished run with a ladder, rung): :data:`KEYS`, ``rung`` (epochs, int), ``kept_epoch``,
-    :data:`RUNG_METRICS` and ``converged`` (the convergence rule on the validation micro-F1 of epochs up to the
-    rung, from the run's ``curves.json``; ``None`` without it)."""
-    from ecgstudy.studies.xecgnet.health import converged
+    :data:`RUNG_METRICS` and ``converged`` (the convergence rule on the run's selection curve up to the rung,
+    from its ``curves.json``; ``None`` without it)."""
+    from ecgstudy.studies.xecgnet.health import _converged
     from ecgstudy.studies.xecgnet.tables import _dataset_of
 
     rows = []
@@ -51,13 +51,13 @@ def rung_frame(records) -> pd.DataFrame:
             continue
         p = rec.spec.params
         path = rec.path / "curves.json"
-        curve = [c["val_micro_f1"] for c in json.loads(path.read_text())] if path.exists() else None
+        curves = json.loads(path.read_text()) if path.exists() else None
         keys = {"dataset": _dataset_of(rec), "gamma": float(p["gamma"]), "regulariser": p["regulariser"],
                 "seed": int(p["seed"])}
         for rung, entry in ladder.items():
             rows.append({**keys, "rung": int(rung), "kept_epoch": entry.get("kept_epoch"),
                          **{k: entry.get(k, np.nan) for k in RUNG_METRICS},
-                         "converged": None if curve is None else converged(curve[:int(rung)])})
+                         "converged": None if curves is None else _converged(curves, p, int(rung))})
     columns = [*KEYS, "rung", "kept_epoch", *RUNG_METRICS, "converged"]
     return pd.DataFrame(rows, columns=columns)
 

@@ -94,6 +94,22 @@ stopping after 6 without a better one; runs on the M train 20 epochs and keep th
     return text[:1].upper() + text[1:]
 
 
+def selection_scores(run_params: dict[str, "XecgRunParams"], names: dict[str, str] | None = None) -> str:
+    """The validation score each dataset's runs select by, in words (one phrase when they all agree).
+
+    >>> selection_scores({"ptbxl": XecgRunParams(selection="val_bce"), "mitdb": XecgRunParams(selection="val_bce")})
+    'validation binary cross-entropy'
+    >>> selection_scores({"ptbxl": XecgRunParams(), "mitdb": XecgRunParams(selection="val_bce")}, {"ptbxl": "P", "mitdb": "M"})
+    'validation micro-F1 on the P, validation binary cross-entropy on the M'
+    """
+    names = names or DATASET_NAMES
+    words = {ds: "validation binary cross-entropy" if p.selection == "val_bce" else "validation micro-F1"
+             for ds, p in run_params.items()}
+    if len(set(words.values())) == 1:
+        return next(iter(words.values()))
+    return ", ".join(f"{w} on the {names[ds]}" for ds, w in words.items())
+
+
 def selection_deviation(run_params: dict[str, "XecgRunParams"], jumps: pd.DataFrame,
                         names: dict[str, str] | None = None) -> str:
     """The deviation bullet for datasets whose runs do not select by validation micro-F1 (``""`` when none):
@@ -224,8 +240,9 @@ def _testability(health: pd.DataFrame, ds: str, gammas: tuple[float, ...], secon
     cost = (f"; the authors' budget (up to {PAPER_EPOCHS:,} epochs, patience {PAPER_PATIENCE}) costs up to "
             f"{PAPER_EPOCHS * seconds / 3600:.1f} h per run at our measured {seconds:.0f} s per epoch{total}"
             if seconds == seconds else "")
-    return False, (f"training to convergence: {seen} had stopped improving (best validation micro-F1 at least "
-                   f"6 epochs before the end; the rule asks {100 * CONVERGED_SHARE:.0f} % of each){cost}")
+    return False, (f"training to convergence: {seen} had stopped improving (the best epoch of their selection "
+                   f"score at least 6 epochs before the end; the rule asks {100 * CONVERGED_SHARE:.0f} % of each)"
+                   f"{cost}")
 
 
 def _would_change(ours, paper_value: float, testable: bool, why: str) -> str:
