@@ -116,8 +116,9 @@ def selection_curve(curves: list[dict], selection: str) -> tuple[list[float], st
     return [c["val_micro_f1"] for c in curves], "max"
 
 
-def _converged(curves: list[dict], params: dict, epochs: int | None = None) -> bool:
-    """:func:`converged` on the run's selection curve (its first ``epochs`` epochs, default all)."""
+def run_converged(curves: list[dict], params: dict, epochs: int | None = None) -> bool:
+    """:func:`converged` on the selection curve of a run (``curves``: its ``curves.json`` rows; ``params``: its
+    parameters) over its first ``epochs`` epochs (default: all)."""
     values, mode = selection_curve(curves[:epochs], params.get("selection", "val_micro_f1"))
     return converged(values, mode=mode)
 
@@ -147,7 +148,7 @@ def run_health(records) -> pd.DataFrame:
                **{f"base_{k}": v for k, v in base.items()},
                "dead_response": dead_response_share(response, pred["labels"][multi]) if len(multi) else np.nan,
                "flat_attention": flat_attention_share(attention),
-               "converged": _converged(curves, p),
+               "converged": run_converged(curves, p),
                "seconds_per_epoch": float(np.mean([c["seconds"] for c in curves])) if curves else np.nan}
         row["learned"] = bool(row["micro_f1"] > row["base_micro_f1"])
         row["healthy"] = bool(row["learned"] and not row["dead_response"] >= DEAD_SHARE

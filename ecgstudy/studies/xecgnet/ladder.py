@@ -41,7 +41,7 @@ def rung_frame(records) -> pd.DataFrame:
     """One row per (finished run with a ladder, rung): :data:`KEYS`, ``rung`` (epochs, int), ``kept_epoch``,
     :data:`RUNG_METRICS` and ``converged`` (the convergence rule on the run's selection curve up to the rung,
     from its ``curves.json``; ``None`` without it)."""
-    from ecgstudy.studies.xecgnet.health import _converged
+    from ecgstudy.studies.xecgnet.health import run_converged
     from ecgstudy.studies.xecgnet.tables import _dataset_of
 
     rows = []
@@ -57,7 +57,7 @@ def rung_frame(records) -> pd.DataFrame:
         for rung, entry in ladder.items():
             rows.append({**keys, "rung": int(rung), "kept_epoch": entry.get("kept_epoch"),
                          **{k: entry.get(k, np.nan) for k in RUNG_METRICS},
-                         "converged": None if curves is None else _converged(curves, p, int(rung))})
+                         "converged": None if curves is None else run_converged(curves, p, int(rung))})
     columns = [*KEYS, "rung", "kept_epoch", *RUNG_METRICS, "converged"]
     return pd.DataFrame(rows, columns=columns)
 
