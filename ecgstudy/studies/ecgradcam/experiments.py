@@ -49,8 +49,9 @@ RUN_PROFILES = {
     # runs, trained on it) has 9 times LUDB's steps per epoch: PTBXL_CPU.
     # Pilot, fold 0, seed 0, 2 AMX cores: PTB-XL sex stopped at epoch 15 (kept 7; 512 s, 31 s per epoch; AUC
     # 0.837, the former 8-epoch cosine budget 0.887 with a fifth more training rows and no validation). Under
-    # bf16 autocast the same run was 2.6x faster but reached AUC 0.740 (kept epoch 9 of 17): this network is
-    # trained in float32 (the ICLR grid trains under bf16, whose check is on its page; xECGNet's is still to run).
+    # bf16 autocast the same run was 2.6x faster but reached AUC 0.740 (kept epoch 9 of 17); the paired check
+    # (ecgstudy.studies.precision, LUDB QRS, fold 0, seeds 0-2) found bf16 worse beyond the seed spread (MAE
+    # +2.3 ms, 95 % 1.3 to 3.4; R² -0.16), so this network trains in float32 (xECGNet's check kept bf16).
     "cpu": {"epochs": 300, "patience": 20, "inner_folds": 5, "lr_schedule": "constant", "bn_stats": "exact",
             "precision": "fp32", "ladder": (3, 10, 30), "split_unit": "patient", "n_synthetic": 600},
     "full": {"epochs": 100, "n_synthetic": 2000},
