@@ -71,9 +71,11 @@ FORMER_CPU = {"epochs": 30, "lr_schedule": "cosine", "n_synthetic": 600, "patien
               "ptbxl": {"epochs": 8}, "transfer": {"epochs": 8}}
 
 
-#: A validation-driven run that its cap ended is trained again with a cap three times higher (LUDB at most 900
-#: epochs, PTB-XL 300).
+#: A validation-driven run that its cap ended is trained again with a cap three times higher: LUDB at most 900
+#: epochs (``EXTEND_CAPPED``), PTB-XL and the transfer runs at most 300 (``EXTEND_CAPPED_PTBXL``: one extension,
+#: about 3 h of training at most).
 EXTEND_CAPPED = CapExtension("epochs", factor=3, limit=900)
+EXTEND_CAPPED_PTBXL = CapExtension("epochs", factor=3, limit=300)
 
 
 CHAPTER_PROFILES = {
@@ -101,7 +103,7 @@ def _run_experiment(dataset: str) -> Experiment:
               f"(median beats), map and block waves",
         params_model=EcgradcamRunParams, datasets=(dataset,), function=partial(run_ecgradcam, dataset=dataset),
         profile_defaults=_profiles({"cpu": PTBXL_CPU} if dataset == "ptbxl" else None), version=ECGRADCAM_VERSION,
-        extend_capped=EXTEND_CAPPED,
+        extend_capped=EXTEND_CAPPED_PTBXL if dataset == "ptbxl" else EXTEND_CAPPED,
     )
 
 
@@ -110,7 +112,7 @@ TRANSFER = Experiment(
     title="ECGradCAM: learn an interval on PTB-XL median beats from NeuroKit2's delineation (one fold), "
           "test, map and block waves on LUDB",
     params_model=EcgradcamRunParams, datasets=("ptbxl", "ludb"), function=run_transfer,
-    profile_defaults=_profiles({"cpu": PTBXL_CPU}), version=TRANSFER_VERSION, extend_capped=EXTEND_CAPPED,
+    profile_defaults=_profiles({"cpu": PTBXL_CPU}), version=TRANSFER_VERSION, extend_capped=EXTEND_CAPPED_PTBXL,
 )
 #: The training experiment of each dataset of the chapter (``transfer``: PTB-XL to LUDB).
 RUNS = {"ludb": _run_experiment("ludb"), "ptbxl": _run_experiment("ptbxl"), "transfer": TRANSFER}
