@@ -115,7 +115,7 @@ class Ladder:
         if not self.rungs:
             return NO_LADDER
         n = len(self.stable) + len(self.changed)
-        changes = "; ".join(f"{self.names[k]} ({_runs_of_verdicts(self.verdicts(k))})" for k in self.changed)
+        changes = "; ".join(f"{self.names[k]} ({runs_of_verdicts(self.verdicts(k))})" for k in self.changed)
         out = (f"{len(self.stable)} of {n} claims keep their verdict at every rung ({', '.join(self.rungs)}); "
                + (f"these change: {changes}." if changes else "none changes."))
         if self.left_out:
@@ -136,10 +136,10 @@ def _interval_text(estimate: float, low: float, high: float, *, signed: bool) ->
     return Interval(estimate, low, high, 0, 0.95, "").text(3, signed=signed)
 
 
-def _runs_of_verdicts(verdicts: dict[str, str]) -> str:
-    """Consecutive rungs with one verdict together.
+def runs_of_verdicts(verdicts: dict[str, str]) -> str:
+    """Consecutive rungs with one verdict (or any answer in words) together.
 
-    >>> _runs_of_verdicts({"3 epochs": "a", "10 epochs": "a", "30 epochs": "b", "converged": "b"})
+    >>> runs_of_verdicts({"3 epochs": "a", "10 epochs": "a", "30 epochs": "b", "converged": "b"})
     '3 epochs, 10 epochs: a; 30 epochs, converged: b'
     """
     groups: list[tuple[list[str], str]] = []

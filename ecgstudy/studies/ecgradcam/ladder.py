@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ecgstudy.claims_ladder import runs_of_verdicts
 from ecgstudy.studies.ecgradcam.targets import headline_metrics
 
 #: The label of the runs' own selection on the ladder.
@@ -132,13 +133,8 @@ def stability(summary: pd.DataFrame) -> dict[tuple[str, str], str]:
         elif not any(answers):
             out[(ds, target)] = "learned at no rung"
         else:
-            groups: list[tuple[list[str], bool]] = []
-            for rung, learned in zip(part["rung"], answers):
-                if groups and groups[-1][1] == learned:
-                    groups[-1][0].append(rung)
-                else:
-                    groups.append(([rung], learned))
-            out[(ds, target)] = "; ".join(f"{', '.join(r)}: {'yes' if a else 'no'}" for r, a in groups)
+            out[(ds, target)] = runs_of_verdicts({rung: "yes" if learned else "no"
+                                                  for rung, learned in zip(part["rung"], answers)})
     return out
 
 
