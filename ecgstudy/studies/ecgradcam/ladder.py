@@ -149,7 +149,7 @@ def ladder_text(summary: pd.DataFrame, *, names: Mapping[str, str], target_names
     if not len(summary):
         return NO_LADDER
     answers = stability(summary)
-    rungs = [r for r in _order_of(summary) if r != CONVERGED]
+    rungs = [r for r in dict.fromkeys(summary["rung"]) if r != CONVERGED]  # the summary is in rung order
     stable = [k for k, v in answers.items() if v in ("learned at every rung", "learned at no rung")]
     caps = _and([r.split()[0] for r in rungs]) + (" epochs" if rungs != ["1 epoch"] else " epoch")
     text = (f"Whether the networks beat their baseline is budget-stable for {len(stable)} of {len(answers)} targets "
@@ -160,14 +160,6 @@ def ladder_text(summary: pd.DataFrame, *, names: Mapping[str, str], target_names
                                               for (d, t), v in moving)
         text += ": the claims that count only the targets that learned rest on the runs' own budget there."
     return text
-
-
-def _order_of(summary: pd.DataFrame) -> list[str]:
-    seen: list[str] = []
-    for r in summary["rung"]:
-        if r not in seen:
-            seen.append(r)
-    return seen
 
 
 def _and(items: list[str]) -> str:
