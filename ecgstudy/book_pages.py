@@ -98,12 +98,13 @@ def precision_page(*, profile: str, data: str = "auto", store=None) -> Page:
                                    f"({done} of {len(records)} runs finished): `ecgstudy grid precision "
                                    f"--profile {profile}` trains them.")
             continue
-        shown = rows
+        arms = ["arm"] if rows["arm"].nunique() > 1 else []
         page.shown[chapter] = Table(
-            shown[[*keys, "metric", "seeds", "fp32", "bf16", "difference", "low", "high", "seed_sd",
-                   "within_seed_spread"]].rename(columns={"difference": "bf16 - fp32", "low": "95 % low",
+            rows[[*keys, *arms, "metric", "seeds", "fp32", "bf16", "difference", "low", "high", "seed_sd",
+                  "within_seed_spread"]].rename(columns={"difference": "bf16 - fp32", "low": "95 % low",
                                                           "high": "95 % high", "seed_sd": "seed sd (fp32)",
-                                                          "within_seed_spread": "within the seed spread"}),
+                                                          "within_seed_spread": "within the seed spread",
+                                                          "arm": "bf16 arm"}),
             f"{dict(PAPERS)[chapter]}: {CHECK_WHAT[chapter]}, fp32 and bf16 runs paired by seed; the mean "
             "difference with its Student t interval over seeds, beside the fp32 runs' seed-to-seed sd",
             precision=4, intervals=(("bf16 - fp32", "95 % low", "95 % high"),))

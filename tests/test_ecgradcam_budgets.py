@@ -219,6 +219,7 @@ def test_cpu_is_validation_driven_and_the_former_budget_gives_back_the_former_ru
     for ds, p in cpu.items():
         assert (p.inner_folds, p.lr, p.lr_schedule, p.bn_stats, p.ladder, p.split_unit) == \
             (5, 8e-4, "constant", "exact", (3, 10, 30), "patient")
+        assert (p.precision, p.fp32_input_conv) == ("bf16", True)
     assert [(cpu[ds].epochs, cpu[ds].patience) for ds in ("ludb", "ptbxl", "transfer")] == [(300, 20), (100, 8),
                                                                                            (100, 8)]
     assert RUNS["ludb"].extend_capped.raised(300) == 900 and RUNS["ludb"].extend_capped.raised(900) is None
@@ -226,14 +227,15 @@ def test_cpu_is_validation_driven_and_the_former_budget_gives_back_the_former_ru
         assert RUNS[ds].extend_capped.raised(100) == 300 and RUNS[ds].extend_capped.raised(300) is None
     # every committed cpu run is either a former one, whose parameters come back from FORMER_CPU (fields added
     # since at their defaults, so left out of the record and the run id), or one of the converged budget
-    per_run = ("target", "fold", "seed", "precision", "keep_weights", "n_folds")
+    per_run = ("target", "fold", "seed", "precision", "fp32_input_conv", "keep_weights", "n_folds")
 
     def shared(record: dict) -> dict:
         return {k: v for k, v in record.items() if k not in per_run}
 
     for ds, exp in RUNS.items():
         former = exp.params({"profile": "cpu", **values_for(FORMER_CPU, ds, RUNS)}).record()
-        assert not {"bn_stats", "precision", "inner_folds", "patience", "ladder", "split_unit"} & set(former)
+        assert not {"bn_stats", "precision", "fp32_input_conv", "inner_folds", "patience", "ladder",
+                    "split_unit"} & set(former)
         converged = exp.params({"profile": "cpu"}).record()
         committed = [json.loads(p.read_text())["params"]
                      for p in (PROJECT_ROOT / "results" / "real" / exp.name).glob("*/run.json")]

@@ -426,7 +426,10 @@ def test_setup_texts_and_which_data_the_figures_read():
     texts = setup_texts(p, run, {"ludb": "L", "ptbxl": "P", "transfer": "T"})
     assert texts["epochs"] == "at most 300 on the L, 100 on the P, 100 on the T" and texts["lr_schedule"] == "constant"
     assert "stops after 20 epochs without a lower one on the L, 8 on the P, 8 on the T" in texts["selection"]
-    assert "BatchNorm statistics are recomputed" in texts["selection"] and texts["selection"].endswith("Float32.")
+    assert "BatchNorm statistics are recomputed" in texts["selection"]
+    assert texts["selection"].endswith("Training under bfloat16 autocast, except the first convolution, which reads "
+                                       "the raw signal and stays in float32: in bfloat16 its sample-to-sample "
+                                       "differences are rounded away (evaluation in float32).")
     assert texts["n_folds"] == 5 and texts["datasets_used"] == "L; P; T"
     assert sex_dataset(("transfer", "ludb")) == "ludb" and leads_target({"pr_ms": 1, "qrs_ms": 2}) == "qrs_ms"
 

@@ -194,3 +194,42 @@ def test_bad_arguments_are_refused():
         KanResWideX(in_leads=0, n_modules=0)
     m = KanResWideX(in_leads=2, n_outputs=3, n_modules=1, kernel_size=4)
     assert m(torch.randn(2, 2, 30)).shape == (2, 3)
+
+
+def _difference_filter_model(fp32_input_conv: bool) -> KanResWideX:
+    """A model whose first convolution's channel 0 is x[lead 0, t + 1] - x[lead 0, t] (every other weight 0)."""
+    m = KanResWideX(in_leads=1, n_modules=1, fp32_input_conv=fp32_input_conv)
+    with torch.no_grad():
+        m.init[0].weight.zero_()
+        m.init[0].bias.zero_()
+        m.init[0].weight[0, 0, 0], m.init[0].weight[0, 0, 1] = -1.0, 1.0
+    return m.train()
+
+
+@pytest.mark.parametrize("fp32_input_conv", [False, True])
+def test_first_convolution_under_bf16_autocast_keeps_the_sample_differences_only_when_asked(fp32_input_conv):
+    # a ramp of 0.001 per sample around 0.75: bf16 spaces numbers in [0.5, 1) by 2**-8 = 0.0039, so its rounded
+    # samples differ by 0 or 0.0039, never by 0.001; float32 keeps 0.001 to about 1e-7
+    x = (0.75 + 0.001 * (torch.arange(600, dtype=torch.float32) % 150)).reshape(1, 1, 600)
+    seen = {}
+    m = _difference_filter_model(fp32_input_conv)
+    m.init[0].register_forward_hook(lambda mod, i, o: seen.update(out=o))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        m(x)
+    diffs = seen["out"][0, 0, :140].float()  # within the first ramp
+    if fp32_input_conv:
+        assert seen["out"].dtype == torch.float32
+        assert torch.allclose(diffs, torch.full_like(diffs, 0.001), atol=1e-6)
+    else:
+        assert seen["out"].dtype == torch.bfloat16
+        steps = torch.unique(diffs)
+        assert set(steps.tolist()) <= {0.0, 2.0 ** -8} and (diffs - 0.001).abs().min() > 0.0009
+
+
+def test_fp32_input_conv_changes_nothing_outside_autocast():
+    torch.manual_seed(1)
+    a = KanResWideX(in_leads=2, n_modules=2)
+    b = KanResWideX(in_leads=2, n_modules=2, fp32_input_conv=True)
+    b.load_state_dict(a.state_dict())
+    x = torch.randn(3, 2, 600)
+    assert torch.equal(a.train()(x), b.train()(x)) and torch.equal(a.eval()(x), b.eval()(x))

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecgstudy.studies.precision import iclr_check_jobs, precision_rows, verdict_text
+from ecgstudy.studies.precision import arm, iclr_check_jobs, precision_rows, verdict_text
 
 
 def _runs():
@@ -37,6 +37,23 @@ def test_paired_differences_intervals_and_the_seed_spread_by_hand():
     assert text.startswith("bf16 and fp32 differ by no more than the seed-to-seed standard deviation in 1 of 2")
     assert text.endswith("larger in: b acc.")
     assert verdict_text(pd.DataFrame(), keys=("method",)) == "No paired fp32 and bf16 runs yet."
+
+
+def test_two_bf16_arms_are_each_paired_with_fp32_and_named():
+    runs = _runs()
+    runs = runs[runs["method"] == "a"]
+    # a second arm: +0.05 on every seed (outside the fp32 seed sd of 0.01)
+    other = runs[runs["precision"] == "bf16"].assign(precision="bf16, input conv fp32")
+    other["acc"] = runs.loc[runs["precision"] == "fp32", "acc"].to_numpy() + 0.05
+    rows = precision_rows(pd.concat([runs, other]), keys=("method",), metrics=("acc",)).set_index("arm")
+    assert list(rows.index) == ["bf16", "bf16, input conv fp32"]
+    assert rows.loc["bf16", "difference"] == pytest.approx(0.002)
+    assert rows.loc["bf16, input conv fp32", "difference"] == pytest.approx(0.05)
+    assert rows["fp32"].tolist() == pytest.approx([0.91, 0.91]) and rows["seeds"].tolist() == [3, 3]
+    assert verdict_text(rows.reset_index(), keys=("method",)) == (
+        "bf16 and fp32 differ by no more than the seed-to-seed standard deviation in 1 of 1 comparisons over 3 "
+        "paired seeds. bf16, input conv fp32 and fp32 differ by no more than the seed-to-seed standard deviation in "
+        "0 of 1 comparisons over 3 paired seeds; larger in: a acc.")
 
 
 def test_iclr_check_reuses_the_grids_bf16_runs():
@@ -87,20 +104,23 @@ def test_xecgnet_and_ecgradcam_checks_pair_one_fold_and_share_the_grids_runs_of_
 
     x = {spec.run_id: spec.params for _, spec in xecgnet_check_jobs(data="synthetic")}
     e = {spec.run_id: spec.params for _, spec in ecgradcam_check_jobs(data="synthetic")}
-    assert len(x) == len(e) == 6
+    assert len(x) == 6 and len(e) == 9
     assert sorted((p["seed"], p.get("precision", "fp32")) for p in x.values()) == \
         [(s, q) for s in (0, 1, 2) for q in ("bf16", "fp32")]
     assert {(p["gamma"], p["target"] if "target" in p else None) for p in x.values()} == {(0.01, None)}
     assert {(p["target"], p["fold"]) for p in e.values()} == {("qrs_ms", 0)}
-    # the grids' own runs: xECGNet trains bf16 (seeds 0-2 of its five), ECGradCAM float32 (seed 0)
+    # ECGradCAM: fp32, bf16 with the first convolution in float32 (the grid's), and bf16 everywhere, per seed
+    assert sorted((p["seed"], arm(p)) for p in e.values()) == \
+        [(s, a) for s in (0, 1, 2) for a in ("bf16", "bf16, input conv fp32", "fp32")]
+    # the grids' own runs: xECGNet trains bf16 (seeds 0-2 of its five), ECGradCAM bf16 with its input conv in fp32
     gx = {spec.run_id for _, spec in grid_jobs("xecgnet", {"profile": "cpu", "data": "synthetic"})}
     ge = {spec.run_id for _, spec in grid_jobs("ecgradcam", {"profile": "cpu", "data": "synthetic"})}
     assert sorted((p["seed"], p.get("precision", "fp32")) for rid, p in x.items() if rid in gx) == \
         [(0, "bf16"), (1, "bf16"), (2, "bf16")]
-    assert [(p["seed"], p.get("precision", "fp32")) for rid, p in e.items() if rid in ge] == [(0, "fp32")]
+    assert [(p["seed"], arm(p)) for rid, p in e.items() if rid in ge] == [(0, "bf16, input conv fp32")]
     # the precision grid: every check, or the chapters named
     every = grid_jobs("precision", {"profile": "cpu", "data": "synthetic"})
-    assert len(every) == 24 and len(check_jobs(data="synthetic", chapters=["xecgnet"])) == 6
+    assert len(every) == 27 and len(check_jobs(data="synthetic", chapters=["xecgnet"])) == 6
     only = grid_jobs("precision", {"profile": "cpu", "data": "synthetic", "chapters": "ecgradcam"})
     assert {spec.run_id for _, spec in only} == set(e)
     with pytest.raises(ParameterError, match="no check for"):

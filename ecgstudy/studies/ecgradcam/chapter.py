@@ -36,6 +36,14 @@ def grid_records(params: EcgradcamChapterParams, datasets: tuple[str, ...] | Non
                     train_missing=params.train_missing, progress=progress)
 
 
+_BF16_INPUT = "bf16 with the first convolution in fp32"
+
+
+def _precision(run) -> str:
+    """``"fp32"``, ``"bf16"`` or :data:`_BF16_INPUT` (``fp32_input_conv``)."""
+    return _BF16_INPUT if run.precision == "bf16" and getattr(run, "fp32_input_conv", False) else run.precision
+
+
 def setup_texts(params: EcgradcamChapterParams, run_params: dict, names: dict[str, str]) -> dict:
     """The glued texts of the page's setup: ``epochs`` per dataset, the first dataset's ``lr`` and
     ``lr_schedule``, how the kept weights are chosen (``selection``), ``n_folds``, ``n_seeds`` and
@@ -66,6 +74,9 @@ def setup_texts(params: EcgradcamChapterParams, run_params: dict, names: dict[st
     model). BatchNorm statistics are recomputed from the training rows after every epoch (the authors' Keras
     layers keep running averages, which on our few steps per epoch lagged the weights and made the validation
     loss meaningless). Training under bfloat16 autocast (evaluation in float32).
+    >>> run["ptbxl"] = R(epochs=100, patience=8, fp32_input_conv=True, **driven)
+    >>> setup_texts(p, run, {"ludb": "LUDB", "ptbxl": "PTB-XL"})["selection"].split("). ")[-1]
+    'Precision: bf16 on the LUDB, bf16 with the first convolution in fp32 on the PTB-XL.'
     """
     used = params.datasets
     first = run_params[used[0]]
@@ -88,10 +99,13 @@ def setup_texts(params: EcgradcamChapterParams, run_params: dict, names: dict[st
         selection += (" BatchNorm statistics are recomputed from the training rows after every epoch (the authors' "
                       "Keras layers keep running averages, which on our few steps per epoch lagged the weights and "
                       "made the validation loss meaningless).")
-    precisions = {run_params[d].precision for d in used}
-    selection += " Training under bfloat16 autocast (evaluation in float32)." if precisions == {"bf16"} else \
-        " Float32." if precisions == {"fp32"} else \
-        " Precision: " + ", ".join(f"{run_params[d].precision} on the {names[d]}" for d in used) + "."
+    precisions = {_precision(run_params[d]) for d in used}
+    selection += {"bf16": " Training under bfloat16 autocast (evaluation in float32).",
+                  _BF16_INPUT: " Training under bfloat16 autocast, except the first convolution, which reads the raw "
+                               "signal and stays in float32: in bfloat16 its sample-to-sample differences are "
+                               "rounded away (evaluation in float32).",
+                  "fp32": " Float32."}[precisions.pop()] if len(precisions) == 1 else \
+        " Precision: " + ", ".join(f"{_precision(run_params[d])} on the {names[d]}" for d in used) + "."
     epochs = ", ".join(f"{run_params[d].epochs} on the {names[d]}" for d in used)
     return {"epochs": f"at most {epochs}" if driven else epochs,
             "lr": f"{first.lr:g}",

@@ -25,7 +25,8 @@ _LAYER = re.compile(r"^(last_add|last_conv|block\d+)$")
 class EcgradcamRunParams(RunParams):
     """One training run of the ECGradCAM chapter: one target, one fold, one seed."""
 
-    added_fields = ("split_unit", "precision", "inner_folds", "patience", "keep_weights", "ladder", "bn_stats")
+    added_fields = ("split_unit", "precision", "inner_folds", "patience", "keep_weights", "ladder", "bn_stats",
+                    "fp32_input_conv")
 
     target: str = Field("qrs_ms", min_length=1, max_length=64,
                         description="column of the dataset's targets (checked when the data are loaded)")
@@ -43,6 +44,8 @@ class EcgradcamRunParams(RunParams):
         "record", description="folds by record or by patient (PTB-XL patient_id; a LUDB record is a patient)")
     precision: Literal["fp32", "bf16"] = Field("fp32", description="training precision: float32 (the reference) "
                                                                    "or bfloat16 autocast of the training batches")
+    fp32_input_conv: bool = Field(False, description="with bf16: the first convolution, which reads the raw signal, "
+                                                     "runs in float32 (KanResWideX(fp32_input_conv=True))")
     inner_folds: int = Field(0, ge=0, le=20, description="hold out 1/k of the training rows (grouped and stratified "
                                                          "as the outer folds) as inner validation; 0: none")
     patience: int | None = Field(None, ge=1, description="keep the epoch of the lowest validation loss and stop "

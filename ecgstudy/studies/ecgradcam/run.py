@@ -355,7 +355,7 @@ def run_ecgradcam(params: EcgradcamRunParams, source: DataSource, run_dir: Path,
     mu, sd = (0.0, 1.0) if binary else (float(np.mean(y_tr)), float(np.std(y_tr)) or 1.0)
 
     seed_everything(params.seed)
-    model = KanResWideX(in_leads=data.x.shape[1], n_outputs=1)
+    model = KanResWideX(in_leads=data.x.shape[1], n_outputs=1, fp32_input_conv=params.fp32_input_conv)
     on_epoch, rungs = ladder_follower(run_dir, model, params)
     curve = train_model(model, x_tr, (y_tr - mu) / sd, x_te, (y_te - mu) / sd, epochs=params.epochs, lr=params.lr,
                         batch_size=params.batch_size, lr_schedule=params.lr_schedule, binary=binary, seed=params.seed,

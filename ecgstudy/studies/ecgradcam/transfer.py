@@ -252,7 +252,7 @@ def run_transfer(params: EcgradcamRunParams, source: DataSource, run_dir: Path) 
 
     seed_everything(params.seed)
     in_leads = data.train.x.shape[1]
-    model = KanResWideX(in_leads=in_leads, n_outputs=1)
+    model = KanResWideX(in_leads=in_leads, n_outputs=1, fp32_input_conv=params.fp32_input_conv)
     on_epoch, rungs = ladder_follower(run_dir, model, params)
     curve = train_model(model, data.train.x[train], (y_tr - mu) / sd, data.train.x[held], (y_held - mu) / sd,
                         epochs=params.epochs, lr=params.lr, batch_size=params.batch_size,
