@@ -243,3 +243,15 @@ def test_cpu_is_validation_driven_and_the_former_budget_gives_back_the_former_ru
         assert any(shared(r) == shared(former) for r in cpu_runs), ds
         for r in cpu_runs:
             assert shared(r) in (shared(former), shared(converged)), ds
+
+
+def test_fp32_input_conv_is_dropped_in_float32_so_the_float32_run_keeps_its_id():
+    from ecgstudy.studies.ecgradcam.experiments import RUNS
+
+    plain = RUNS["ludb"].params({"profile": "cpu", "precision": "fp32", "fp32_input_conv": False})
+    flagged = RUNS["ludb"].params({"profile": "cpu", "precision": "fp32"})  # the profile sets the flag
+    assert RUNS["ludb"].params({"profile": "cpu"}).fp32_input_conv is True
+    assert flagged.fp32_input_conv is False and flagged.record() == plain.record()
+    assert "fp32_input_conv" not in plain.record()  # at its default: left out, as before the field existed
+    bf16 = RUNS["ludb"].params({"profile": "cpu", "precision": "bf16"})
+    assert bf16.fp32_input_conv is True and bf16.record()["fp32_input_conv"] is True

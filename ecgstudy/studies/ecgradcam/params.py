@@ -69,6 +69,15 @@ class EcgradcamRunParams(RunParams):
             raise ValueError(f"layers repeat: {v}")
         return v
 
+    @model_validator(mode="before")
+    @classmethod
+    def _input_conv_only_with_bf16(cls, data: Any) -> Any:
+        """``fp32_input_conv`` means nothing in float32: it is set to False there, so that such a run keeps the
+        id of the same float32 run without it."""
+        if isinstance(data, dict) and data.get("precision", "fp32") == "fp32" and data.get("fp32_input_conv"):
+            data = {**data, "fp32_input_conv": False}
+        return data
+
     @model_validator(mode="after")
     def _check_fold(self) -> "EcgradcamRunParams":
         if self.fold >= self.n_folds:
