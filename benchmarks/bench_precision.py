@@ -5,7 +5,8 @@ One training step = forward + the chapter's loss + backward + Adam step, on a ba
 
 * ICLR (4 methods): ``(16, 2, 2000)`` MIT-BIH segments, NLL loss;
 * xECGNet: ``(32, 12, 1000)`` 100 Hz windows, 9 classes, pools (3, 3, 3, 1, 1), the paper's loss at gamma 0.01;
-* ECGradCAM: KanResWide_X on ``(32, 8, 600)`` median beats (1.2 s at 500 Hz), MSE on one output.
+* ECGradCAM: KanResWide_X on ``(32, 8, 600)`` median beats (1.2 s at 500 Hz), MSE on one output; ``kanres+in32``
+  the same with its first convolution in float32 under autocast (``fp32_input_conv``, the grid's bf16).
 
 FLOPs per sample come from ``torch.utils.flop_counter.FlopCounterMode`` (convolutions and matmuls, forward +
 backward). The peaks are the best of several 2048 x 2048 matmuls in float32 and in bfloat16, checked again
@@ -96,13 +97,15 @@ def cases(names: list[str], precision: str) -> list[Case]:
             out.append(Case(name, lambda: XecgNet(in_leads=12, n_classes=9, pool_sizes=(3, 3, 3, 1, 1)),
                             torch.randn(32, 12, 1000), y,
                             lambda o, t: xecgnet_loss(o, t, gamma=0.01).total, precision))
-        elif name == "kanres":
-            out.append(Case(name, lambda: KanResWideX(in_leads=8, n_outputs=1), torch.randn(32, 8, 600),
+        elif name in ("kanres", "kanres+in32"):  # +in32: the first convolution in float32 (the grid's bf16)
+            out.append(Case(name, lambda n=name: KanResWideX(in_leads=8, n_outputs=1,
+                                                             fp32_input_conv=n == "kanres+in32"),
+                            torch.randn(32, 8, 600),
                             torch.randn(32, 1), lambda o, t: nn.functional.mse_loss(o.float(), t), precision))
     return out
 
 
-MODELS = ["classifier", "cascaded", "max", "l2", "xecgnet", "kanres"]
+MODELS = ["classifier", "cascaded", "max", "l2", "xecgnet", "kanres", "kanres+in32"]
 
 
 def main() -> None:
