@@ -72,7 +72,7 @@ PTBXL_CPU = {"epochs": 100, "patience": 8}
 #: cosine, fp32, the last epoch kept, folds by record), as the chapter's ``run_values``: the page over those runs
 #: is rebuilt with it (and ``keep_weights=false``) until the converged grid replaces them.
 FORMER_CPU = {"epochs": 30, "lr_schedule": "cosine", "n_synthetic": 600, "patience": None, "inner_folds": 0,
-              "precision": "fp32", "fp32_input_conv": False, "ladder": [], "split_unit": "record", "bn_stats": "running",
+              "precision": "fp32", "ladder": [], "split_unit": "record", "bn_stats": "running",
               "ptbxl": {"epochs": 8}, "transfer": {"epochs": 8}}
 
 
