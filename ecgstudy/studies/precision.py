@@ -145,9 +145,8 @@ def verdict_text(rows: pd.DataFrame, *, keys: Sequence[str]) -> str:
     not."""
     if rows.empty:
         return "No paired fp32 and bf16 runs yet."
-    groups = rows.groupby("arm", sort=False) if "arm" in rows else [("bf16", rows)]
     parts = []
-    for arm_name, part in groups:
+    for arm_name, part in rows.groupby("arm", sort=False):
         inside = int(part["within_seed_spread"].sum())
         outside = part.loc[~part["within_seed_spread"]]
         names = "; ".join(" ".join(str(r[k]) for k in (*keys, "metric")) for _, r in outside.iterrows())

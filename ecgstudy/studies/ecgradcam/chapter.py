@@ -10,6 +10,7 @@ from ecgstudy.runs.executors import run_grid
 from ecgstudy.runs.params import values_for
 from ecgstudy.studies.ecgradcam.experiments import RUNS
 from ecgstudy.studies.ecgradcam.params import EcgradcamChapterParams
+from ecgstudy.studies.precision import arm
 
 
 def grid_jobs(params: EcgradcamChapterParams, datasets: tuple[str, ...] | None = None) -> list:
@@ -40,8 +41,10 @@ _BF16_INPUT = "bf16 with the first convolution in fp32"
 
 
 def _precision(run) -> str:
-    """``"fp32"``, ``"bf16"`` or :data:`_BF16_INPUT` (``fp32_input_conv``)."""
-    return _BF16_INPUT if run.precision == "bf16" and getattr(run, "fp32_input_conv", False) else run.precision
+    """The run's precision arm (:func:`ecgstudy.studies.precision.arm`) in the page's words: ``"fp32"``,
+    ``"bf16"`` or :data:`_BF16_INPUT` (``fp32_input_conv``)."""
+    name = arm({"precision": run.precision, "fp32_input_conv": getattr(run, "fp32_input_conv", False)})
+    return _BF16_INPUT if name == arm({"precision": "bf16", "fp32_input_conv": True}) else name
 
 
 def setup_texts(params: EcgradcamChapterParams, run_params: dict, names: dict[str, str]) -> dict:
