@@ -65,6 +65,8 @@ def setup_texts(params: EcgradcamChapterParams, run_params: dict, names: dict[st
     ('30 on the LUDB, 8 on the PTB-XL', 'decayed to 0 along a cosine', 5, 1, 'LUDB; PTB-XL')
     >>> t["selection"]
     'The last epoch is evaluated (the authors kept the best epoch on the held-out fold itself). Float32.'
+    >>> t["selection_deviation"]
+    'Folds are shuffled (stratified for sex) and the last epoch is evaluated; the authors used contiguous folds and kept the best epoch on the held-out fold.'
     >>> driven = dict(lr=8e-4, lr_schedule="constant", inner_folds=5, precision="bf16", bn_stats="exact")
     >>> run = {"ludb": R(epochs=300, patience=20, **driven), "ptbxl": R(epochs=100, patience=8, **driven)}
     >>> t = setup_texts(p, run, {"ludb": "LUDB", "ptbxl": "PTB-XL"})
@@ -77,6 +79,8 @@ def setup_texts(params: EcgradcamChapterParams, run_params: dict, names: dict[st
     model). BatchNorm statistics are recomputed from the training rows after every epoch (the authors' Keras
     layers keep running averages, which on our few steps per epoch lagged the weights and made the validation
     loss meaningless). Training under bfloat16 autocast (evaluation in float32).
+    >>> t["selection_deviation"].split(";")[0]
+    "Folds are shuffled (stratified for sex) and the kept epoch is chosen on a validation split of each run's training rows"
     >>> run["ptbxl"] = R(epochs=100, patience=8, fp32_input_conv=True, **driven)
     >>> setup_texts(p, run, {"ludb": "LUDB", "ptbxl": "PTB-XL"})["selection"].split("). ")[-1]
     'Precision: bf16 on the LUDB, bf16 with the first convolution in fp32 on the PTB-XL.'
@@ -84,6 +88,7 @@ def setup_texts(params: EcgradcamChapterParams, run_params: dict, names: dict[st
     used = params.datasets
     first = run_params[used[0]]
     driven = [d for d in used if run_params[d].patience is not None]
+    fixed = [d for d in used if d not in driven]
     authors = "(the authors kept the best epoch on the held-out fold itself"
     if driven:
         share = f"A {_ordinal(first.inner_folds)} of each run's training rows (whole patients)"
@@ -93,11 +98,16 @@ def setup_texts(params: EcgradcamChapterParams, run_params: dict, names: dict[st
         selection = (f"{share} is held out for validation; the kept weights are those of the epoch with the lowest "
                      f"validation loss, and training stops after {stops} {authors}, so that the test fold chose the "
                      f"model).")
-        fixed = [d for d in used if d not in driven]
         if fixed:
             selection += " On the " + ", ".join(names[d] for d in fixed) + " the last epoch is evaluated."
     else:
         selection = f"The last epoch is evaluated {authors})."
+    kept = ("the kept epoch is chosen on a validation split of each run's training rows" if driven
+            else "the last epoch is evaluated")
+    if driven and fixed:
+        kept += " (on the " + ", ".join(names[d] for d in fixed) + ": the last epoch)"
+    deviation = (f"Folds are shuffled (stratified for sex) and {kept}; the authors used contiguous folds and kept the "
+                 f"best epoch on the held-out fold.")
     if any(run_params[d].bn_stats == "exact" for d in used):
         selection += (" BatchNorm statistics are recomputed from the training rows after every epoch (the authors' "
                       "Keras layers keep running averages, which on our few steps per epoch lagged the weights and "
@@ -113,7 +123,7 @@ def setup_texts(params: EcgradcamChapterParams, run_params: dict, names: dict[st
     return {"epochs": f"at most {epochs}" if driven else epochs,
             "lr": f"{first.lr:g}",
             "lr_schedule": "constant" if first.lr_schedule == "constant" else "decayed to 0 along a cosine",
-            "selection": selection, "n_folds": params.n_folds, "n_seeds": len(params.seeds),
+            "selection": selection, "selection_deviation": deviation, "n_folds": params.n_folds, "n_seeds": len(params.seeds),
             "datasets_used": "; ".join(names[d] for d in used)}
 
 
