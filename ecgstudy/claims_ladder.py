@@ -27,6 +27,20 @@ NO_LADDER = ("The runs of this build carry no budget ladder (runs of a fixed bud
 SELECTION = "the lowest inner-validation loss so far"
 
 
+def rung_epochs(labels: Sequence[str]) -> str:
+    """The epoch caps of the rungs ``labels`` in words, for the page's prose (labels without a number, e.g. the
+    runs' own selection, are skipped); ``"fewer epochs"`` without one.
+
+    >>> rung_epochs(["3 epochs", "10 epochs", "30 epochs", CONVERGED]), rung_epochs(["1 epoch"]), rung_epochs([])
+    ('3, 10 and 30 epochs', '1 epoch', 'fewer epochs')
+    """
+    caps = [label.split()[0] for label in labels if label.split()[0].isdigit()]
+    if not caps:
+        return "fewer epochs"
+    return (caps[0] if len(caps) == 1 else ", ".join(caps[:-1]) + " and " + caps[-1]) + (
+        " epoch" if caps == ["1"] else " epochs")
+
+
 def ladder_of(by_rung: Mapping[str, Sequence[Claim]], converged: Sequence[Claim], *,
               left_out: Mapping[str, str] | None = None, selection: str = SELECTION) -> "Ladder":
     """The :class:`Ladder` of ``converged`` (the claims at a glance) over the rungs ``by_rung`` (``{"3 epochs":

@@ -324,6 +324,7 @@ def _claims(page: Page, params: EcgradcamChapterParams, run_params: dict, parts:
 
 def _ladder(page: Page, records, names: dict[str, str]) -> None:
     """The budget ladder (:mod:`~ecgstudy.studies.ecgradcam.ladder`): its table, paragraph and metrics."""
+    from ecgstudy.claims_ladder import rung_epochs
     from ecgstudy.labels import label
     from ecgstudy.report import Table
     from ecgstudy.studies.ecgradcam import ladder as lad
@@ -331,6 +332,7 @@ def _ladder(page: Page, records, names: dict[str, str]) -> None:
     summary = lad.ladder_summary(lad.rung_frame(rec.metrics() for rec in records if rec.ok))
     targets = {t: label(t, unit=False) for t in summary["target"].unique()} if len(summary) else {}
     page.glue["ladder_text"] = lad.ladder_text(summary, names=names, target_names=targets)
+    page.glue["ladder_epochs"] = rung_epochs(summary["rung"].unique().tolist() if len(summary) else [])
     page.metrics["budget_ladder"] = summary.to_dict(orient="records")
     if not len(summary):
         page.shown["ladder"] = None

@@ -236,12 +236,14 @@ def summarise(params: IclrChapterParams, *, data_kind: str, data_dirs: Mapping[s
     page.shown["claims"] = claims_table(claims)
     metrics["claims"] = claims_metrics(claims)
     # the budget ladder: the claims again from the weights a run capped at 3, 10 and 30 epochs would keep
+    from ecgstudy.claims_ladder import rung_epochs
     from ecgstudy.studies.iclr.ladder_table import budget_ladder, rung_frame
 
     ladder = budget_ladder(table, curves, rung_frame(records), claims, budget=budget, kernel_size=k, paper=paper,
                            grouped=grouped)
     page.shown["ladder"] = ladder.table() if ladder.rungs else None
     g["ladder_text"] = ladder.text()
+    g["ladder_epochs"] = rung_epochs(ladder.rungs)
     metrics["budget_ladder"] = ladder.metrics()
     g.update(budget_reached="reaches" if budget.reached else "does not reach",
              reference_acc=budget.reference.text(3), budget_needed=budget.would_change(),

@@ -190,11 +190,13 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
     metrics["claims"] = claims_metrics(claims)
     g["verdict"] = v.claims_text(claims)
     # the budget ladder: the claims again from the weights a run capped at 3, 10 and 30 epochs would keep
+    from ecgstudy.claims_ladder import rung_epochs
     from ecgstudy.studies.xecgnet.ladder import budget_ladder, rung_frame
 
     ladder = budget_ladder(main, health, rung_frame(records), claims, names=names, budgets=budgets)
     page.shown["ladder"] = ladder.table() if ladder.rungs else None
     g["ladder_text"] = ladder.text()
+    g["ladder_epochs"] = rung_epochs(ladder.rungs)
     metrics["budget_ladder"] = ladder.metrics()
     g["convergence_rule"] = (f"A claim that compares trained networks is testable only when they had converged: "
                              f"at least {100 * v.CONVERGED_SHARE:.0f} % of the runs of each gamma it compares reached "
