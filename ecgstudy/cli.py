@@ -146,7 +146,7 @@ def grid(
 
     Long grids go in the background: ``nohup ecgstudy grid iclr --profile cpu --data real &``; an interrupted
     grid resumes where it stopped. Each run writes ``progress.log`` (one line per epoch) while it trains."""
-    from ecgstudy.runs.chapter_grids import grid_counts, grid_jobs
+    from ecgstudy.runs.chapter_grids import grid_jobs, grid_progress
     from ecgstudy.runs.executors import run_grid
     from ecgstudy.runs.store import RunStore
 
@@ -167,14 +167,13 @@ def grid(
             for stale in RunStore().remove_stale():
                 typer.echo(f"removed the leftovers of an interrupted run: {stale}", err=True)
             run_grid(jobs, executor=executor)
-        counts = grid_counts(jobs)
+        progress = grid_progress(jobs)
     except (EcgStudyError, KeyError, ValueError) as exc:
         _fail(exc)
     failed = 0
-    for name, c in counts.items():
-        typer.echo(f"{name:<22} {c['done']:>4} done  {c['failed']:>3} failed  {c['missing']:>4} missing  "
-                   f"of {sum(c.values())}")
-        failed += c["failed"]
+    for name, p in progress.items():
+        typer.echo(p.line(name))
+        failed += p.counts["failed"]
     raise typer.Exit(1 if failed and not status else 0)
 
 

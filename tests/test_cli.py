@@ -127,3 +127,36 @@ def test_grid_status_counts_the_chapters_runs_against_the_store(tmp_path, monkey
     assert "1 done" in again.output and "3 missing  of 4" in again.output
     unknown = runner.invoke(app, ["grid", "scorecard", "--status"])
     assert unknown.exit_code == 1 and "not a chapter with a grid" in unknown.output
+
+
+def test_grid_progress_counts_time_and_how_runs_ended_following_extensions(tmp_path):
+    import json
+
+    from ecgstudy.runs.chapter_grids import grid_jobs, grid_progress
+    from ecgstudy.runs.extension import extension_job
+    from ecgstudy.runs.store import RunStore
+
+    store = RunStore(tmp_path)
+    jobs = grid_jobs("iclr", {"profile": "cpu", "data": "synthetic"})[:3]
+
+    def finish(spec, metrics):
+        rec = store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
+        info = json.loads((rec.path / "run.json").read_text())
+        (rec.path / "run.json").write_text(json.dumps({**info, "seconds": 600.0}))  # a known run time
+        return store.get(spec)
+
+    capped = finish(jobs[0].spec, {"stopped_by": "epoch_cap"})
+    finish(jobs[1].spec, {"stopped_by": "patience"})
+    progress = grid_progress(jobs, store)[jobs[0].experiment.name]
+    assert dict(progress.counts) == {"done": 2, "missing": 1}
+    assert dict(progress.stopped_by) == {"epoch_cap": 1, "patience": 1}
+    assert progress.seconds == [600.0, 600.0]
+    line = progress.line("iclr-fold")
+    assert "0.33 h run (median 10.0 min), about 0.17 h left" in line and "epoch cap 1" in line
+
+    extension = extension_job(jobs[0], capped)  # the cap raised: the run trained on, and patience ended it
+    assert extension is not None and extension.spec.run_id != jobs[0].spec.run_id
+    finish(extension.spec, {"stopped_by": "patience"})
+    progress = grid_progress(jobs, store)[jobs[0].experiment.name]
+    assert dict(progress.stopped_by) == {"patience after an extension": 1, "patience": 1}
+    assert progress.counts["done"] == 2 and progress.seconds == [600.0, 600.0, 600.0]

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from ecgstudy.errors import ParameterError
+import numpy as np
+
+from ecgstudy.errors import CorruptRunError, ParameterError
 from ecgstudy.runs.experiment import Job
 from ecgstudy.runs.params import RunParams
 from ecgstudy.runs.store import RunStore
@@ -86,8 +89,60 @@ def grid_jobs(chapter: str, values: dict[str, Any]) -> list[Job]:
 
 def grid_counts(jobs: list[Job], store: RunStore | None = None) -> dict[str, Counter]:
     """Per run experiment, how many runs are ``done``, ``failed`` and ``missing`` in the store."""
+    return {name: p.counts for name, p in grid_progress(jobs, store).items()}
+
+
+@dataclass
+class GridProgress:
+    """How far one run experiment of a grid is: ``counts`` of ``done`` / ``failed`` / ``missing`` runs, the wall
+    ``seconds`` of each finished run and of its extensions (their ``run.json``; a run paused while it trained
+    counts its pause) and how each grid cell ended (``stopped_by`` of its ``metrics.json``: ``patience``,
+    ``epoch_cap``, or ``fixed budget`` for a run that records none; a capped run's finished extension
+    (:mod:`ecgstudy.runs.extension`) stands for it, ``"... after an extension"``)."""
+
+    counts: Counter = field(default_factory=Counter)
+    seconds: list[float] = field(default_factory=list)
+    stopped_by: Counter = field(default_factory=Counter)
+
+    def line(self, name: str) -> str:
+        """One line of ``ecgstudy grid --status``: the counts, then the hours run so far, the median run and the
+        hours the missing runs would take at that median, and how the finished runs ended.
+
+        >>> p = GridProgress(Counter(done=2, missing=3), [60.0, 180.0], Counter(patience=1, epoch_cap=1))
+        >>> print(p.line("x"))
+        x                         2 done    0 failed     3 missing  of 5  ·  0.07 h run (median 2.0 min), about 0.10 h left  ·  stopped by patience 1, epoch cap 1
+        """
+        c = self.counts
+        text = f"{name:<22} {c['done']:>4} done  {c['failed']:>3} failed  {c['missing']:>4} missing  of {sum(c.values())}"
+        if self.seconds:
+            median = float(np.median(self.seconds))
+            text += f"  ·  {sum(self.seconds) / 3600:.2f} h run (median {median / 60:.1f} min)"
+            if c["missing"]:
+                text += f", about {c['missing'] * median / 3600:.2f} h left"
+        if self.stopped_by:
+            text += "  ·  stopped by " + ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in self.stopped_by.items())
+        return text
+
+
+def grid_progress(jobs: list[Job], store: RunStore | None = None) -> dict[str, GridProgress]:
+    """Per run experiment of ``jobs``, its :class:`GridProgress` in the store (nothing is trained)."""
+    from ecgstudy.runs.extension import extend_capped
+
     store = store or RunStore()
-    out: dict[str, Counter] = {}
-    for exp, spec in jobs:
-        out.setdefault(exp.name, Counter())[store.get(spec).status] += 1
+    out: dict[str, GridProgress] = {}
+    for job in jobs:
+        rec = store.get(job.spec)
+        p = out.setdefault(job.experiment.name, GridProgress())
+        p.counts[rec.status] += 1
+        if not rec.ok:
+            continue
+        try:
+            final = extend_capped([job], [rec], lambda ext: [store.get(j.spec) for j in ext])[0]
+            ended = final.metrics().get("stopped_by", "fixed budget")
+        except CorruptRunError:
+            final, ended = rec, "unreadable metrics"
+        for r in (rec, final) if final is not rec else (rec,):
+            if isinstance(r.info.get("seconds"), (int, float)):
+                p.seconds.append(float(r.info["seconds"]))
+        p.stopped_by[ended + (" after an extension" if final is not rec else "")] += 1
     return out
