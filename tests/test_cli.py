@@ -143,6 +143,8 @@ def test_grid_progress_counts_time_and_how_runs_ended_following_extensions(tmp_p
         rec = store.execute(spec, lambda d: (d / "metrics.json").write_text(json.dumps(metrics)))
         info = json.loads((rec.path / "run.json").read_text())
         (rec.path / "run.json").write_text(json.dumps({**info, "seconds": 600.0}))  # a known run time
+        (rec.path / "progress.log").write_text("epoch   1  val_loss 0.5  100.0 s\nepoch   2  val_loss 0.4  500.0 s\n"
+                                               "epoch   3  val_loss 0.4  110.0 s\n")  # paused in epoch 2: 380 s beyond the pace
         return store.get(spec)
 
     capped = finish(jobs[0].spec, {"stopped_by": "epoch_cap"})
@@ -150,13 +152,14 @@ def test_grid_progress_counts_time_and_how_runs_ended_following_extensions(tmp_p
     progress = grid_progress(jobs, store)[jobs[0].experiment.name]
     assert dict(progress.counts) == {"done": 2, "missing": 1}
     assert dict(progress.stopped_by) == {"epoch_cap": 1, "patience": 1}
-    assert progress.seconds == [600.0, 600.0]
+    assert progress.seconds == [600.0, 600.0] and progress.paced == [220.0, 220.0]
     line = progress.line("iclr-fold")
-    assert "0.33 h run (median 10.0 min), about 0.17 h left" in line and "epoch cap 1" in line
+    assert "0.33 h run, 0.12 h at each run's own pace (median 3.7 min), about 0.06 h left" in line
+    assert "epoch cap 1" in line
 
     extension = extension_job(jobs[0], capped)  # the cap raised: the run trained on, and patience ended it
     assert extension is not None and extension.spec.run_id != jobs[0].spec.run_id
     finish(extension.spec, {"stopped_by": "patience"})
     progress = grid_progress(jobs, store)[jobs[0].experiment.name]
     assert dict(progress.stopped_by) == {"patience after an extension": 1, "patience": 1}
-    assert progress.counts["done"] == 2 and progress.seconds == [600.0, 600.0, 600.0]
+    assert progress.counts["done"] == 2 and progress.seconds == [600.0, 600.0, 600.0] and len(progress.paced) == 3

@@ -96,27 +96,32 @@ def grid_counts(jobs: list[Job], store: RunStore | None = None) -> dict[str, Cou
 class GridProgress:
     """How far one run experiment of a grid is: ``counts`` of ``done`` / ``failed`` / ``missing`` runs, the wall
     ``seconds`` of each finished run and of its extensions (their ``run.json``; a run paused while it trained
-    counts its pause) and how each grid cell ended (``stopped_by`` of its ``metrics.json``: ``patience``,
+    counts its pause), their ``paced`` seconds (less the time their epochs took beyond the run's median epoch,
+    :func:`~ecgstudy.training.loop.excess_epoch_seconds`: pauses and shared cores left out) and how each grid cell ended (``stopped_by`` of its ``metrics.json``: ``patience``,
     ``epoch_cap``, or ``fixed budget`` for a run that records none; a capped run's finished extension
     (:mod:`ecgstudy.runs.extension`) stands for it, ``"... after an extension"``)."""
 
     counts: Counter = field(default_factory=Counter)
     seconds: list[float] = field(default_factory=list)
     stopped_by: Counter = field(default_factory=Counter)
+    paced: list[float] = field(default_factory=list)
 
     def line(self, name: str) -> str:
         """One line of ``ecgstudy grid --status``: the counts, then the hours run so far, the median run and the
         hours the missing runs would take at that median, and how the finished runs ended.
 
-        >>> p = GridProgress(Counter(done=2, missing=3), [60.0, 180.0], Counter(patience=1, epoch_cap=1))
-        >>> print(p.line("x"))
-        x                         2 done    0 failed     3 missing  of 5  ·  0.07 h run (median 2.0 min), about 0.10 h left  ·  stopped by patience 1, epoch cap 1
+        >>> p = GridProgress(Counter(done=2, missing=3), [60.0, 900.0], Counter(patience=1, epoch_cap=1), [60.0, 180.0])
+        >>> print(p.line("x"))  # doctest: +NORMALIZE_WHITESPACE
+        x 2 done 0 failed 3 missing of 5  ·  0.27 h run, 0.07 h at each run's own pace (median 2.0 min),
+        about 0.10 h left  ·  stopped by patience 1, epoch cap 1
         """
         c = self.counts
         text = f"{name:<22} {c['done']:>4} done  {c['failed']:>3} failed  {c['missing']:>4} missing  of {sum(c.values())}"
         if self.seconds:
-            median = float(np.median(self.seconds))
-            text += f"  ·  {sum(self.seconds) / 3600:.2f} h run (median {median / 60:.1f} min)"
+            paced = self.paced or self.seconds
+            median = float(np.median(paced))
+            text += (f"  ·  {sum(self.seconds) / 3600:.2f} h run, {sum(paced) / 3600:.2f} h at each run's own pace "
+                     f"(median {median / 60:.1f} min)")
             if c["missing"]:
                 text += f", about {c['missing'] * median / 3600:.2f} h left"
         if self.stopped_by:
@@ -127,6 +132,7 @@ class GridProgress:
 def grid_progress(jobs: list[Job], store: RunStore | None = None) -> dict[str, GridProgress]:
     """Per run experiment of ``jobs``, its :class:`GridProgress` in the store (nothing is trained)."""
     from ecgstudy.runs.extension import extend_capped
+    from ecgstudy.training.loop import excess_epoch_seconds
 
     store = store or RunStore()
     out: dict[str, GridProgress] = {}
@@ -144,5 +150,7 @@ def grid_progress(jobs: list[Job], store: RunStore | None = None) -> dict[str, G
         for r in (rec, final) if final is not rec else (rec,):
             if isinstance(r.info.get("seconds"), (int, float)):
                 p.seconds.append(float(r.info["seconds"]))
+                excess = excess_epoch_seconds(r.path / "progress.log")
+                p.paced.append(p.seconds[-1] - (excess or 0.0))
         p.stopped_by[ended + (" after an extension" if final is not rec else "")] += 1
     return out

@@ -222,6 +222,31 @@ def epoch_logger(path: str | os.PathLike) -> Callable[[Any], None]:
     return log
 
 
+def excess_epoch_seconds(path: str | os.PathLike) -> float | None:
+    """Seconds a run's epochs took beyond its own steady pace, from its :func:`epoch_logger` file: the sum of the
+    epochs' seconds minus the median epoch's times their number (time the run spent paused or sharing the cores
+    with another job); None without a readable epoch line.
+
+    >>> import tempfile, pathlib
+    >>> log = pathlib.Path(tempfile.mkdtemp()) / "progress.log"
+    >>> _ = log.write_text("epoch   1  val_loss 0.5  2.0 s\\nepoch   2  val_loss 0.4  90.0 s\\nepoch   3  val_loss 0.4  2.2 s\\n")
+    >>> round(excess_epoch_seconds(log), 2), excess_epoch_seconds(log.with_name("missing.log"))
+    (87.6, None)
+    """
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        return None
+    seconds = []
+    for line in lines:
+        words = line.split()
+        if len(words) >= 3 and words[0] == "epoch" and words[-1] == "s":
+            try:
+                seconds.append(float(words[-2]))
+            except ValueError:
+                continue
+    return float(sum(seconds) - np.median(seconds) * len(seconds)) if seconds else None
+
 def fit(
     model: nn.Module,
     x: np.ndarray | torch.Tensor,
