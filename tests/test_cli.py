@@ -125,6 +125,7 @@ def test_grid_status_counts_the_chapters_runs_against_the_store(tmp_path, monkey
     assert store.execute(spec, lambda d: (d / "metrics.json").write_text("{}")).ok
     again = runner.invoke(app, ["grid", "iclr", "--profile", "smoke", "--data", "synthetic", "--status"])
     assert "1 done" in again.output and "3 missing  of 4" in again.output
+    assert "stopped by" not in again.output  # its metrics record no training
     unknown = runner.invoke(app, ["grid", "scorecard", "--status"])
     assert unknown.exit_code == 1 and "not a chapter with a grid" in unknown.output
 
@@ -149,6 +150,7 @@ def test_grid_progress_counts_time_and_how_runs_ended_following_extensions(tmp_p
 
     capped = finish(jobs[0].spec, {"stopped_by": "epoch_cap"})
     finish(jobs[1].spec, {"stopped_by": "patience"})
+    assert grid_progress(jobs[2:], store)[jobs[0].experiment.name].stopped_by == {}  # nothing finished yet
     progress = grid_progress(jobs, store)[jobs[0].experiment.name]
     assert dict(progress.counts) == {"done": 2, "missing": 1}
     assert dict(progress.stopped_by) == {"epoch_cap": 1, "patience": 1}
@@ -163,3 +165,5 @@ def test_grid_progress_counts_time_and_how_runs_ended_following_extensions(tmp_p
     progress = grid_progress(jobs, store)[jobs[0].experiment.name]
     assert dict(progress.stopped_by) == {"patience after an extension": 1, "patience": 1}
     assert progress.counts["done"] == 2 and progress.seconds == [600.0, 600.0, 600.0] and len(progress.paced) == 3
+    finish(jobs[2].spec, {"epochs": 3, "accuracy": 0.9})  # a run of a fixed budget records no stopped_by
+    assert grid_progress(jobs, store)[jobs[0].experiment.name].stopped_by["fixed budget"] == 1

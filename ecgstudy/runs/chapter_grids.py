@@ -98,7 +98,8 @@ class GridProgress:
     ``seconds`` of each finished run and of its extensions (their ``run.json``; a run paused while it trained
     counts its pause), their ``paced`` seconds (less the time their epochs took beyond the run's median epoch,
     :func:`~ecgstudy.training.loop.excess_epoch_seconds`: pauses and shared cores left out) and how each grid cell ended (``stopped_by`` of its ``metrics.json``: ``patience``,
-    ``epoch_cap``, or ``fixed budget`` for a run that records none; a capped run's finished extension
+    ``epoch_cap``, or ``fixed budget`` for a training run that records none; nothing for a run that trains
+    nothing; a capped run's finished extension
     (:mod:`ecgstudy.runs.extension`) stands for it, ``"... after an extension"``)."""
 
     counts: Counter = field(default_factory=Counter)
@@ -144,7 +145,8 @@ def grid_progress(jobs: list[Job], store: RunStore | None = None) -> dict[str, G
             continue
         try:
             final = extend_capped([job], [rec], lambda ext: [store.get(j.spec) for j in ext])[0]
-            ended = final.metrics().get("stopped_by", "fixed budget")
+            m = final.metrics()
+            ended = m.get("stopped_by") or ("fixed budget" if {"epochs", "best_epoch"} & set(m) else None)
         except CorruptRunError:
             final, ended = rec, "unreadable metrics"
         for r in (rec, final) if final is not rec else (rec,):
@@ -152,5 +154,6 @@ def grid_progress(jobs: list[Job], store: RunStore | None = None) -> dict[str, G
                 p.seconds.append(float(r.info["seconds"]))
                 excess = excess_epoch_seconds(r.path / "progress.log")
                 p.paced.append(p.seconds[-1] - (excess or 0.0))
-        p.stopped_by[ended + (" after an extension" if final is not rec else "")] += 1
+        if ended:  # runs that train nothing (e.g. Chapter 4's benchmark) record no ending
+            p.stopped_by[ended + (" after an extension" if final is not rec else "")] += 1
     return out
