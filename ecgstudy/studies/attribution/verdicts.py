@@ -56,13 +56,30 @@ def _names(methods: list[str]) -> str:
     return ", ".join(method_name(m) for m in methods)
 
 
+def _checks_text(v) -> str:
+    """A method's three verdicts in words (a verdict is ``passes``, ``fails`` or ``not testable``).
+
+    >>> _checks_text({"localisation": "passes", "faithfulness": "fails", "randomisation": "not testable"})
+    'passes localisation and fails faithfulness; its randomisation is not testable'
+    >>> _checks_text({"localisation": "passes", "faithfulness": "passes", "randomisation": "fails"})
+    'passes localisation, passes faithfulness and fails randomisation'
+    """
+    checks = ("localisation", "faithfulness", "randomisation")
+    done = [f"{v[c]} {c}" for c in checks if v[c] != "not testable"]
+    untestable = [c for c in checks if v[c] == "not testable"]
+    text = ", ".join(done[:-1]) + (" and " if len(done) > 1 else "") + done[-1] if done else ""
+    if untestable:
+        rest = " and ".join(untestable)
+        text += ("; its " if text else "its ") + rest + (" are" if len(untestable) > 1 else " is") + " not testable"
+    return text
+
+
 def _own_map_text(r: ModelResult) -> str:
     own = [m for m in OWN_MAPS.get(r.slot.paper, ()) if m in set(r.verdicts["method"])]
     parts = []
     for m in own:
         v = r.verdicts[r.verdicts["method"] == m].iloc[0]
-        parts.append(f"its own map {method_name(m)} {v['localisation']} localisation, {v['faithfulness']} "
-                     f"faithfulness and {v['randomisation']} randomisation")
+        parts.append(f"its own map {method_name(m)} " + _checks_text(v))
     return ("; ".join(parts) + ".") if parts else ""
 
 
