@@ -87,20 +87,15 @@ def grid_jobs(chapter: str, values: dict[str, Any]) -> list[Job]:
     return CHAPTERS[chapter](params)
 
 
-def grid_counts(jobs: list[Job], store: RunStore | None = None) -> dict[str, Counter]:
-    """Per run experiment, how many runs are ``done``, ``failed`` and ``missing`` in the store."""
-    return {name: p.counts for name, p in grid_progress(jobs, store).items()}
-
-
 @dataclass
 class GridProgress:
     """How far one run experiment of a grid is: ``counts`` of ``done`` / ``failed`` / ``missing`` runs, the wall
     ``seconds`` of each finished run and of its extensions (their ``run.json``; a run paused while it trained
-    counts its pause), their ``paced`` seconds (less the time their epochs took beyond the run's median epoch,
-    :func:`~ecgstudy.training.loop.excess_epoch_seconds`: pauses and shared cores left out) and how each grid cell ended (``stopped_by`` of its ``metrics.json``: ``patience``,
-    ``epoch_cap``, or ``fixed budget`` for a training run that records none; nothing for a run that trains
-    nothing; a capped run's finished extension
-    (:mod:`ecgstudy.runs.extension`) stands for it, ``"... after an extension"``)."""
+    counts its pause), their ``paced`` seconds, one for each of ``seconds`` (less the time their epochs took beyond
+    the run's median epoch, :func:`~ecgstudy.training.loop.excess_epoch_seconds`: pauses and shared cores left out),
+    and how each grid cell ended (``stopped_by`` of its ``metrics.json``: ``patience``, ``epoch_cap``, or ``fixed
+    budget`` for a training run that records none; nothing for a run that trains nothing; a capped run's finished
+    extension (:mod:`ecgstudy.runs.extension`) stands for it, ``"... after an extension"``)."""
 
     counts: Counter = field(default_factory=Counter)
     seconds: list[float] = field(default_factory=list)
@@ -119,9 +114,8 @@ class GridProgress:
         c = self.counts
         text = f"{name:<22} {c['done']:>4} done  {c['failed']:>3} failed  {c['missing']:>4} missing  of {sum(c.values())}"
         if self.seconds:
-            paced = self.paced or self.seconds
-            median = float(np.median(paced))
-            text += (f"  ·  {sum(self.seconds) / 3600:.2f} h run, {sum(paced) / 3600:.2f} h at each run's own pace "
+            median = float(np.median(self.paced))
+            text += (f"  ·  {sum(self.seconds) / 3600:.2f} h run, {sum(self.paced) / 3600:.2f} h at each run's own pace "
                      f"(median {median / 60:.1f} min)")
             if c["missing"]:
                 text += f", about {c['missing'] * median / 3600:.2f} h left"
