@@ -152,9 +152,15 @@ def test_each_chapter_keeps_one_checkpoint_per_published_configuration_within_40
     iclr = _kept("iclr")
     assert sorted(p["method"] for p in iclr) == ["cascaded", "classifier", "l2", "max"]
     assert {(p["split"], p["fold"], p["seed"], p["kernel_size"]) for p in iclr} == {("segment", 0, 0, 151)}
-    xecg = _kept("xecgnet")
-    assert sorted((p["gamma"], p.get("regulariser", "paper"), p["seed"]) for p in xecg) == [(0.0, "paper", 0),
-                                                                                            (0.01, "paper", 0)]
+    from ecgstudy.runs.chapter_grids import grid_jobs
+
+    xecg = [(e.name, s.params) for e, s in grid_jobs("xecgnet", {"profile": "cpu", "data": "synthetic"})
+            if s.params.get("keep_weights")]
+    assert sorted((name, p["gamma"], p.get("regulariser", "paper"), p["seed"]) for name, p in xecg) == [
+        ("xecgnet-mitdb", 0.0, "paper", 0), ("xecgnet-mitdb", 0.01, "paper", 0),
+        ("xecgnet-ptbxl", 0.0, "paper", 0), ("xecgnet-ptbxl", 0.01, "paper", 0)]
+    # PTB-XL's stay on the machine that trained them: only MIT-BIH's two count towards the published 40 MB
+    assert checkpoints.LOCAL_ONLY == ("xecgnet-ptbxl",)
     grad = _kept("ecgradcam")
     assert sorted((p["target"], p["fold"]) for p in grad) == [("pr_ms", 0), ("qrs_ms", 0), ("qt_ms", 0), ("sex", 0)]
     # their size on disk: float16 weights of each model (the planned budget of the published weights)
@@ -164,3 +170,27 @@ def test_each_chapter_keeps_one_checkpoint_per_published_configuration_within_40
                                                                 pool_sizes=(3, 3, 3, 1, 1)).state_dict().values()),
              "ecgradcam": 4 * 2 * sum(p.numel() for p in KanResWideX(in_leads=8, n_outputs=1).state_dict().values())}
     assert sum(sizes.values()) <= 40 * 2**20, sizes
+
+
+def test_local_only_checkpoints_are_stored_but_neither_published_nor_committed(tmp_path):
+    model = _build("iclr", CASES[0][1])
+    kept = tmp_path / "iclr-fold" / "0123456789abcdef"
+    local = tmp_path / "xecgnet-ptbxl" / "fedcba9876543210"
+    for d in (kept, local):
+        d.mkdir(parents=True)
+        checkpoints.save(model, d, builder="iclr", kwargs=CASES[0][1])
+    assert checkpoints.stored(tmp_path) == [kept, local]
+    assert checkpoints.published(tmp_path) == [kept]
+    assert checkpoints.total_bytes(tmp_path) == (kept / "weights.pt").stat().st_size
+    # git ignores exactly those files of the run store
+    import subprocess
+
+    if not (PROJECT_ROOT / ".git").exists():
+        pytest.skip("not a git checkout: nothing to check in .gitignore")
+
+    def ignored(rel: str) -> bool:
+        return subprocess.run(["git", "check-ignore", "-q", "--no-index", rel], cwd=PROJECT_ROOT).returncode == 0
+
+    assert ignored("results/real/xecgnet-ptbxl/0123456789abcdef/weights.pt")
+    assert not ignored("results/real/xecgnet-ptbxl/0123456789abcdef/metrics.json")
+    assert not ignored("results/real/xecgnet-mitdb/0123456789abcdef/weights.pt")

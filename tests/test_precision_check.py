@@ -112,11 +112,12 @@ def test_xecgnet_and_ecgradcam_checks_pair_one_fold_and_share_the_grids_runs_of_
     # ECGradCAM: fp32, bf16 with the first convolution in float32 (the grid's), and bf16 everywhere, per seed
     assert sorted((p["seed"], arm(p)) for p in e.values()) == \
         [(s, a) for s in (0, 1, 2) for a in ("bf16", "bf16, input conv fp32", "fp32")]
-    # the grids' own runs: xECGNet trains bf16 (seeds 0-2 of its five), ECGradCAM bf16 with its input conv in fp32
+    # the grids' own runs: xECGNet trains bf16 (seeds 1 and 2 of its five: its seed 0 keeps its weights, so the
+    # check's seed 0 is a run of its own), ECGradCAM bf16 with its input conv in fp32
     gx = {spec.run_id for _, spec in grid_jobs("xecgnet", {"profile": "cpu", "data": "synthetic"})}
     ge = {spec.run_id for _, spec in grid_jobs("ecgradcam", {"profile": "cpu", "data": "synthetic"})}
     assert sorted((p["seed"], p.get("precision", "fp32")) for rid, p in x.items() if rid in gx) == \
-        [(0, "bf16"), (1, "bf16"), (2, "bf16")]
+        [(1, "bf16"), (2, "bf16")]
     assert [(p["seed"], arm(p)) for rid, p in e.items() if rid in ge] == [(0, "bf16, input conv fp32")]
     # the precision grid: every check, or the chapters named
     every = grid_jobs("precision", {"profile": "cpu", "data": "synthetic"})

@@ -56,7 +56,8 @@ ECGRADCAM_TARGET = "qrs_ms"
 
 def xecgnet_check_jobs(*, profile: str = "cpu", data: str = "auto", seeds: Sequence[int] = SEEDS) -> list[Job]:
     """The xECGNet check's runs: PTB-XL at gamma :data:`XECGNET_GAMMA`, each seed in fp32 and bf16, with the grid's
-    other settings (PTB-XL's weights are not published, so the grid's own runs of its precision are reused)."""
+    other settings (the grid's own runs of its precision are reused, but for seed 0, whose grid runs keep their
+    weights and are therefore other runs)."""
     from ecgstudy.studies.xecgnet.experiments import RUNS
 
     return [RUNS["ptbxl"].job({"profile": profile, "data": data, "gamma": XECGNET_GAMMA, "seed": s, "precision": p})

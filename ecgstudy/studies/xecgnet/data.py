@@ -45,6 +45,8 @@ class SplitData:
         class_names, lead_names, fs (Hz of ``x``), description (one line for the book).
         test_beats: ``test_beats(i)`` -> (R-peak samples on ``x``'s axis, symbols) of test item
             ``i``, where beats are known (MIT-BIH windows, synthetic); else ``None``.
+        normaliser: the :class:`~ecgstudy.data.inputs.LeadNormaliser` that made ``x`` (PTB-XL: what other
+            records tested on the network must go through, e.g. LUDB in Chapter 4); ``None`` where not kept.
     """
 
     x: dict[str, np.ndarray]
@@ -56,6 +58,7 @@ class SplitData:
     description: str
     test_beats: Callable[[int], tuple[np.ndarray, np.ndarray]] | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    normaliser: object = None
 
 
 def record_split(record_ids: np.ndarray, labels: np.ndarray, *, seed: int, test_frac: float = 0.25,
@@ -169,17 +172,19 @@ def mitdb_split(folder, *, seed: int, max_windows_per_record: int, normalisation
 
 def ptbxl_split_data(folder, *, normalisation: str) -> SplitData:
     """The PTB-XL records present in ``folder`` at 100 Hz, superclass labels, PTB-XL's folds."""
+    from ecgstudy.data.inputs import fit_lead_normaliser
     from ecgstudy.data.ptbxl import PTBXL_SUPERCLASSES, load_ptbxl, ptbxl_split
 
     rs = load_ptbxl(folder, rate=100)
     masks = ptbxl_split(rs.meta["strat_fold"])
     ids = np.asarray(rs.meta["ecg_id"]).astype(str) if "ecg_id" in rs.meta else np.asarray(rs.record_ids).astype(str)
-    x = _normalise({s: rs.signals[masks[s]] for s in SPLITS}, normalisation, rs.signals)
+    norm = fit_lead_normaliser(rs.signals[masks["train"]] if normalisation == "train" else rs.signals)
+    x = {s: norm.apply(rs.signals[masks[s]]) for s in SPLITS}
     return SplitData(x=x, y={s: rs.labels[masks[s]].astype(np.uint8) for s in SPLITS},
                      ids={s: ids[masks[s]] for s in SPLITS}, class_names=tuple(PTBXL_SUPERCLASSES),
                      lead_names=tuple(rs.lead_names), fs=float(rs.fs),
                      description="PTB-XL (100 Hz, 10 s, 12 leads), superclasses, folds 1-8 / 9 / 10",
-                     counts={s: int(masks[s].sum()) for s in SPLITS})
+                     counts={s: int(masks[s].sum()) for s in SPLITS}, normaliser=norm)
 
 
 #: Fewest CPSC records for a meaningful run (the full training set has 6,877).

@@ -127,6 +127,9 @@ def run_xecgnet(params: XecgRunParams, source: DataSource, run_dir: Path, *, dat
                    counts=data.counts, class_names=list(data.class_names), data=data.description)
     if params.ladder:
         metrics["ladder"] = ladder
+    if data.normaliser is not None:  # what other records tested on the network go through (Chapter 4: LUDB)
+        metrics["normaliser"] = {"mean": [float(v) for v in data.normaliser.mean],
+                                 "sd": [float(v) for v in data.normaliser.sd]}
     n_samples = data.x["test"].shape[-1]
     if data.test_beats is not None:
         m_full = upsample(torch.as_tensor(out["attention"]), n_samples)[:, 0].numpy()
