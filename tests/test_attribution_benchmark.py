@@ -166,16 +166,18 @@ def test_the_resolver_says_when_the_run_kept_no_weights_and_matches_the_controll
 
 
 def test_every_slot_names_its_experiment_data_and_the_grid_that_stores_it():
-    assert list(SLOTS) == ["iclr_classifier", "iclr_l2", "xecgnet_gamma0", "xecgnet_gamma001", "ecgradcam_qrs",
-                           "ecgradcam_qt", "ecgradcam_pr", "ecgradcam_sex", "controlled"]
-    assert {s.experiment for s in SLOTS.values()} == {"iclr-fold", "xecgnet-mitdb", "ecgradcam-transfer",
+    assert list(SLOTS) == ["iclr_classifier", "iclr_l2", "xecgnet_gamma0", "xecgnet_gamma001", "xecgnet_ptbxl_gamma0",
+                           "xecgnet_ptbxl_gamma001", "ecgradcam_qrs", "ecgradcam_qt", "ecgradcam_pr", "ecgradcam_sex",
+                           "controlled"]
+    assert {s.experiment for s in SLOTS.values()} == {"iclr-fold", "xecgnet-mitdb", "xecgnet-ptbxl", "ecgradcam-transfer",
                                                       "ecgradcam-ptbxl", "attribution-controlled"}
     assert [k for k, s in SLOTS.items() if s.data_kind == "synthetic"] == ["controlled"]
     # the published configurations of the chapters are the slots' (one checkpoint each)
     from ecgstudy.studies.ecgradcam.params import PUBLISHED as ECG
     from ecgstudy.studies.xecgnet.params import PUBLISHED as XECG
 
-    assert {(s.match["gamma"]) for s in SLOTS.values() if s.experiment == "xecgnet-mitdb"} == {g for _, g in XECG}
+    assert {(s.experiment, s.match["gamma"]) for s in SLOTS.values() if s.paper == "xECGNet"} == \
+        {(f"xecgnet-{d}", g) for d, g in XECG}
     assert {s.match["target"] for s in SLOTS.values() if s.experiment.startswith("ecgradcam")} == \
         {t for _, t in ECG}
 
@@ -480,6 +482,12 @@ def _untrained_run(root: Path, key: str) -> Path:
     if slot.experiment == "xecgnet-mitdb":
         kw = model_kwargs(params, in_leads=2, n_classes=8)
         checkpoints.save(XecgNet(**{**kw, "pool_sizes": tuple(kw["pool_sizes"])}), folder, builder="xecgnet", kwargs=kw)
+    elif slot.experiment == "xecgnet-ptbxl":
+        kw = model_kwargs(params, in_leads=12, n_classes=5)
+        checkpoints.save(XecgNet(**{**kw, "pool_sizes": tuple(kw["pool_sizes"])}), folder, builder="xecgnet", kwargs=kw)
+        # the normalisation the run fitted on PTB-XL (here the identity, so that LUDB's inputs are its mV)
+        (folder / "metrics.json").write_text(json.dumps({"class_names": ["NORM", "MI", "STTC", "CD", "HYP"],
+                                                         "normaliser": {"mean": [0.0] * 12, "sd": [1.0] * 12}}))
     else:
         checkpoints.save(KanResWideX(in_leads=8, n_outputs=1), folder, builder="kanres_wide_x",
                          kwargs={"in_leads": 8, "n_outputs": 1})
@@ -530,3 +538,56 @@ def test_all_zero_maps_are_counted_per_method_in_the_model_table():
     assert table.columns.tolist() == ["method", "AUROC", ZERO_HEADER, "localisation", "faithfulness", "randomisation"]
     assert table[ZERO_HEADER].tolist() == ["0 of 3", "2 of 3"]
     assert ZERO_HEADER not in model_table(summary, verdicts).columns
+
+
+@pytest.mark.realdata
+def test_the_xecgnet_ptbxl_slot_tests_on_ludb_records_where_each_superclass_is_read(tmp_path, one_thread):
+    from ecgstudy.data.inputs import resample
+    from ecgstudy.data.ludb import read_ludb_record
+    from ecgstudy.data.ludb_superclasses import reading_segments
+    from ecgstudy.runs.datasource import resolve_data
+    from ecgstudy.testing import real_dataset
+
+    ludb = real_dataset("ludb")
+    real_dataset("ptbxl")
+    folder = _untrained_run(tmp_path / "results", "xecgnet_ptbxl_gamma001")
+    assert resolve("xecgnet_ptbxl_gamma001", tmp_path / "results").run_dir == folder
+    inputs = slot_inputs("xecgnet_ptbxl_gamma001", folder, resolve_data("real", ("ptbxl", "ludb")), max_records=8)
+    classes = ["NORM", "MI", "STTC", "CD", "HYP"]
+    assert inputs.x.shape == (8, 12, 1000) and inputs.fs == 100.0
+    # the superclasses take turns (the rarest first), each item's target its superclass's column
+    assert sorted(inputs.target.tolist()) == [1, 1, 2, 2, 3, 3, 4, 4]
+    assert [classes[t] for t in inputs.target] == [r.split(":")[1] for r in inputs.records]
+    m = inputs.regions
+    assert not (m.masks & ~m.valid[:, None, :]).any() and m.masks.any(axis=2).mean() > 0.9
+    assert 0.5 < m.valid.mean() < 0.95  # LUDB leaves the first and last beats unannotated
+    assert set(inputs.model_score["auroc"]) == {"MI", "STTC", "CD", "HYP"}
+    assert inputs.model_score["n_records"] > 100 and inputs.model_score["positives"]["HYP"] > 50
+    # one item checked by hand: its input is the record at 100 Hz (identity normaliser), its region on lead II
+    # the segments its diagnoses name, from lead II's own delineation (500 Hz samples // 5)
+    k = 0
+    rid, cls = inputs.records[k].split(":")
+    rec, waves = read_ludb_record(ludb, rid)
+    np.testing.assert_allclose(inputs.x[k], resample(rec.signal, 500.0, 100.0)[:, :1000], rtol=1e-5, atol=1e-5)
+    segs = reading_segments(rec.meta["diagnoses"], cls)
+    w = waves["II"]
+    expected = np.zeros(1000, bool)
+    by_wave = {name: w[w["wave"] == name].sort_values("peak") for name in ("p", "qrs", "t")}
+    for _, q in by_wave["qrs"].iterrows():
+        if "qrs" in segs:
+            expected[q.onset // 5:q.offset // 5 + 1] = True
+        if "qrs_t" in segs or "st_t" in segs:
+            t = by_wave["t"][(by_wave["t"]["peak"] > q.peak)].head(1)
+            nxt = by_wave["qrs"][by_wave["qrs"]["peak"] > q.peak].head(1)
+            if len(t) and (not len(nxt) or int(t.peak.iloc[0]) < int(nxt.peak.iloc[0])):
+                start = q.onset if "qrs_t" in segs else q.offset + 1
+                expected[start // 5:int(t.offset.iloc[0]) // 5 + 1] = True
+        if "p" in segs or "pr" in segs:
+            p_ = by_wave["p"][(by_wave["p"]["peak"] < q.peak)].tail(1)
+            prev = by_wave["qrs"][by_wave["qrs"]["peak"] < q.peak].tail(1)
+            if len(p_) and (not len(prev) or int(p_.peak.iloc[0]) > int(prev.peak.iloc[0])):
+                end = int(p_.offset.iloc[0]) if "p" in segs else q.onset - 1
+                expected[int(p_.onset.iloc[0]) // 5:end // 5 + 1] = True
+    np.testing.assert_array_equal(m.masks[k, rec.lead_names.index("II")], expected & m.valid[k])
+    # KernelSHAP and LIME perturb lead II's waves, each its own feature
+    assert inputs.feature_mask[k].max() == len(w)

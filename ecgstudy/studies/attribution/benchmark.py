@@ -507,4 +507,5 @@ def run_benchmark(params, source, run_dir: Path) -> None:
         "lead_names": list(inputs.lead_names), "methods": [m for m in params.methods if m not in ev.skipped],
         "skipped": ev.skipped, "layers": ev.layers, "seconds": ev.seconds, "load_seconds": load_seconds,
         "verdicts": verdicts.to_dict(orient="records"), "summary": summary.to_dict(orient="records"),
+        **({"model_score_here": inputs.model_score} if inputs.model_score else {}),
     })

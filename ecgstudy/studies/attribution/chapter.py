@@ -148,6 +148,20 @@ def model_score(m: Mapping) -> str:
     return ""
 
 
+def transfer_score(m: Mapping) -> str:
+    """A model's score on the records the benchmark tests it on, where they are not its held-out split (the
+    ``model_score_here`` of a benchmark run: the xECGNet PTB-XL networks on LUDB).
+
+    >>> transfer_score({"auroc": {"MI": 0.8, "CD": 0.7}, "macro_auroc": 0.75, "n_records": 150})
+    'AUROC on 150 LUDB records 0.75 (MI 0.80, CD 0.70; a constant score 0.5)'
+    """
+    auroc = m.get("auroc") or {}
+    if not auroc:
+        return ""
+    each = ", ".join(f"{c} {v:.2f}" for c, v in auroc.items())
+    return f"AUROC on {m.get('n_records', '?')} LUDB records {float(m['macro_auroc']):.2f} ({each}; a constant score 0.5)"
+
+
 def _model_score(model_dir: Path) -> str:
     """:func:`model_score` of the model run ``model_dir`` (empty when its ``metrics.json`` cannot be read)."""
     try:
@@ -176,9 +190,12 @@ def model_results(params: AttributionChapterParams, p: Plan, records: Mapping[st
         metrics = rec.metrics()
         model_dir = rec.path.parents[1].parent / slot.data_kind / slot.experiment / metrics.get("model_run", "")
         scores = rec.path / "scores.csv"
+        score = _model_score(model_dir)
+        if metrics.get("model_score_here"):
+            score = ", ".join(t for t in (transfer_score(metrics["model_score_here"]), score) if t)
         out.append(ModelResult(slot, "done", verdicts=pd.read_csv(rec.path / "verdicts.csv"),
                                summary=pd.read_csv(rec.path / "summary.csv"), metrics=metrics,
-                               model_score=_model_score(model_dir), run_id=rec.spec.run_id,
+                               model_score=score, run_id=rec.spec.run_id,
                                zero_maps=zero_maps(pd.read_csv(scores)) if scores.exists() else None))
     return out
 

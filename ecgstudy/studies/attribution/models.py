@@ -7,6 +7,13 @@
 * ``xecgnet_gamma0``, ``xecgnet_gamma001``: runs of ``xecgnet-mitdb`` (gamma 0 / 0.01, the paper's regulariser,
   seed 0, ``cpu``). Inputs: the run's test windows (records never trained on) that hold a PVC, 100 Hz; target:
   the PVC column of the averaged probabilities; region: the annotated PVC beats.
+* ``xecgnet_ptbxl_gamma0``, ``xecgnet_ptbxl_gamma001``: runs of ``xecgnet-ptbxl`` (gamma 0 / 0.01, seed 0,
+  ``cpu``; their weights are not published, :data:`ecgstudy.checkpoints.LOCAL_ONLY`). Inputs: LUDB's 10-s
+  records (never trained on), resampled to 100 Hz and normalised as the run normalised PTB-XL; one item per
+  record and PTB-XL superclass its diagnoses name (:mod:`ecgstudy.data.ludb_superclasses`; paced records left
+  out); target: that superclass's column; region: where the superclass is read (e.g. CD: the QRS, or P onset to
+  QRS onset for an AV block), per lead from the cardiologists' delineation; the samples scored: the annotated
+  span (LUDB leaves the first and last beats unannotated).
 * ``ecgradcam_qrs``, ``ecgradcam_qt``, ``ecgradcam_pr``: runs of ``ecgradcam-transfer`` (qrs_ms / qt_ms / pr_ms,
   fold 0, seed 0, ``cpu``). Inputs: LUDB's median beats in PTB-XL style (never trained on; every record with
   the target), 500 Hz; target: the network's one output; region: the waves that define the target (QRS; QRS
@@ -72,6 +79,9 @@ _ICLR = ("the converged ICLR grid (ecgstudy grid iclr --profile cpu), which keep
          "segment-wise fold 0 of every method")
 _XECG = ("the converged xECGNet grid (ecgstudy grid xecgnet --profile cpu), which keeps the weights of seed 0 "
          "of the MIT-BIH runs at gamma 0 and 0.01")
+_XECG_PTBXL = ("the converged xECGNet grid (ecgstudy grid xecgnet --profile cpu), which keeps the weights of seed 0 "
+               "of the PTB-XL runs at gamma 0 and 0.01 on the machine that trains them (they are not published: "
+               "ecgstudy.checkpoints.LOCAL_ONLY; about 5 minutes each on 2 cores)")
 _ECGRADCAM = ("the converged ECGradCAM grid (ecgstudy grid ecgradcam --profile cpu), which keeps the weights of "
               "fold 0, seed 0 of the transfer networks and the PTB-XL sex network")
 
@@ -85,6 +95,10 @@ SLOTS: dict[str, Slot] = {s.key: s for s in (
          {**_CPU0, "gamma": 0.0, "regulariser": "paper"}, ("mitdb",), _XECG),
     Slot("xecgnet_gamma001", "xECGNet", "xECGNet at the paper's gamma 0.01", "xecgnet-mitdb",
          {**_CPU0, "gamma": 0.01, "regulariser": "paper"}, ("mitdb",), _XECG),
+    Slot("xecgnet_ptbxl_gamma0", "xECGNet", "xECGNet (PTB-XL) at gamma 0, tested on LUDB", "xecgnet-ptbxl",
+         {**_CPU0, "gamma": 0.0, "regulariser": "paper"}, ("ptbxl", "ludb"), _XECG_PTBXL),
+    Slot("xecgnet_ptbxl_gamma001", "xECGNet", "xECGNet (PTB-XL) at the paper's gamma 0.01, tested on LUDB",
+         "xecgnet-ptbxl", {**_CPU0, "gamma": 0.01, "regulariser": "paper"}, ("ptbxl", "ludb"), _XECG_PTBXL),
     Slot("ecgradcam_qrs", "ECGradCAM", "ECGradCAM transfer network: QRS duration", "ecgradcam-transfer",
          {**_CPU0, "target": "qrs_ms", "fold": 0}, ("ludb",), _ECGRADCAM),
     Slot("ecgradcam_qt", "ECGradCAM", "ECGradCAM transfer network: QT interval", "ecgradcam-transfer",
@@ -166,14 +180,14 @@ def _finished(folder: Path) -> list[tuple[Path, dict]]:
 def resolve(slot: Slot | str, root: str | Path, *, profile: str = "cpu") -> Resolved:
     """The newest finished run of ``slot``'s experiment under the store ``root`` (e.g. ``results``) whose
     parameters hold :func:`slot_match` and which stored its weights; else why there is none."""
-    from ecgstudy.checkpoints import published
+    from ecgstudy.checkpoints import stored as with_checkpoint
 
     slot = get_slot(slot) if isinstance(slot, str) else slot
     folder = Path(root) / slot.data_kind / slot.experiment
     runs = [(p, info) for p, info in _finished(folder) if params_hold(info.get("params", {}),
                                                                       slot_match(slot, profile=profile))]
-    stored = set(published(Path(root) / slot.data_kind))
-    with_weights = [p for p, _ in runs if p in stored]
+    kept = set(with_checkpoint(Path(root) / slot.data_kind))
+    with_weights = [p for p, _ in runs if p in kept]
     if with_weights:
         return Resolved(slot, with_weights[0])
     if runs:
@@ -201,6 +215,8 @@ class SlotInputs:
         description: which records these are, in words.
         n_available: held-out records before ``max_records`` was applied.
         labels: ``(n,)`` the class (or value) of each record, for the figures.
+        model_score: the model's score on the records it is tested on here, where they are not its own held-out
+            split (the xECGNet PTB-XL networks on LUDB: AUROC per superclass); empty otherwise.
     """
 
     x: np.ndarray
@@ -215,6 +231,7 @@ class SlotInputs:
     description: str
     n_available: int
     labels: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    model_score: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -398,6 +415,108 @@ def _ecgradcam_inputs(run_dir: Path, source, max_records: int | None, seed: int)
         n_available=int(len(held)), labels=y[idx])
 
 
+def ludb_superclass_auroc(probs: np.ndarray, labels: np.ndarray, classes: Sequence[str]) -> dict:
+    """AUROC of each superclass (``probs`` and 0/1 ``labels`` ``(n, len(classes))``) where both labels occur, and
+    their mean (``macro_auroc``; a constant score reads 0.5), with the records and positives counted.
+
+    >>> r = ludb_superclass_auroc(np.array([[0.9, 0.2], [0.1, 0.3]]), np.array([[1, 0], [0, 0]]), ["MI", "CD"])
+    >>> r["auroc"], r["macro_auroc"], r["positives"]
+    ({'MI': 1.0}, 1.0, {'MI': 1, 'CD': 0})
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y = np.asarray(labels)
+    auroc = {c: float(roc_auc_score(y[:, j], probs[:, j])) for j, c in enumerate(classes)
+             if 0 < y[:, j].sum() < len(y)}
+    return {"auroc": auroc, "macro_auroc": float(np.mean(list(auroc.values()))) if auroc else float("nan"),
+            "n_records": int(len(y)), "positives": {c: int(y[:, j].sum()) for j, c in enumerate(classes)}}
+
+
+#: The xECGNet PTB-XL runs' records: 10 s at 100 Hz (:func:`ecgstudy.studies.xecgnet.data.ptbxl_split_data`).
+PTBXL_FS, PTBXL_SECONDS = 100.0, 10.0
+
+
+def _xecgnet_ludb_inputs(run_dir: Path, source, max_records: int | None, seed: int) -> SlotInputs:
+    from ecgstudy.attribution.methods import interval_mask
+    from ecgstudy.checkpoints import load
+    from ecgstudy.data.inputs import LeadNormaliser, resample
+    from ecgstudy.data.ludb import ludb_records, read_ludb_record, waves_to_beats
+    from ecgstudy.data.ludb_superclasses import SEGMENT_WORDS, TESTED, is_paced, reading_segments, superclasses
+    from ecgstudy.studies.attribution.regions import Regions, annotated_span, segment_mask
+    from ecgstudy.studies.xecgnet.data import ptbxl_split_data
+    from ecgstudy.studies.xecgnet.params import XecgRunParams
+    from ecgstudy.training import field as out_field
+    from ecgstudy.training import predict
+
+    _, raw = _read_params(run_dir)
+    params = XecgRunParams.model_validate(raw)
+    stored = json.loads((Path(run_dir) / "metrics.json").read_text()) if (Path(run_dir) / "metrics.json").is_file() \
+        else {}
+    if "normaliser" in stored:  # the run stored the per-lead normalisation it fitted on PTB-XL
+        norm = LeadNormaliser(mean=np.asarray(stored["normaliser"]["mean"]), sd=np.asarray(stored["normaliser"]["sd"]))
+        class_names, fs = tuple(stored["class_names"]), PTBXL_FS
+    else:  # fit it again as the run did
+        ptbxl = ptbxl_split_data(source.folders["ptbxl"], normalisation=params.normalisation)
+        norm, class_names, fs = ptbxl.normaliser, ptbxl.class_names, float(ptbxl.fs)
+    n_out = int(round(PTBXL_SECONDS * fs))
+    folder = source.folders["ludb"]
+    ids, xs, dx, waves = [], [], [], []
+    for rid in ludb_records(folder):
+        rec, w = read_ludb_record(folder, rid)
+        if is_paced(rec.meta["diagnoses"]) or not superclasses(rec.meta["diagnoses"]):
+            continue
+        sig = resample(rec.signal, rec.fs, fs)[:, :n_out]
+        ids.append(str(rid))
+        xs.append(norm.apply(sig))
+        dx.append(rec.meta["diagnoses"])
+        waves.append([w[lead] for lead in rec.lead_names])
+        lead_names, scale = tuple(rec.lead_names), fs / rec.fs
+    if not ids:
+        raise ParameterError(f"{folder}: no LUDB record with a diagnosis of {', '.join(TESTED)} (unpaced)")
+    x_all = np.stack(xs).astype(np.float32)
+    y_all = np.array([[c in superclasses(d) for c in TESTED] for d in dx], np.int64)
+    cols = [class_names.index(c) for c in TESTED]
+    probs = predict(load(run_dir), x_all, fields={"probs": out_field("probs")})["probs"][:, cols]
+    score = ludb_superclass_auroc(probs, y_all, TESTED)
+    items = [(i, c) for i, d in enumerate(dx) for c in superclasses(d)]
+    rec_of = np.array([i for i, _ in items], np.int64)
+    cls_of = np.array([c for _, c in items])
+    pick = pick_records(np.array(ids)[rec_of], cls_of, max_records, seed=seed)
+    masks, valid, fmask, used = [], [], [], set()
+    for k in pick:
+        i, c = int(rec_of[k]), str(cls_of[k])
+        segs = reading_segments(dx[i], c)
+        used.update(segs)
+        beats = [waves_to_beats(t) for t in waves[i]]
+        masks.append(np.stack([segment_mask(b, segs, n_samples=n_out, scale=scale) for b in beats]))
+        span = annotated_span(waves[i], n_samples=n_out, scale=scale)
+        masks[-1] &= span[None, :]
+        valid.append(span)
+        lead2 = waves[i][lead_names.index("II")] if "II" in lead_names else waves[i][0]
+        intervals, last = [], -1
+        for on, off in sorted(zip(lead2["onset"].to_numpy(), lead2["offset"].to_numpy())):
+            lo, hi = max(int(np.floor(on * scale)), last + 1), min(int(np.floor(off * scale)), n_out - 1)
+            if lo <= hi:
+                intervals.append((lo, hi))
+                last = hi
+        fmask.append(interval_mask([intervals], n_out).numpy()[0])
+    n = len(pick)
+    region = Regions(np.stack(masks) if n else np.zeros((0, len(lead_names), n_out), bool),
+                     np.stack(valid) if n else np.zeros((0, n_out), bool),
+                     "where the superclass is read (" + "; ".join(f"{SEGMENT_WORDS[s]}" for s in sorted(used)) +
+                     "), per lead, the cardiologists' delineation")
+    return SlotInputs(
+        x=x_all[rec_of[pick]], target=np.array([class_names.index(str(c)) for c in cls_of[pick]], np.int64),
+        records=np.array([f"{ids[int(rec_of[k])]}:{cls_of[k]}" for k in pick]), patients=np.array(ids)[rec_of[pick]],
+        regions=region, feature_mask=np.stack(fmask) if n else np.zeros((0, n_out), np.int64), fs=fs,
+        lead_names=lead_names, output=None,
+        description=(f"{n} of the {len(items)} (record, superclass) pairs of the {len(ids)} LUDB records with a "
+                     f"diagnosis of {', '.join(TESTED)} (10 s resampled to {fs:g} Hz, normalised as PTB-XL; never "
+                     f"trained on; paced records left out)"),
+        n_available=len(items), labels=np.array([class_names.index(str(c)) for c in cls_of[pick]], np.int64),
+        model_score=score)
+
+
 def planted_inputs(planted, *, description: str = "", n_available: int | None = None) -> SlotInputs:
     """:class:`SlotInputs` of records of the controlled task (a :class:`~ecgstudy.synthetic.planted.PlantedSet`):
     target the true class, each record its own patient, region the planted wave, features every beat's P, QRS
@@ -431,7 +550,7 @@ def _controlled_inputs(run_dir: Path, source, max_records: int | None, seed: int
         f"{params.wave} wave's {params.rule})"))
 
 
-_LOADERS = {"iclr-fold": _iclr_inputs, "xecgnet-mitdb": _xecgnet_inputs, "ecgradcam-transfer": _ecgradcam_inputs,
+_LOADERS = {"iclr-fold": _iclr_inputs, "xecgnet-mitdb": _xecgnet_inputs, "xecgnet-ptbxl": _xecgnet_ludb_inputs, "ecgradcam-transfer": _ecgradcam_inputs,
             "ecgradcam-ptbxl": _ecgradcam_inputs, "attribution-controlled": _controlled_inputs}
 
 

@@ -16,8 +16,9 @@ BENCHMARK_METHODS: tuple[str, ...] = (
     "occlusion", "deeplift", "kernel_shap", "lime", "gradcam", "ecgradcam", "iclr_attention", "xecgnet_attention",
     "xecgnet_response", "uniform", "random", "energy")
 #: Every model slot, in the page's order (ecgstudy.studies.attribution.models.SLOTS).
-SLOT_KEYS: tuple[str, ...] = ("iclr_classifier", "iclr_l2", "xecgnet_gamma0", "xecgnet_gamma001", "ecgradcam_qrs",
-                              "ecgradcam_qt", "ecgradcam_pr", "ecgradcam_sex", "controlled")
+SLOT_KEYS: tuple[str, ...] = ("iclr_classifier", "iclr_l2", "xecgnet_gamma0", "xecgnet_gamma001", "xecgnet_ptbxl_gamma0",
+                              "xecgnet_ptbxl_gamma001", "ecgradcam_qrs", "ecgradcam_qt", "ecgradcam_pr",
+                              "ecgradcam_sex", "controlled")
 
 
 class ControlledParams(RunParams):

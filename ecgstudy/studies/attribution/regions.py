@@ -175,3 +175,54 @@ def planted_regions(planted) -> Regions:
     """The planted wave of a :class:`~ecgstudy.synthetic.planted.PlantedSet` (every sample valid)."""
     m = np.asarray(planted.mask, dtype=bool)
     return Regions(m, np.ones((m.shape[0], m.shape[2]), bool), f"the planted {planted.wave} wave ({planted.rule})")
+
+
+#: Where each reading segment of :func:`ecgstudy.data.ludb_superclasses.reading_segments` starts and ends on one
+#: beat's fiducials: (start column, offset added, end column, offset added), both ends included.
+SEGMENT_BOUNDS: dict[str, tuple[str, int, str, int]] = {
+    "p": ("p_on", 0, "p_off", 0), "pr": ("p_on", 0, "qrs_on", -1), "qrs": ("qrs_on", 0, "qrs_off", 0),
+    "qrs_t": ("qrs_on", 0, "t_off", 0), "st_t": ("qrs_off", 1, "t_off", 0)}
+
+
+def segment_mask(beats: pd.DataFrame, segments: Sequence[str], *, n_samples: int, scale: float = 1.0) -> np.ndarray:
+    """``(n_samples,)`` bool: the ``segments`` (names of :data:`SEGMENT_BOUNDS`) of every beat of one lead.
+
+    Args:
+        beats: one lead's per-beat fiducials (``FIDUCIAL_COLUMNS``, samples at the annotation rate, -1 absent;
+            :func:`ecgstudy.data.ludb.waves_to_beats`); a beat lacking an end of a segment adds none of it.
+        scale: output rate over annotation rate (e.g. 0.2 from LUDB's 500 Hz to 100 Hz): a sample ``s``
+            lands on ``floor(s * scale)``.
+
+    >>> b = pd.DataFrame([dict(zip(FIDUCIAL_COLUMNS, [10, 15, 20, 30, 35, 40, 60, 70, 80]))])
+    >>> np.flatnonzero(segment_mask(b, ["pr"], n_samples=20, scale=0.2)).tolist()  # samples 10-29 -> 2-5
+    [2, 3, 4, 5]
+    >>> np.flatnonzero(segment_mask(b, ["st_t"], n_samples=20, scale=0.2)).tolist()  # samples 41-80 -> 8-16
+    [8, 9, 10, 11, 12, 13, 14, 15, 16]
+    """
+    unknown = [s for s in segments if s not in SEGMENT_BOUNDS]
+    if unknown or not segments:
+        raise ParameterError(f"segments {list(segments)}: expected some of {', '.join(SEGMENT_BOUNDS)}")
+    out = np.zeros(int(n_samples), bool)
+    for s in segments:
+        c0, d0, c1, d1 = SEGMENT_BOUNDS[s]
+        for a, b in zip(beats[c0].to_numpy(np.int64), beats[c1].to_numpy(np.int64)):
+            if a < 0 or b < 0:
+                continue
+            lo, hi = int(np.floor((a + d0) * scale)), int(np.floor((b + d1) * scale))
+            lo, hi = max(lo, 0), min(hi, int(n_samples) - 1)
+            if lo <= hi:
+                out[lo:hi + 1] = True
+    return out
+
+
+def annotated_span(waves: Sequence[pd.DataFrame], *, n_samples: int, scale: float = 1.0) -> np.ndarray:
+    """``(n_samples,)`` bool: from the earliest annotated wave onset to the latest offset over the leads'
+    wave tables (``wave, onset, peak, offset``; LUDB leaves a record's first and last beats unannotated, so
+    samples outside are not scored)."""
+    on = [int(t["onset"][t["onset"] >= 0].min()) for t in waves if (t["onset"] >= 0).any()]
+    off = [int(t["offset"][t["offset"] >= 0].max()) for t in waves if (t["offset"] >= 0).any()]
+    out = np.zeros(int(n_samples), bool)
+    if on and off:
+        lo, hi = max(int(np.floor(min(on) * scale)), 0), min(int(np.floor(max(off) * scale)), int(n_samples) - 1)
+        out[lo:hi + 1] = True
+    return out
