@@ -103,7 +103,8 @@ def section_tables(part: pd.DataFrame, name: str) -> tuple[Table | None, str | N
 
 def scorecard_page(store=None) -> Page:
     """The scorecard: how the papers' numbers end (a summary table and figure, glued sentences), one
-    section per paper (:func:`section_tables`), and the stored runs the scorecard did not read."""
+    section per paper (:func:`section_tables`), Chapter 4's verdicts per model (:mod:`ecgstudy.scorecard_beyond`)
+    and the stored runs the scorecard did not read."""
     from ecgstudy.viz.scorecard import outcome_bars
 
     page = Page(name="scorecard")
@@ -124,6 +125,11 @@ def scorecard_page(store=None) -> Page:
         g[f"{paper}_text"] = (f"{AUTHORS[paper]} report {n} numbers the chapter covers: "
                               f"{_count_text(counts[name].to_dict())}; ours is measured for {with_ours} of them.")
         page.shown[paper], page.shown[f"{paper}_why"], page.shown[f"{paper}_none"] = section_tables(part, name)
+    from ecgstudy.scorecard_beyond import beyond_papers
+
+    beyond, g["beyond_text"] = beyond_papers(store, ignored=ignored)
+    page.shown["beyond"] = Table(beyond, "Beyond the papers: which explanation is right, per model (Chapter 4)") \
+        if len(beyond) else None
     page.shown["ignored"] = Table(ignored_table(ignored), "Stored runs the scorecard did not read") if ignored else None
     page.metrics = {"rows": json.loads(table.to_json(orient="records")), "summary": counts.to_dict()}
     return page
