@@ -40,6 +40,12 @@ FORMAT = 1
 #: File name of a checkpoint in a run's folder.
 FILE = "weights.pt"
 
+#: Experiments whose checkpoints stay beside their runs on the machine that trained them: git ignores them
+#: (``.gitignore``), so they are neither committed nor counted in the 40 MB of published weights. The xECGNet
+#: PTB-XL networks (8.2 MB each) would take the published weights over 40 MB; training one again takes about
+#: 5 minutes on 2 cores (``ecgstudy grid xecgnet --profile cpu`` keeps them).
+LOCAL_ONLY = ("xecgnet-ptbxl",)
+
 
 def _iclr(**kw: Any) -> nn.Module:
     from ecgstudy.models import build_iclr_model
@@ -103,6 +109,10 @@ def read(run_dir: str | Path) -> dict[str, Any]:
     """
     path = checkpoint_path(run_dir)
     if not path.is_file():
+        if path.parent.parent.name in LOCAL_ONLY:
+            raise DataError(path, f"no checkpoint: the weights of {path.parent.parent.name} runs stay on the machine "
+                                  "that trained them (ecgstudy.checkpoints.LOCAL_ONLY); train the run again "
+                                  "(ecgstudy run with its parameters and --force)")
         raise DataError(path, "no checkpoint (only runs made with keep_weights=True store their weights)")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
@@ -121,13 +131,6 @@ def load(run_dir: str | Path, *, device: str | torch.device = "cpu") -> nn.Modul
     state = {k: (v.to(reference[k].dtype) if k in reference else v) for k, v in ckpt["state_dict"].items()}
     model.load_state_dict(state)
     return model.to(device).eval()
-
-
-#: Experiments whose checkpoints stay beside their runs on the machine that trained them: git ignores them
-#: (``.gitignore``), so they are neither committed nor counted in the 40 MB of published weights. The xECGNet
-#: PTB-XL networks (8.2 MB each) would take the published weights over 40 MB; training one again takes about
-#: 5 minutes on 2 cores (``ecgstudy grid xecgnet --profile cpu`` keeps them).
-LOCAL_ONLY = ("xecgnet-ptbxl",)
 
 
 def stored(root: str | Path) -> list[Path]:

@@ -165,6 +165,25 @@ def test_the_resolver_says_when_the_run_kept_no_weights_and_matches_the_controll
         resolve("iclr_max", root)
 
 
+def test_a_local_only_run_is_found_without_its_weights_so_its_committed_benchmark_still_stands(tmp_path):
+    from ecgstudy import checkpoints
+    from ecgstudy.errors import DataError
+
+    root = tmp_path / "results"
+    params = {"profile": "cpu", "seed": 0, "keep_weights": True, "gamma": 0.01, "regulariser": "paper"}
+    run = _fake_run(root, "xecgnet-ptbxl", "fresh", params, weights=False)  # a fresh clone: the run, no weights
+    r = resolve("xecgnet_ptbxl_gamma001", root)
+    assert r.found and r.run_id == "fresh"
+    assert r.reason == ("its run fresh keeps its weights only on the machine that trained it "
+                        "(ecgstudy.checkpoints.LOCAL_ONLY)")
+    # a new benchmark of it stops on the checkpoint, naming the file and why it is not there
+    with pytest.raises(DataError, match=r"fresh/weights\.pt: no checkpoint: the weights of xecgnet-ptbxl runs stay"):
+        checkpoints.load(run)
+    # the published experiments' runs without weights are still reported as such
+    _fake_run(root, "xecgnet-mitdb", "nowts", {**params, "gamma": 0.0}, weights=False)
+    assert not resolve("xecgnet_gamma0", root).found
+
+
 def test_every_slot_names_its_experiment_data_and_the_grid_that_stores_it():
     assert list(SLOTS) == ["iclr_classifier", "iclr_l2", "xecgnet_gamma0", "xecgnet_gamma001", "xecgnet_ptbxl_gamma0",
                            "xecgnet_ptbxl_gamma001", "ecgradcam_qrs", "ecgradcam_qt", "ecgradcam_pr", "ecgradcam_sex",

@@ -179,7 +179,11 @@ def _finished(folder: Path) -> list[tuple[Path, dict]]:
 
 def resolve(slot: Slot | str, root: str | Path, *, profile: str = "cpu") -> Resolved:
     """The newest finished run of ``slot``'s experiment under the store ``root`` (e.g. ``results``) whose
-    parameters hold :func:`slot_match` and which stored its weights; else why there is none."""
+    parameters hold :func:`slot_match` and which stored its weights; else why there is none. A run of an
+    experiment whose weights stay where they were trained (:data:`ecgstudy.checkpoints.LOCAL_ONLY`) is found
+    without them, the reason saying so: its committed benchmark run is read, and a new one stops on the missing
+    checkpoint, naming the file."""
+    from ecgstudy.checkpoints import LOCAL_ONLY
     from ecgstudy.checkpoints import stored as with_checkpoint
 
     slot = get_slot(slot) if isinstance(slot, str) else slot
@@ -190,6 +194,9 @@ def resolve(slot: Slot | str, root: str | Path, *, profile: str = "cpu") -> Reso
     with_weights = [p for p, _ in runs if p in kept]
     if with_weights:
         return Resolved(slot, with_weights[0])
+    if runs and slot.experiment in LOCAL_ONLY:  # its committed benchmark run still stands; a new one needs the weights
+        return Resolved(slot, runs[0][0], f"its run {runs[0][0].name} keeps its weights only on the machine that "
+                                          "trained it (ecgstudy.checkpoints.LOCAL_ONLY)")
     if runs:
         return Resolved(slot, None, f"its run {runs[0][0].name} finished without weights (keep_weights)")
     return Resolved(slot, None, f"not trained yet: {slot.trained_by}")
