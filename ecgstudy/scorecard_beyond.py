@@ -34,7 +34,8 @@ def _own_map(paper: str, verdicts: pd.DataFrame) -> str:
 
 def beyond_rows(models: Mapping[str, Mapping]) -> pd.DataFrame:
     """The section's rows (:data:`COLUMNS`) from an attribution page's ``metrics["models"]`` (slot key ->
-    ``status, model_score, verdicts``), in the page's order; a model without a benchmark reads its status.
+    ``status, model_score, verdicts``), in the page's order (:data:`~ecgstudy.studies.attribution.models.SLOTS`);
+    a model without a benchmark reads its status.
 
     >>> v = [{"method": "saliency", "localisation": "passes", "faithfulness": "passes", "randomisation": "passes"},
     ...      {"method": "iclr_attention", "localisation": "fails", "faithfulness": "passes", "randomisation": "passes"},
@@ -48,10 +49,8 @@ def beyond_rows(models: Mapping[str, Mapping]) -> pd.DataFrame:
     from ecgstudy.studies.attribution.tables import REFERENCES, method_name, passing
 
     rows = []
-    for key, m in models.items():
-        slot = SLOTS.get(key)
-        if slot is None:
-            continue
+    for key in [k for k in SLOTS if k in models]:  # the page's order (a stored metrics.json sorts its keys)
+        slot, m = SLOTS[key], models[key]
         if m.get("status") != "done" or not m.get("verdicts"):
             rows.append({"paper": slot.paper, "model": slot.title, "the model's score": "-",
                          "methods that pass all three checks": f"{m.get('status', 'missing')}: {m.get('reason', '')}",
