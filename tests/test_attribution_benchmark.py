@@ -419,7 +419,7 @@ def test_smoke_page_builds_with_the_controlled_model_and_lists_the_models_not_av
     rec = execute(job, str(tmp_path / "results"))
     assert rec.ok, rec.error
     m = rec.metrics()
-    assert (m["n_slots"], m["n_done"]) == (9, 1)
+    assert (m["n_slots"], m["n_done"]) == (11, 1)
     assert m["answers"]["iclr"].startswith("Not available yet: ICLR classifier alone and ICLR joint model")
     assert "planted wave" in m["answers"]["controlled"]
     assert m["models"]["controlled"]["status"] == "done" and m["models"]["iclr_l2"]["status"] == "missing"

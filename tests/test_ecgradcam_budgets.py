@@ -211,9 +211,8 @@ def test_bf16_is_recorded_and_trains_other_weights_than_fp32(tmp_path, monkeypat
     assert not (Path(bf16.path) / "weights.pt").exists()
 
 
-def test_cpu_is_validation_driven_and_the_former_budget_gives_back_the_former_runs():
-    from ecgstudy.runs.params import values_for
-    from ecgstudy.studies.ecgradcam.experiments import FORMER_CPU, RUNS
+def test_cpu_is_validation_driven_and_every_committed_cpu_run_is_of_it():
+    from ecgstudy.studies.ecgradcam.experiments import RUNS
 
     cpu = {ds: RUNS[ds].params({"profile": "cpu"}) for ds in RUNS}
     for ds, p in cpu.items():
@@ -225,24 +224,21 @@ def test_cpu_is_validation_driven_and_the_former_budget_gives_back_the_former_ru
     assert RUNS["ludb"].extend_capped.raised(300) == 900 and RUNS["ludb"].extend_capped.raised(900) is None
     for ds in ("ptbxl", "transfer"):  # one extension at most: 100 -> 300
         assert RUNS[ds].extend_capped.raised(100) == 300 and RUNS[ds].extend_capped.raised(300) is None
-    # every committed cpu run is either a former one, whose parameters come back from FORMER_CPU (fields added
-    # since at their defaults, so left out of the record and the run id), or one of the converged budget
+    # every committed cpu run is of the converged budget (the former runs are removed): only the per-run values
+    # (and the precision arms of the precision check) differ from the profile's
     per_run = ("target", "fold", "seed", "precision", "fp32_input_conv", "keep_weights", "n_folds")
 
     def shared(record: dict) -> dict:
         return {k: v for k, v in record.items() if k not in per_run}
 
     for ds, exp in RUNS.items():
-        former = exp.params({"profile": "cpu", **values_for(FORMER_CPU, ds, RUNS)}).record()
-        assert not {"bn_stats", "precision", "fp32_input_conv", "inner_folds", "patience", "ladder",
-                    "split_unit"} & set(former)
         converged = exp.params({"profile": "cpu"}).record()
         committed = [json.loads(p.read_text())["params"]
                      for p in (PROJECT_ROOT / "results" / "real" / exp.name).glob("*/run.json")]
         cpu_runs = [r for r in committed if r["profile"] == "cpu"]
-        assert any(shared(r) == shared(former) for r in cpu_runs), ds
+        assert cpu_runs, ds
         for r in cpu_runs:
-            assert shared(r) in (shared(former), shared(converged)), ds
+            assert shared(r) == shared(converged), ds
 
 
 def test_fp32_input_conv_is_dropped_in_float32_so_the_float32_run_keeps_its_id():

@@ -192,13 +192,13 @@ def test_real_cpu_page_claims_and_intervals(real_data):
     from ecgstudy.studies.ecgradcam.chapter import summarise
     from ecgstudy.studies.ecgradcam.experiments import CHAPTER
 
-    from ecgstudy.studies.ecgradcam.experiments import FORMER_CPU
-
-    page = summarise(CHAPTER.params({"profile": "cpu", "train_missing": False, "run_values": FORMER_CPU,
-                                     "keep_weights": False}), data_kind="real")
+    page = summarise(CHAPTER.params({"profile": "cpu", "train_missing": False}), data_kind="real")
     assert page.metrics["n_missing"] == 0 and page.metrics["n_runs"] == 65
     _check_page(page)
     health = page.metrics["health"]
-    assert health["saturated"] == 1 and health["runs_all_dead"]["gradcam"] == 5
+    assert health["saturated"] == 0 and health["runs_all_dead"] == {"gradcam": 0, "ecgradcam": 0}
     keys = {c["key"]: c for c in page.metrics["claims"]}
+    # the converged LUDB networks learned QRS duration: ECGradCAM puts its mass on the QRS
+    assert keys["ecgradcam.region.ludb.qrs_ms"]["verdict"] == "agrees"
+    # the three LUDB runs that did not beat their baseline are too few to test the claim about them
     assert keys["ecgradcam.region.ludb.not_learned"]["verdict"] == "not testable at this budget"

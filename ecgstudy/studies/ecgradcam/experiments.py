@@ -68,14 +68,6 @@ RUN_PROFILES = {
 PTBXL_CPU = {"epochs": 100, "patience": 8}
 
 
-#: The former ``cpu`` budget of the committed ECGradCAM runs (LUDB 30 epochs, PTB-XL and transfer 8, along a
-#: cosine, fp32, the last epoch kept, folds by record), as the chapter's ``run_values``: the page over those runs
-#: is rebuilt with it (and ``keep_weights=false``) until the converged grid replaces them.
-FORMER_CPU = {"epochs": 30, "lr_schedule": "cosine", "n_synthetic": 600, "patience": None, "inner_folds": 0,
-              "precision": "fp32", "ladder": [], "split_unit": "record", "bn_stats": "running",
-              "ptbxl": {"epochs": 8}, "transfer": {"epochs": 8}}
-
-
 #: A validation-driven run that its cap ended is trained again with a cap three times higher: LUDB at most 900
 #: epochs (``EXTEND_CAPPED``), PTB-XL and the transfer runs at most 300 (``EXTEND_CAPPED_PTBXL``: one extension,
 #: about 3 h of training at most).
