@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -86,7 +87,9 @@ def maps_figure(columns: Sequence[MapColumn], methods: Sequence[str], names: Map
         ax = axes[0, j]
         ax.plot(t, col.x[0], color="black", lw=0.7)
         _shade(ax, t, region)
-        ax.set_title(col.title, fontsize=8, wrap=True)
+        # each line wrapped to the column's width (matplotlib's own wrap lets neighbouring titles overlap)
+        width = max(16, int(96 / n_cols))
+        ax.set_title("\n".join(textwrap.fill(line, width) for line in col.title.split("\n")), fontsize=8)
         ax.set_yticks([])
         if j == 0:
             ax.set_ylabel(col.lead or "input", rotation=0, ha="right", va="center", fontsize=8)
