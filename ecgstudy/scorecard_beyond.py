@@ -20,15 +20,10 @@ COLUMNS = ("paper", "model", "the model's score", "methods that pass all three c
 
 def _own_map(paper: str, verdicts: pd.DataFrame) -> str:
     from ecgstudy.studies.attribution.tables import method_name
-    from ecgstudy.studies.attribution.verdicts import OWN_MAPS
+    from ecgstudy.studies.attribution.verdicts import own_map_verdicts
 
-    parts = []
-    for m in OWN_MAPS.get(paper, ()):
-        rows = verdicts[verdicts["method"] == m]
-        if len(rows):
-            v = rows.iloc[0]
-            parts.append(f"{method_name(m)}: " + ", ".join(f"{c} {v[c]}" for c in ("localisation", "faithfulness",
-                                                                                     "randomisation")))
+    parts = [f"{method_name(m)}: " + ", ".join(f"{c} {v[c]}" for c in ("localisation", "faithfulness", "randomisation"))
+             for m, v in own_map_verdicts(paper, verdicts)]
     return "; ".join(parts) or "-"
 
 

@@ -395,17 +395,19 @@ def test_ladder_rungs_keep_the_best_validation_micro_f1_a_capped_run_would_keep(
     store = RunStore(tmp_path / "results")
     exp = get_experiment("xecgnet-mitdb")
     spec = exp.spec({"profile": "smoke", "data": "synthetic", "gamma": 0.01, "max_epochs": 4, "patience": 2,
-                     "lr": 3e-3, "ladder": (1, 2, 3, 9)})
+                     "lr": 3e-3, "ladder": (1, 2, 3, 4, 9)})
     rec = store.execute(spec, lambda d: exp.work(spec, d))
     assert rec.ok, rec.error
     m = rec.metrics()
     f1 = [r["val_micro_f1"] for r in json.loads((rec.path / "curves.json").read_text())]
     assert m["last_epoch"] == len(f1) and m["best_epoch"] == 1 + int(np.argmax(f1))
     reached = [int(r) for r in m["ladder"]]
-    assert reached == [r for r in (1, 2, 3, 9) if r <= len(f1) or m["stopped_by"] == "patience"]
+    assert reached == [r for r in (1, 2, 3, 4, 9) if r <= len(f1) or m["stopped_by"] == "patience"]
     for rung, entry in m["ladder"].items():
         assert entry["kept_epoch"] == 1 + int(np.argmax(f1[:int(rung)]))  # the first of the best, as BestEpoch
         assert set(entry) == {"kept_epoch", "micro_f1", "macro_f1", "subset_acc", "multi_acc"}
+    # the rung at the cap (4) or the last rung before a stop by patience keeps the run's own best epoch (without
+    # rung 4, a run whose best epoch is its last, 4, left no rung to compare; seen on an AMD machine)
     own = [e for e in m["ladder"].values() if e["kept_epoch"] == m["best_epoch"]]
     assert own and own[-1]["micro_f1"] == pytest.approx(m["micro_f1"], abs=1e-6)
 

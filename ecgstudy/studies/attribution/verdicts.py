@@ -74,12 +74,24 @@ def _checks_text(v) -> str:
     return text
 
 
+def own_map_verdicts(paper: str, verdicts: pd.DataFrame) -> list[tuple[str, pd.Series]]:
+    """The paper's own maps (:data:`OWN_MAPS`) that ``verdicts`` holds, each with its verdict row, in
+    :data:`OWN_MAPS`' order.
+
+    >>> v = pd.DataFrame({"method": ["saliency", "xecgnet_response"], "localisation": ["passes", "fails"]})
+    >>> [(m, row["localisation"]) for m, row in own_map_verdicts("xECGNet", v)]
+    [('xecgnet_response', 'fails')]
+    """
+    out = []
+    for m in OWN_MAPS.get(paper, ()):
+        rows = verdicts[verdicts["method"] == m]
+        if len(rows):
+            out.append((m, rows.iloc[0]))
+    return out
+
+
 def _own_map_text(r: ModelResult) -> str:
-    own = [m for m in OWN_MAPS.get(r.slot.paper, ()) if m in set(r.verdicts["method"])]
-    parts = []
-    for m in own:
-        v = r.verdicts[r.verdicts["method"] == m].iloc[0]
-        parts.append(f"its own map {method_name(m)} " + _checks_text(v))
+    parts = [f"its own map {method_name(m)} " + _checks_text(v) for m, v in own_map_verdicts(r.slot.paper, r.verdicts)]
     return ("; ".join(parts) + ".") if parts else ""
 
 

@@ -24,12 +24,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ecgstudy.errors import DataNotFoundError
 from ecgstudy.runs.datasource import DataSource
 from ecgstudy.studies.xecgnet.params import XecgRunParams
+
+if TYPE_CHECKING:
+    from ecgstudy.data.inputs import LeadNormaliser
 
 SPLITS = ("train", "val", "test")
 
@@ -58,7 +62,7 @@ class SplitData:
     description: str
     test_beats: Callable[[int], tuple[np.ndarray, np.ndarray]] | None = None
     counts: dict[str, int] = field(default_factory=dict)
-    normaliser: object = None
+    normaliser: LeadNormaliser | None = None
 
 
 def record_split(record_ids: np.ndarray, labels: np.ndarray, *, seed: int, test_frac: float = 0.25,
