@@ -427,6 +427,14 @@ def test_smoke_page_builds_with_the_controlled_model_and_lists_the_models_not_av
     assert "Which explanation is right?" in nb and "not available yet" in nb
     assert sorted(p.name for p in (tmp_path / "results" / "synthetic").iterdir()) == [
         "attribution", "attribution-benchmark", "attribution-controlled"]
+    # a page over some of the slots (its `slots` parameter) builds, and says which models it leaves out
+    job = get_experiment("attribution").job({"profile": "smoke", "data": "synthetic", "train_missing": False,
+                                             "slots": ["iclr_l2", "controlled"]})
+    sub = execute(job, str(tmp_path / "results"))
+    assert sub.ok, sub.error
+    assert (sub.metrics()["n_slots"], sub.metrics()["n_done"]) == (2, 1)
+    text = (sub.path / "notebook.ipynb").read_text()
+    assert "ICLR classifier alone**: not on this page" in text and "ECGradCAM" in text
     # built again without training, the page reuses the runs; in an empty store it trains nothing and says so
     empty = tmp_path / "empty"
     monkeypatch.setenv("ECGSTUDY_RESULTS", str(empty))

@@ -63,10 +63,12 @@ LOCALISATION_METRIC = "auroc"
 EDGE_DETECTOR = "energy"
 #: Verdict words.
 PASSES, FAILS, UNTESTABLE = "passes", "fails", "not testable"
-#: Torch threads of a benchmark run: the maps are computed on small batches, where a second thread costs more than
-#: it gains on 2 shared cores (the smoke benchmark of the controlled model took 109 s with 2 threads beside a
-#: training job, 3 s with one).
-THREADS = 1
+#: Torch threads of a benchmark run: both cores of the 2-core machines the cpu profile is sized for. Measured on an
+#: idle 2-core AMD EPYC (AVX-512, no AMX), the ICLR classifier's benchmark took 130 s with 2 threads and 241 s
+#: with one (scores equal to float rounding: 1e-3 at most, in the randomisation correlations); Chapter 4's demo
+#: page took 28 s either way. Run it alone: beside a training job, 2 threads oversubscribe the cores (the smoke
+#: benchmark of the controlled model once took 109 s with 2 threads beside training, 3 s with one).
+THREADS = 2
 
 
 def faithfulness_metrics(replacements: Sequence[str]) -> tuple[str, ...]:

@@ -298,6 +298,10 @@ def summarise(params: AttributionChapterParams, *, data_kind: str, data_dirs: Ma
             page.shown[f"table_{key}"] = None
             word = "not available yet" if r.status == "missing" else "failed"
             page.shown[f"about_{key}"] = f"**{heading(r.slot.title)}**: {word} ({r.reason})."
+    for key, slot in SLOTS.items():  # the template shows every slot: one left out of ``slots`` says so
+        if key not in params.slots:
+            page.shown[f"table_{key}"] = None
+            page.shown[f"about_{key}"] = f"**{heading(slot.title)}**: not on this page (left out of its `slots`)."
     for paper in PAPERS:
         cols, methods = _map_columns(results, records, paper)
         page.figures[f"fig_maps_{paper.lower()}"] = partial(maps_figure, cols, methods, t.METHOD_NAMES)

@@ -193,6 +193,10 @@ def segment_mask(beats: pd.DataFrame, segments: Sequence[str], *, n_samples: int
         scale: output rate over annotation rate (e.g. 0.2 from LUDB's 500 Hz to 100 Hz): a sample ``s``
             lands on ``floor(s * scale)``.
 
+    Unlike :func:`ecgstudy.explain.region_mass.region_masks` (one region of several parts per beat, all parts
+    needed, on the beat's own axis), each segment here is painted on its own wherever its two ends exist, and an
+    annotation-rate interval lands on every output sample it touches.
+
     >>> b = pd.DataFrame([dict(zip(FIDUCIAL_COLUMNS, [10, 15, 20, 30, 35, 40, 60, 70, 80]))])
     >>> np.flatnonzero(segment_mask(b, ["pr"], n_samples=20, scale=0.2)).tolist()  # samples 10-29 -> 2-5
     [2, 3, 4, 5]
