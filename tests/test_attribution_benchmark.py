@@ -435,6 +435,7 @@ def test_smoke_page_builds_with_the_controlled_model_and_lists_the_models_not_av
     assert (sub.metrics()["n_slots"], sub.metrics()["n_done"]) == (2, 1)
     text = (sub.path / "notebook.ipynb").read_text()
     assert "ICLR classifier alone**: not on this page" in text and "ECGradCAM" in text
+    assert sub.metrics()["answers"]["xecgnet"].startswith("No model of this paper is on this page")
     # built again without training, the page reuses the runs; in an empty store it trains nothing and says so
     empty = tmp_path / "empty"
     monkeypatch.setenv("ECGSTUDY_RESULTS", str(empty))

@@ -133,13 +133,18 @@ def model_sentence(r: ModelResult) -> str:
 
 def paper_answer(paper: str, results: list[ModelResult]) -> str:
     """The page's answer for one paper: a sentence per model that has a benchmark, then the models not
-    available yet; ``"not available yet"`` with the reason when none has."""
+    available yet; ``"not available yet"`` with the reason when none has.
+
+    >>> paper_answer("ICLR", [])
+    "No model of this paper is on this page (the page's slots leave them out)."
+    """
     mine = [r for r in results if r.slot.paper == paper]
     done = [r for r in mine if r.done]
+    if not mine:
+        return "No model of this paper is on this page (the page's slots leave them out)."
     if not done:
         reasons = sorted({r.reason for r in mine if r.reason})
-        what = (" and ".join(r.slot.title for r in mine) if len(mine) <= 2 else f"the {len(mine)} {paper} models") \
-            or "no model of this paper"
+        what = " and ".join(r.slot.title for r in mine) if len(mine) <= 2 else f"the {len(mine)} {paper} models"
         return f"Not available yet: {what} ({'; '.join(reasons)})." if reasons else f"Not available yet: {what}."
     text = " ".join(model_sentence(r) for r in done)
     rest = [r for r in mine if not r.done]
