@@ -351,7 +351,11 @@ def test_the_page_answer_is_decided_from_the_verdicts():
         "On the ICLR joint model (L2 pooling) (held-out accuracy 0.95), 1 of 3 methods pass all three checks: "
         "Input x Gradient. Its own map ICLR attention A passes localisation, fails faithfulness and passes "
         "randomisation. Not available yet: the ICLR classifier alone (not trained yet: the grid).")
-    assert paper_answer("xECGNet", results) == "Not available yet: no model of this paper."
+    assert paper_answer("xECGNet", results) == \
+        "No model of this paper is on this page (the page's slots leave them out)."
+    missing = [ModelResult(SLOTS["xecgnet_gamma0"], "missing", "not trained yet: the grid")]
+    assert paper_answer("xECGNet", missing) == (
+        "Not available yet: xECGNet at gamma 0 (attention branch only) (not trained yet: the grid).")
     none = verdicts([("saliency", "fails", "passes", "passes"), ("energy", "the reference", "fails", "fails")])
     ctl = [ModelResult(SLOTS["controlled"], "done", verdicts=none, model_score="held-out accuracy 0.5")]
     assert paper_answer("controlled", ctl) == ("No method localises the planted wave of the controlled model "
