@@ -129,3 +129,56 @@ def test_an_interval_held_to_its_range_keeps_its_estimate_and_its_coverage():
         i = corrected_t_interval(v, n_train=80, n_test=20)
         for p in (0.9, 0.95, 0.99, 1.0):
             assert i.contains(p) == i.within(0, 1).contains(p)
+
+
+def _fixed_test_coverage(*, tau: float, sigma_u: float, n_sims: int = 800, seeds: int = 5, n_patients: int = 100,
+                         delta: float = 0.02, noise: float = 0.05, seed: int = 11) -> tuple[float, float]:
+    """Coverage of the population difference ``delta`` by :func:`fixed_test_interval` and by the plain paired t over
+    seeds, when every seed is scored on one test sample of ``n_patients`` drawn afresh each simulation: each
+    patient has an effect of their own (sd ``tau``), each seed a shift (sd ``sigma_u``), each score some noise."""
+    from ecgstudy.metrics.group_resample import group_counts
+    from ecgstudy.metrics.stats import fixed_test_interval
+
+    rng = np.random.default_rng(seed)
+    hits = np.zeros(2)
+    for _ in range(n_sims):
+        effect = delta + tau * rng.standard_normal(n_patients)
+        x = effect + sigma_u * rng.standard_normal((seeds, 1)) + noise * rng.standard_normal((seeds, n_patients))
+        d = x.mean(axis=1)  # each seed's difference on this test set
+        codes, counts = group_counts(np.arange(n_patients), n_boot=300, seed=int(rng.integers(2 ** 31)))
+        per_patient = np.bincount(codes, weights=x.mean(axis=0))  # seed-mean difference of each patient
+        boot = counts @ per_patient / n_patients
+        for i, ci in enumerate((fixed_test_interval(d, test_variance=float(boot.var(ddof=1)), n_units=n_patients),
+                                paired_t_interval(d, np.zeros(seeds)))):
+            hits[i] += ci.low <= delta <= ci.high
+    return hits[0] / n_sims, hits[1] / n_sims
+
+
+def test_on_one_fixed_test_set_the_seeds_alone_undercover_and_adding_the_patients_variance_covers():
+    combined, seeds_only = _fixed_test_coverage(tau=0.1, sigma_u=0.005)  # patients vary more than seeds
+    assert 0.93 <= combined <= 0.98
+    assert seeds_only < 0.6
+
+
+def test_when_the_seeds_vary_most_the_fixed_test_interval_still_covers():
+    combined, seeds_only = _fixed_test_coverage(tau=0.01, sigma_u=0.02)
+    assert 0.93 <= combined <= 0.99 and 0.92 <= seeds_only <= 0.98
+
+
+def test_fixed_test_interval_adds_the_two_variances_with_satterthwaite_degrees_of_freedom():
+    from ecgstudy.metrics.stats import fixed_test_interval
+
+    d = np.array([0.01, 0.03, 0.02, 0.05, 0.04])
+    v_seed = d.var(ddof=1) / 5
+    ci = fixed_test_interval(d, test_variance=v_seed, n_units=80)  # two equal parts: df = 4 * (2 v)^2 / v^2 = 16
+    half = sps.t.ppf(0.975, 16) * math.sqrt(2 * v_seed)
+    assert (ci.estimate, ci.low, ci.high, ci.n) == (pytest.approx(0.03), pytest.approx(0.03 - half),
+                                                    pytest.approx(0.03 + half), 5)
+    assert "80 patients" in ci.method
+    same = fixed_test_interval(d, test_variance=0.0, n_units=80)  # no test variance: the paired t
+    plain = paired_t_interval(d, np.zeros(5))
+    assert (same.low, same.high) == (pytest.approx(plain.low), pytest.approx(plain.high))
+    one = fixed_test_interval([0.02], test_variance=1e-4, n_units=80)
+    assert one.estimate == 0.02 and math.isnan(one.low)
+    with pytest.raises(Exception):
+        fixed_test_interval(d, test_variance=-1.0, n_units=80)

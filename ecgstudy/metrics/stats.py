@@ -9,6 +9,9 @@ folds, resampling of the independent unit, and the one rule that turns an interv
   Nadeau & Bengio's variance correction ``(1 / (k r) + n_test / n_train) s^2`` (Bouckaert & Frank's
   corrected repeated k-fold test): folds share training data, so their differences are not
   independent and the plain t interval is too narrow.
+* :func:`fixed_test_interval`: the mean paired difference over seeds that all share one fixed test set, with the
+  test set's own sampling variance (a bootstrap over its patients) added to the seeds' (Satterthwaite degrees of
+  freedom): the seeds alone say how much training varies, not how much another sample of patients would.
 * :func:`cluster_bootstrap_ci`: a percentile bootstrap of a pooled metric that resamples the
   independent unit (patients or records) with all its rows, not the rows (segments, beats).
 * :func:`min_wilcoxon_p`: the smallest two-sided p the Wilcoxon signed-rank test can give with n
@@ -176,6 +179,48 @@ def corrected_t_interval(differences: Sequence[float], *, n_train: int, n_test: 
     se = math.sqrt((1 / j + n_test / n_train) * float(d.var(ddof=1)))
     half = float(_stats.t.ppf(0.5 + level / 2, j - 1) * se)
     return Interval(mean, mean - half, mean + half, j, level, method)
+
+
+def fixed_test_interval(differences: Sequence[float], *, test_variance: float, n_units: int,
+                        level: float = 0.95) -> Interval:
+    """Mean of per-seed paired differences measured on one fixed test set, with an interval that counts both
+    sources of its uncertainty: the seeds (training varies: ``s^2 / S`` over ``S`` seeds, ``S - 1`` degrees of
+    freedom) and the test sample (another draw of its patients: ``test_variance``, the variance of the
+    seed-mean difference over resamples of the test patients, taken as known). The two add up,
+    ``se^2 = s^2 / S + test_variance``, with Welch-Satterthwaite degrees of freedom
+    ``se^4 / ((s^2 / S)^2 / (S - 1))``. A patient-by-seed interaction is counted in both terms, so the interval
+    errs on the wide side (its coverage is shown by simulation in the tests).
+
+    Args:
+        differences: one per seed: metric of method A minus method B on the same test set.
+        test_variance: bootstrap variance of the mean of ``differences`` over resampled test patients (>= 0).
+        n_units: how many patients the test set holds (for the method text).
+
+    >>> plain = paired_t_interval([0.03, 0.01, 0.02, 0.04, 0.02], [0.0] * 5)
+    >>> both = fixed_test_interval([0.03, 0.01, 0.02, 0.04, 0.02], test_variance=0.01 ** 2, n_units=200)
+    >>> round(both.estimate, 3), both.high - both.low > plain.high - plain.low
+    (0.024, True)
+    >>> round(fixed_test_interval([0.02] * 3, test_variance=0.01 ** 2, n_units=50).high, 4)  # seeds agree: normal
+    0.0396
+    """
+    level = _check_level(level)
+    d = _values(differences, "differences")
+    s_count = len(d)
+    if not (test_variance >= 0 and math.isfinite(test_variance)):
+        raise ParameterError(f"fixed_test_interval: test_variance {test_variance} must be finite and >= 0")
+    method = (f"Student t over {s_count} seed{'s' if s_count != 1 else ''} plus the bootstrap variance over the "
+              f"test set's {n_units} patients")
+    if s_count < 2:
+        return Interval(float(d.mean()) if s_count else math.nan, math.nan, math.nan, s_count, level, method)
+    mean = float(d.mean())
+    v_seed = float(d.var(ddof=1)) / s_count
+    total = v_seed + float(test_variance)
+    if total == 0:
+        return Interval(mean, mean, mean, s_count, level, method)
+    df = math.inf if v_seed == 0 else total ** 2 / (v_seed ** 2 / (s_count - 1))
+    q = float(_stats.norm.ppf(0.5 + level / 2)) if math.isinf(df) else float(_stats.t.ppf(0.5 + level / 2, df))
+    half = q * math.sqrt(total)
+    return Interval(mean, mean - half, mean + half, s_count, level, method)
 
 
 def cluster_bootstrap_ci(metric: Callable[..., float], *arrays: Sequence | np.ndarray, groups: Sequence | np.ndarray,

@@ -123,6 +123,12 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
                              if data_kind == "real" and "mitdb" in used else None)
     g["patient_leakage"] = leakage_text(leak["leaky"], leak["runs"], unit="MIT-BIH window runs",
                                         what="records 201 and 202 come from one man")
+    from ecgstudy.studies.xecgnet.effects import design_of
+
+    folders = {ds: resolve_data(params.data, RUNS[ds].datasets).folders.get(ds) for ds in used} \
+        if data_kind == "real" else {}
+    design = design_of(records, data_kind=data_kind, folders=folders)
+    g["interval_text"] = design.text(names)
     first = run_params[used[0]]
     paper = {n.key: n.paper_value for n in PAPER_NUMBERS}
     g.update(
@@ -154,13 +160,14 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
     page.figures["fig_sweep"] = partial(sweep_figure, main, used, names, paper_f1=paper_f1, paper_multi=paper_multi)
     page.figure_data["fig_sweep"] = main[[c for c in ("dataset", "gamma", "seed", "micro_f1", "multi_acc")
                                           if c in main]]
-    effects = t.effect_table(main)
+    effects = t.effect_table(main, design=design)
     page.shown["effects"] = Table(
         effects.assign(dataset=effects["dataset"].map(names))[
-            ["dataset", "metric", "gamma", "n", "mean", "mean_gamma0", "diff", "low", "high", "low_adj", "high_adj"]],
-        "Paired over seeds (same split): gamma vs gamma = 0. diff = mean difference with its 95 % paired Student-t "
-        "interval (low, high) and its Bonferroni-adjusted interval for the number of gammas tried (low_adj, "
-        "high_adj)", precision=3, formats={"gamma": "{:g}"},
+            ["dataset", "metric", "gamma", "n", "mean", "mean_gamma0", "diff", "low", "high", "low_adj", "high_adj",
+             "interval"]],
+        "Paired over seeds: gamma vs gamma = 0. diff = mean difference with its 95 % interval (low, high; "
+        "'interval' says how each dataset's is computed, as the text above explains) and its Bonferroni-adjusted "
+        "interval for the number of gammas tried (low_adj, high_adj)", precision=3, formats={"gamma": "{:g}"},
         intervals=(("diff", "low", "high"), ("diff", "low_adj", "high_adj"))) if len(effects) else None
     summary = v.chapter_summary(table, effects, names=names)
     g["best_gamma_text"] = summary["best_text"]
@@ -185,7 +192,7 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
 
     # claims at a glance
     budgets = {ds: v.budget_text(run_params[ds]) for ds in used}
-    claims = v.claims(main, health, names=names, budgets=budgets) if len(main) else []
+    claims = v.claims(main, health, names=names, budgets=budgets, design=design) if len(main) else []
     page.shown["claims"] = claims_table(claims)
     metrics["claims"] = claims_metrics(claims)
     g["verdict"] = v.claims_text(claims)
@@ -193,7 +200,7 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
     from ecgstudy.claims_ladder import rung_epochs
     from ecgstudy.studies.xecgnet.ladder import budget_ladder, rung_frame
 
-    ladder = budget_ladder(main, health, rung_frame(records), claims, names=names, budgets=budgets)
+    ladder = budget_ladder(main, health, rung_frame(records), claims, names=names, budgets=budgets, design=design)
     page.shown["ladder"] = ladder.table() if ladder.rungs else None
     g["ladder_text"] = ladder.text()
     g["ladder_epochs"] = rung_epochs(ladder.rungs)
@@ -206,7 +213,8 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
                              f"allowed up to {v.PAPER_EPOCHS:,} epochs with patience {v.PAPER_PATIENCE}.")
     f1 = v.per_class_f1_table(main, names)
     page.shown["per_class_f1"] = Table(
-        f1, "Test F1 per class, mean over seeds with its 95 % Student-t interval, beside the paper's CPSC 2018 "
+        f1, "Test F1 per class, mean over seeds with its 95 % Student-t interval over the seeds (on a fixed test "
+            "set it shows how training varies, not the test sample's uncertainty), beside the paper's CPSC 2018 "
             "F1 of the matching class (its single runs)", precision=3, na_rep="",
         intervals=(("F1 gamma 0", "low 0", "high 0"), ("F1 gamma 0.01", "low 0.01", "high 0.01"))) \
         if len(f1) else None
@@ -226,13 +234,15 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
         well = main.merge(health[["dataset", "gamma", "regulariser", "seed", "healthy"]], how="inner",
                           on=["dataset", "gamma", "regulariser", "seed"]) if len(health) else main.iloc[:0]
         well = well[well["healthy"].astype(bool)] if len(well) else well
-        e = t.gamma_effect(well.dropna(subset=["attention_multi_covered"]), metric="attention_multi_covered") \
+        e = t.gamma_effect(well.dropna(subset=["attention_multi_covered"]), metric="attention_multi_covered",
+                           design=design) \
             if len(well) else pd.DataFrame()
         if len(e):
             page.shown["coverage_effect"] = Table(
                 e.assign(dataset=e["dataset"].map(names)),
                 "Paired over the seeds whose two networks are healthy: full coverage of multi-type windows, gamma "
-                "vs 0, with the 95 % paired Student-t interval (low, high) and the Bonferroni-adjusted one",
+                "vs 0, with its 95 % interval (low, high; 'interval' says how it is computed) and the "
+                "Bonferroni-adjusted one",
                 precision=3, formats={"gamma": "{:g}"},
                 intervals=(("diff", "low", "high"), ("diff", "low_adj", "high_adj")))
         metrics["coverage"] = t.coverage_metrics(main, names)

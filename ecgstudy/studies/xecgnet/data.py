@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 
 SPLITS = ("train", "val", "test")
 
+#: Datasets whose real-data split is drawn with the run's seed (each seed its own split); the others have one
+#: fixed test set whatever the seed (:mod:`ecgstudy.studies.xecgnet.effects` chooses their intervals by it).
+SPLIT_BY_SEED = frozenset({"mitdb"})
+
 
 @dataclass
 class SplitData:

@@ -25,7 +25,9 @@ XECGNET_VERSION = "xecgnet.1"
 #: page.7: the budget paragraph says when BatchNorm statistics are recomputed (bn_stats "exact"). page.8: the
 #: budget ladder (the gamma claims at 3, 10 and 30 epochs and at the runs' own selection; ecgstudy.studies.xecgnet.ladder).
 #: page.9: a run has converged by its own selection score (validation BCE for the converged runs, micro-F1 before).
-PAGE_VERSION = f"{XECGNET_VERSION}-page.9"
+#: page.10: intervals by split design (ecgstudy.studies.xecgnet.effects): MIT-BIH's seeds draw their own splits
+#: (corrected resampled t); PTB-XL's fixed test set adds its patients' bootstrap variance to the seeds'.
+PAGE_VERSION = f"{XECGNET_VERSION}-page.10"
 
 
 #: Budgets per profile (the chapter states them). The authors: Adam 1e-5, batch 32, up to

@@ -94,10 +94,12 @@ def rung_tables(main: pd.DataFrame, health: pd.DataFrame, rungs: pd.DataFrame, r
 
 
 def budget_ladder(main: pd.DataFrame, health: pd.DataFrame, rungs: pd.DataFrame, converged: list[Claim], *,
-                  names: dict[str, str], budgets: dict[str, str]) -> Ladder:
+                  names: dict[str, str], budgets: dict[str, str], design=None) -> Ladder:
     """The chapter's claims at every rung of ``rungs`` (:func:`rung_frame`) and at the runs' own selection
     (``converged``: the claims at a glance, :func:`~ecgstudy.studies.xecgnet.verdicts.claims` of ``main`` and
-    ``health``); the claims about maps are left out (:data:`MAP_CLAIMS`)."""
+    ``health``); the claims about maps are left out (:data:`MAP_CLAIMS`). ``design``: the claims' intervals
+    (:class:`~ecgstudy.studies.xecgnet.effects.Design`); a rung keeps no predictions, so on a fixed test set it
+    borrows the test patients' variance of the runs' own weights."""
     from ecgstudy.studies.xecgnet import verdicts as v
 
     if not len(rungs) or not converged:
@@ -105,6 +107,7 @@ def budget_ladder(main: pd.DataFrame, health: pd.DataFrame, rungs: pd.DataFrame,
     by_rung = {}
     for rung in sorted({int(r) for r in rungs["rung"]}):
         m, h = rung_tables(main, health, rungs, rung)
-        by_rung[f"{rung} epoch{'s' if rung != 1 else ''}"] = v.claims(m, h, names=names, budgets=budgets)
+        by_rung[f"{rung} epoch{'s' if rung != 1 else ''}"] = v.claims(m, h, names=names, budgets=budgets,
+                                                                      design=design)
     left_out = {c.key: why for c in converged for part, why in MAP_CLAIMS.items() if part in c.key}
     return ladder_of(by_rung, converged, left_out=left_out, selection=SELECTION)

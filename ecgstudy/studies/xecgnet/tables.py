@@ -50,18 +50,21 @@ def run_table(records) -> pd.DataFrame:
 
 
 def gamma_effect(table: pd.DataFrame, *, metric: str, regulariser: str = "paper",
-                 family_level: float = 0.95) -> pd.DataFrame:
-    """Paired comparison of every gamma > 0 with gamma = 0 over the seeds (same split per seed), per dataset.
+                 family_level: float = 0.95, design=None) -> pd.DataFrame:
+    """Paired comparison of every gamma > 0 with gamma = 0 over the seeds, per dataset.
 
     Returns one row per (dataset, gamma): ``n`` seeds, mean of gamma and of gamma = 0, mean
-    difference with its 95 % paired Student-t interval (``low``, ``high``;
-    :func:`~ecgstudy.metrics.stats.paired_t_interval`), ``k`` (how many gammas > 0 the dataset
-    compares) and the Bonferroni-adjusted t interval ``low_adj`` / ``high_adj`` (level
+    difference with its 95 % interval (``low``, ``high``) of the dataset's design
+    (:class:`~ecgstudy.studies.xecgnet.effects.Design`: the corrected resampled t where each seed draws its
+    own split, the seeds' t plus the test patients' bootstrap variance on one fixed test set; without
+    ``design`` the plain paired Student t), ``interval`` (how it was computed, in words), ``k`` (how many
+    gammas > 0 the dataset compares) and the Bonferroni-adjusted interval ``low_adj`` / ``high_adj`` (level
     ``1 - (1 - family_level) / k``), the one to read for a gamma picked as the best after the fact.
     No p-value: with 5 seeds the Wilcoxon test cannot go below 0.0625.
     """
-    from ecgstudy.metrics.stats import paired_t_interval
+    from ecgstudy.studies.xecgnet.effects import Design
 
+    design = design or Design()
     rows = []
     for ds, part in table.groupby("dataset", sort=False):
         base = part[(part["gamma"] == 0) & (part["regulariser"] == "paper")].set_index("seed")[metric]
@@ -73,11 +76,11 @@ def gamma_effect(table: pd.DataFrame, *, metric: str, regulariser: str = "paper"
         k = len(pairs)
         for g, pair in pairs:
             a, b = pair["g"].to_numpy(), pair["b"].to_numpy()
-            t = paired_t_interval(a, b)
-            adj = paired_t_interval(a, b, level=1 - (1 - family_level) / k)
+            t = design.interval(ds, metric, g, a, b)
+            adj = design.interval(ds, metric, g, a, b, level=1 - (1 - family_level) / k)
             rows.append({"dataset": ds, "gamma": g, "n": t.n, "mean": pair["g"].mean(),
                          "mean_gamma0": pair["b"].mean(), "diff": t.estimate, "low": t.low,
-                         "high": t.high, "k": k, "low_adj": adj.low, "high_adj": adj.high})
+                         "high": t.high, "k": k, "low_adj": adj.low, "high_adj": adj.high, "interval": t.method})
     return pd.DataFrame(rows)
 
 
@@ -126,7 +129,7 @@ def validation_jumps(records) -> pd.DataFrame:
 
 #: Columns of :func:`effect_table` (and of an empty one).
 EFFECT_COLUMNS = ["dataset", "gamma", "n", "mean", "mean_gamma0", "diff", "low", "high", "k", "low_adj",
-                  "high_adj", "metric"]
+                  "high_adj", "interval", "metric"]
 
 
 def data_table(records, datasets, names: dict[str, str]) -> pd.DataFrame:
@@ -155,11 +158,12 @@ def sweep_table(main: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def effect_table(main: pd.DataFrame, metrics=("multi_acc", "micro_f1", "macro_f1")) -> pd.DataFrame:
-    """:func:`gamma_effect` of each metric, stacked with a ``metric`` column (:data:`EFFECT_COLUMNS`)."""
+def effect_table(main: pd.DataFrame, metrics=("multi_acc", "micro_f1", "macro_f1"), *, design=None) -> pd.DataFrame:
+    """:func:`gamma_effect` of each metric (intervals of ``design``), stacked with a ``metric`` column
+    (:data:`EFFECT_COLUMNS`)."""
     parts = []
     for metric in metrics:
-        e = gamma_effect(main, metric=metric) if len(main) else pd.DataFrame()
+        e = gamma_effect(main, metric=metric, design=design) if len(main) else pd.DataFrame()
         if len(e):
             parts.append(e.assign(metric=metric))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EFFECT_COLUMNS)

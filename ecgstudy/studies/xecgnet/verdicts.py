@@ -136,8 +136,8 @@ def selection_deviation(run_params: dict[str, "XecgRunParams"], jumps: pd.DataFr
 def _fmt_effect(row) -> str:
     if row["low"] != row["low"]:
         return f"{row['diff']:+.3f} ({int(row['n'])} seed: no interval)"
-    return (f"{row['diff']:+.3f} (95 % CI {format_bound(row['low'])} to {format_bound(row['high'])}, paired Student t "
-            f"over {int(row['n'])} seeds)")
+    method = row.get("interval") or f"paired Student t over {int(row['n'])} seeds"
+    return f"{row['diff']:+.3f} (95 % CI {format_bound(row['low'])} to {format_bound(row['high'])}, {method})"
 
 
 def chapter_summary(table: pd.DataFrame, effects: pd.DataFrame, *, names: dict[str, str] | None = None,
@@ -245,7 +245,9 @@ def _testability(health: pd.DataFrame, ds: str, gammas: tuple[float, ...], secon
                    f"{cost}")
 
 
-def _would_change(ours, paper_value: float, testable: bool, why: str) -> str:
+def _would_change(ours, paper_value: float, testable: bool, why: str, needed: str = "") -> str:
+    """What would change a claim's verdict; ``needed``: what a claim that is not detected needs
+    (:meth:`~ecgstudy.studies.xecgnet.effects.Design.seeds_needed`)."""
     from ecgstudy.metrics.stats import claim_verdict
 
     verdict = claim_verdict(ours.low, ours.high, paper_effect=paper_value)
@@ -254,20 +256,20 @@ def _would_change(ours, paper_value: float, testable: bool, why: str) -> str:
                       if ours.low == ours.low else "")
     if verdict == "not detected" and np.isfinite(paper_value) and paper_value != 0:
         half = (ours.high - ours.low) / 2
-        n = int(np.ceil(ours.n * (half / abs(paper_value)) ** 2))
-        return f"more seeds: about {max(n, ours.n + 1)} would narrow the interval (half-width {half:.3f}) below the paper's effect"
+        return f"{needed or 'more seeds'} (today's half-width {half:.3f})"
     if verdict == "not detected":
         return "more seeds"
     return "the paper's data (CPSC 2018) and its budget: ours are substitutes"
 
 
 def claims(main: pd.DataFrame, health: pd.DataFrame, *, names: dict[str, str], budgets: dict[str, str],
-           primary_gamma: float = 0.01) -> list:
+           primary_gamma: float = 0.01, design=None) -> list:
     """The paper's claims tested on each substitute dataset, as :class:`ecgstudy.claims.Claim`:
 
     * the regulariser's gain at ``primary_gamma`` over gamma = 0 in multi-label subset accuracy (paper:
       0.758 -> 0.845) and in micro-F1 (0.802 -> 0.812), and the sweep's micro-F1 change at every other
-      gamma run (paper: its single runs), each a paired Student-t interval over the seeds (same split);
+      gamma run (paper: its single runs), each paired over the seeds with the interval of the dataset's
+      ``design`` (:class:`~ecgstudy.studies.xecgnet.effects.Design`; without it the plain paired Student t);
     * on datasets with beat annotations, two claims about the maps over the runs that are healthy
       (:func:`~ecgstudy.studies.xecgnet.health.run_health`): the regularised attention covers every
       abnormal beat type in more multi-type windows than the ABN's, and it puts more than the uniform
@@ -279,10 +281,12 @@ def claims(main: pd.DataFrame, health: pd.DataFrame, *, names: dict[str, str], b
         main: the run table of the paper's regulariser (:func:`~ecgstudy.studies.xecgnet.tables.run_table`).
         health: :func:`~ecgstudy.studies.xecgnet.health.run_health` of the same runs.
         budgets: per dataset, our budget in words.
+        design: how each dataset is split (:func:`~ecgstudy.studies.xecgnet.effects.design_of`).
     """
     from ecgstudy.claims import Claim
-    from ecgstudy.metrics.stats import paired_t_interval, t_interval
+    from ecgstudy.studies.xecgnet.effects import Design
 
+    design = design or Design()
     paper = _paper()
     out = []
     if not len(main) or not len(health):
@@ -292,6 +296,7 @@ def claims(main: pd.DataFrame, health: pd.DataFrame, *, names: dict[str, str], b
         seconds = float(health.loc[health["dataset"] == ds, "seconds_per_epoch"].median())
         base = part[part["gamma"] == 0].set_index("seed")
         budget = f"{budgets.get(ds, '')}; paper: up to {PAPER_EPOCHS:,} epochs, patience {PAPER_PATIENCE}"
+        tested = "the test split of each seed" if ds in design.seeded else "one test set, scored by every seed"
         gammas = sorted((g for g in part["gamma"].unique() if g > 0), key=lambda g: (not np.isclose(g, primary_gamma), g))
         for g in gammas:
             other = part[np.isclose(part["gamma"], g)].set_index("seed")
@@ -308,15 +313,17 @@ def claims(main: pd.DataFrame, health: pd.DataFrame, *, names: dict[str, str], b
                 if keys[1] not in paper:
                     continue
                 effect = paper[keys[1]] - paper[keys[0]]
-                ours = paired_t_interval(other.loc[seeds, metric].to_numpy(), base.loc[seeds, metric].to_numpy())
+                a, b = other.loc[seeds, metric].to_numpy(), base.loc[seeds, metric].to_numpy()
+                ours = design.interval(ds, metric, g, a, b)
                 numbers = keys if np.isclose(g, primary_gamma) else keys[1:]
                 out.append(Claim(
                     key=f"xecgnet.{ds}.{metric}.g{g:g}",
                     claim=f"gamma = {g:g} changes {what} over gamma = 0 (the ABN)",
                     paper_value=effect, paper_text=f"{effect:+.3f} ({paper[keys[0]]:.3f} -> {paper[keys[1]]:.3f}, "
                                                    f"CPSC 2018)",
-                    ours=ours, data=f"{names[ds]}, test split of each seed", budget=budget, testable=testable,
-                    would_change=_would_change(ours, effect, testable, why), numbers=numbers))
+                    ours=ours, data=f"{names[ds]}, {tested}", budget=budget, testable=testable,
+                    would_change=_would_change(ours, effect, testable, why,
+                                               design.seeds_needed(ds, metric, g, a, b, effect)), numbers=numbers))
         if "attention_multi_covered" not in part or part["attention_multi_covered"].isna().all():
             continue
         ok = health[(health["dataset"] == ds) & (health["regulariser"] == "paper") & health["healthy"]]
@@ -326,8 +333,8 @@ def claims(main: pd.DataFrame, health: pd.DataFrame, *, names: dict[str, str], b
         seeds = [s for s in base.index.intersection(other.index) if (0.0, s) in healthy and (g, s) in healthy]
         n_pairs = len(base.index.intersection(other.index))
         testable, why = _testability(health, ds, (0.0, g), seconds, names)
-        ours = paired_t_interval(other.loc[seeds, "attention_multi_covered"].to_numpy(),
-                                 base.loc[seeds, "attention_multi_covered"].to_numpy())
+        ours = design.interval(ds, "attention_multi_covered", g, other.loc[seeds, "attention_multi_covered"].to_numpy(),
+                               base.loc[seeds, "attention_multi_covered"].to_numpy())
         out.append(Claim(
             key=f"xecgnet.{ds}.attention_multi_covered.g{g:g}",
             claim=f"the attention at gamma = {g:g} covers every abnormal beat type in more windows with two or "
@@ -338,7 +345,7 @@ def claims(main: pd.DataFrame, health: pd.DataFrame, *, names: dict[str, str], b
             budget=budget, testable=testable, would_change=_would_change(ours, np.inf, testable, why)))
         testable, why = _testability(health, ds, (g,), seconds, names)
         arm = other.loc[[s for s in other.index if (g, s) in healthy], "attention_ratio"] - 1
-        ours = t_interval(arm.to_numpy())
+        ours = design.values_interval(ds, arm.to_numpy())
         out.append(Claim(
             key=f"xecgnet.{ds}.attention_ratio.g{g:g}",
             claim=f"the attention at gamma = {g:g} puts more than the uniform share of its mass on abnormal beats "
