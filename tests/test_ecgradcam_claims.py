@@ -97,8 +97,10 @@ def test_region_and_blocking_claims_on_hand_made_runs():
     counted = {f"q{f}" for f in range(5)}
     claims = {c.key: c for c in v.region_claims(table, counted, budgets=budgets, learned=learned)}
     c = claims["ecgradcam.region.transfer.qrs_ms"]
-    half = stats.t.ppf(0.975, 4) * np.std(ratios, ddof=1) / math.sqrt(5)
+    # corrected resampled t over the 5 folds: (1/5 + 40/160) s^2, the folds share training data
+    half = stats.t.ppf(0.975, 4) * math.sqrt((1 / 5 + 40 / 160) * np.var(ratios, ddof=1))
     assert c.ours.estimate == pytest.approx(4.34) and c.ours.high - c.ours.estimate == pytest.approx(half)
+    assert c.ours.method == "corrected resampled t (Nadeau & Bengio) over 5 fold runs"
     assert c.null == 1.0 and c.verdict == "agrees" and "5 of 5 runs" in c.data
     nl = claims["ecgradcam.region.ludb.not_learned"]
     assert nl.verdict == "not testable at this budget" and "qt_ms" in nl.data
@@ -116,7 +118,9 @@ def test_region_and_blocking_claims_on_hand_made_runs():
     assert worst.loc[("transfer", "qrs_ms"), "worst"] == "qrs" and worst.loc[("transfer", "qrs_ms"), "next"] == "p"
     assert bool(worst.loc[("transfer", "qrs_ms"), "distinguishable"])
     waves = v.wave_table(harm)
-    assert waves[(waves["target"] == "qrs_ms") & (waves["wave"] == "qrs")]["harm"].item() == pytest.approx(3.0)
+    qrs = waves[(waves["target"] == "qrs_ms") & (waves["wave"] == "qrs")].iloc[0]
+    half = stats.t.ppf(0.975, 4) * math.sqrt((1 / 5 + 40 / 160) * np.var(harm_qrs, ddof=1))
+    assert qrs["harm"] == pytest.approx(3.0) and qrs["high"] - qrs["harm"] == pytest.approx(half)
 
 
 def test_similarity_claims_read_only_counted_pairs_per_fold():
@@ -129,13 +133,16 @@ def test_similarity_claims_read_only_counted_pairs_per_fold():
     assert c.ours.estimate == pytest.approx(0.15) and c.ours.n == 3 and c.verdict == "agrees"  # the 0.1 pair is not read
     half = stats.t.ppf(0.975, 2) * 0.05 / math.sqrt(3)
     assert c.ours.low == pytest.approx(0.15 - half)
+    (fixed,) = v.similarity_claims(pairs, counted, budgets=budgets, datasets=["t"], units={"t": (160, 40)})
+    assert fixed.ours.low == pytest.approx(0.15 - stats.t.ppf(0.975, 2) * math.sqrt((1 / 3 + 40 / 160) * 0.05 ** 2))
     (none,) = v.similarity_claims(pairs, set(), budgets=budgets, datasets=["t"])
     assert none.verdict == "not testable at this budget"
 
 
 def test_sex_claims_value_testability_and_the_feature_gain():
     table = pd.DataFrame({"dataset": "p", "target": "sex", "task": "binary", "auc": [0.86, 0.88, 0.87, 0.89, 0.88],
-                          "accuracy": [0.8] * 5, "baseline_accuracy": [0.5] * 5, "train_seconds": 80.0})
+                          "accuracy": [0.8] * 5, "baseline_accuracy": [0.5] * 5, "train_seconds": 80.0,
+                          "n_train": 1400, "n_test": 350})
     claims = v.sex_network_claims(table, budgets={"p": v.Budget("P", 8, 10.0, 5)})
     assert [c.verdict for c in claims] == ["not testable at this budget"] * 2  # AUC cannot reach 0.96
     assert claims[1].numbers == ("ecgradcam.sex.auc",) and "92 more per run" in claims[1].would_change

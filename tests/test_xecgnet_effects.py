@@ -89,9 +89,12 @@ def test_the_test_variance_is_the_bootstrap_variance_of_the_paired_difference(fi
     assert d.test_variance[("ptbxl", "subset_acc", 0.01)] == pytest.approx(want, rel=0.1)
     assert d.test_variance[("ptbxl", "subset_acc", 0.1)] == 0.0  # the same predictions as gamma 0
     assert d.test_variance[("ptbxl", "micro_f1", 0.01)] > 0
-    # both seeds agree, so the interval is the test sample's alone (normal quantile)
+    # both seeds agree, so the variance is the test sample's alone; with two seeds the runs' 1 df is kept
     ci = d.interval("ptbxl", "subset_acc", 0.01, [0.7, 0.7], [1.0, 1.0])
-    assert ci.high - ci.low == pytest.approx(2 * 1.959964 * np.sqrt(d.test_variance[("ptbxl", "subset_acc", 0.01)]))
+    half = 12.706204736 * np.sqrt(d.test_variance[("ptbxl", "subset_acc", 0.01)])
+    assert ci.high - ci.low == pytest.approx(2 * half)
+    three = d.interval("ptbxl", "subset_acc", 0.01, [0.7] * 3, [1.0] * 3)  # from 3 seeds: Satterthwaite (normal here)
+    assert three.high - three.low == pytest.approx(2 * 1.959964 * half / 12.706204736)
 
 
 def test_runs_of_one_fixed_test_set_with_other_records_are_refused(tmp_path):

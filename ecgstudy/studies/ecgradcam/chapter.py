@@ -310,10 +310,11 @@ def _claims(page: Page, params: EcgradcamChapterParams, run_params: dict, parts:
     table, counted, learned = parts["table"], parts["counted"], parts["learned"]
     budgets = v.budgets(table, {ds: run_params[ds].epochs for ds in params.datasets}, names=names)
     sex, sex_ds = parts["sex"]
-    claims = [*v.region_claims(table, counted, budgets=budgets, learned=learned),
-              *v.similarity_claims(parts["pairs"], counted, budgets=budgets,
+    fixed = parts.get("fixed")
+    claims = [*v.region_claims(table, counted, budgets=budgets, learned=learned, fixed=fixed),
+              *v.similarity_claims(parts["pairs"], counted, budgets=budgets, units=v.dataset_units(table), fixed=fixed,
                                    datasets=[ds for ds in params.datasets if ds in set(table.get("dataset", []))]),
-              *v.blocking_claims(parts["harm"], counted, budgets=budgets, learned=learned),
+              *v.blocking_claims(parts["harm"], counted, budgets=budgets, learned=learned, fixed=fixed),
               *v.sex_feature_claim(sex, name=names.get(sex_ds, "")),
               *v.sex_network_claims(table, budgets=budgets, learned=learned)]
     page.metrics["claims"] = claims_metrics(claims)
@@ -416,7 +417,12 @@ def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> 
     page.shown["layers"] = None if by_layer is None else \
         Table(by_layer, t.LAYER_CAPTION, precision=2, na_rep="n/a", index=True)
     pairs = t.cross_target_pairs(records, layer="last_add")
-    sim = t.cross_target_similarity(pairs, counted)
+    from ecgstudy.studies.ecgradcam.verdicts import dataset_units
+
+    from ecgstudy.studies.ecgradcam.fixed_test import fixed_test_sets
+
+    fixed = fixed_test_sets(records, params.datasets)
+    sim = t.cross_target_similarity(pairs, counted, units=dataset_units(table), fixed=fixed)
     page.shown["similarity"] = Table(t.named(sim, names), t.SIMILARITY_CAPTION, precision=3, na_rep="n/a",
                                      intervals=t.SIMILARITY_INTERVALS) if len(sim) else None
     if len(sim):
@@ -425,7 +431,7 @@ def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> 
 
     # wave blocking, the sex feature, the claims
     harm = v.wave_harm(table)
-    waves, worst = v.wave_table(harm), v.worst_vs_next(harm)
+    waves, worst = v.wave_table(harm, fixed), v.worst_vs_next(harm, fixed)
     page.shown["blocking"] = Table(t.blocking_table(waves, names=names), t.BLOCKING_CAPTION, precision=3,
                                    na_rep="n/a", intervals=t.BLOCKING_INTERVALS) if len(waves) else None
     page.shown["worst"] = Table(t.worst_table(worst, names=names), t.WORST_CAPTION, precision=3, na_rep="n/a",
@@ -433,7 +439,7 @@ def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> 
     page.metrics["blocking"] = {"waves": waves.to_dict(orient="records"), "worst_vs_next": worst.to_dict(orient="records")}
     sex = _sex(page, params, beats)
     _claims(page, params, run_params, {"table": table, "counted": counted, "learned": learned, "pairs": pairs,
-                                       "harm": harm, "sex": sex}, names)
+                                       "harm": harm, "sex": sex, "fixed": fixed}, names)
     page.shown["inventory"] = inventory_table()
     name_targets(page)
     return page

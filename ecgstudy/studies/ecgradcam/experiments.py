@@ -25,7 +25,10 @@ ECGRADCAM_VERSION = "ecgradcam.1"
 #: epoch, or validation-driven with exact BatchNorm statistics) and in which precision; a validation-driven
 #: budget is stated as a cap, its seconds per epoch over the epochs each run trained. page.7: the budget ladder
 #: (which targets learned at 3, 10, 30 epochs and at the runs' own budget; ecgstudy.studies.ecgradcam.ladder).
-PAGE_VERSION = f"{ECGRADCAM_VERSION}-page.7"
+#: page.8: values over cross-validation folds take the corrected resampled t as differences did (region ratios,
+#: cross-target dissimilarity, wave harm, the sex network's accuracy and AUC): the folds share training data. The
+#: transfer runs all score every LUDB record, so theirs add a bootstrap over those patients (fixed_test).
+PAGE_VERSION = f"{ECGRADCAM_VERSION}-page.8"
 
 
 #: Code version of the transfer runs (bump when their results would change).

@@ -119,26 +119,39 @@ def cross_target_pairs(records, *, layer: str = "last_add") -> pd.DataFrame:
                                        "records", "corr"])
 
 
-def cross_target_similarity(pairs: pd.DataFrame, counted: set[str] | None = None) -> pd.DataFrame:
+def cross_target_similarity(pairs: pd.DataFrame, counted: set[str] | None = None, *,
+                            units: dict[str, tuple[int, int]] | None = None, fixed: dict | None = None) -> pd.DataFrame:
     """Per dataset and variant, the mean over pairs of :func:`cross_target_pairs` (``pairs``,
     ``mean_corr``) and, over the pairs of networks that both beat their baseline (run ids in
-    ``counted``), their mean per fold averaged over folds with its Student-t interval
-    (``counted_pairs``, ``counted_corr``, ``low``, ``high``; NaN with fewer than 2 folds).
+    ``counted``), their mean per fold averaged over folds with its interval (``counted_pairs``,
+    ``counted_corr``, ``low``, ``high``; NaN with fewer than 2 folds): the corrected resampled t where
+    ``units`` gives the dataset's training and test records per fold
+    (:func:`~ecgstudy.studies.ecgradcam.verdicts.dataset_units`), else the plain Student t; for a dataset in
+    ``fixed`` (its runs share one test set) with the test patients' variance added.
 
     >>> p = pd.DataFrame({"dataset": "d", "variant": "v", "fold": [0, 1, 1], "seed": 0, "run_a": ["a", "c", "c"],
     ...                   "run_b": ["b", "d", "x"], "corr": [0.5, 0.7, 0.0]})
     >>> list(map(str, cross_target_similarity(p, {"a", "b", "c", "d"}).round(3).iloc[0]))[:6]
     ['d', 'v', '3', '0.4', '2', '0.6']
     """
-    from ecgstudy.metrics.stats import t_interval
-    from ecgstudy.studies.ecgradcam.verdicts import fold_similarity
+    from ecgstudy.metrics.stats import Interval, corrected_t_interval, t_interval
+    from ecgstudy.studies.ecgradcam.verdicts import _similarity_fixed, fold_similarity
 
     cols = ["dataset", "variant", "pairs", "mean_corr", "counted_pairs", "counted_corr", "low", "high"]
     rows = []
     folds = fold_similarity(pairs, counted)
     for (ds, variant), part in (pairs.groupby(["dataset", "variant"], sort=False) if len(pairs) else []):
         mine = folds[(folds["dataset"] == ds) & (folds["variant"] == variant)] if len(folds) else folds
-        ci = t_interval(mine["corr"].to_numpy(dtype=np.float64)) if len(mine) else None
+        values = mine["corr"].to_numpy(dtype=np.float64) if len(mine) else None
+        fx = (fixed or {}).get(ds)
+        one_minus = _similarity_fixed(fx, pairs, counted or set(), mine, variant) \
+            if fx is not None and values is not None and counted is not None else None
+        if one_minus is not None:  # the interval of 1 - r, turned back into r
+            ci = Interval(1 - one_minus.estimate, 1 - one_minus.high, 1 - one_minus.low, one_minus.n,
+                          one_minus.level, one_minus.method)
+        else:
+            ci = None if values is None else t_interval(values) if not units or ds not in units else \
+                corrected_t_interval(values, n_train=units[ds][0], n_test=units[ds][1])
         rows.append({"dataset": ds, "variant": variant, "pairs": int(len(part)), "mean_corr": float(part["corr"].mean()),
                      "counted_pairs": int(mine["pairs"].sum()) if len(mine) else 0,
                      "counted_corr": ci.estimate if ci else math.nan, "low": ci.low if ci else math.nan,
@@ -471,11 +484,16 @@ def layer_ratio_table(table: pd.DataFrame) -> pd.DataFrame | None:
     return by_layer
 
 
+#: How the transfer runs' intervals differ (they all score one fixed test set: :mod:`.fixed_test`), for captions.
+TRANSFER_INTERVAL = ("the transfer runs, all scored on the same LUDB records, add the variance of a bootstrap over "
+                     "those patients")
+
 #: Caption of the cross-target similarity table (:func:`cross_target_similarity`).
 SIMILARITY_CAPTION = ("Correlation of one record's maps between models trained for different targets (same fold "
                       "and seed): near 1 means the map does not depend on what is measured. mean_corr: over all pairs; "
                       "counted_corr: over the pairs of networks that both beat their baseline, per fold, then the mean "
-                      "over folds with its Student-t 95 % interval (low, high)")
+                      "over folds with its 95 % interval (low, high; the corrected resampled t: folds share training "
+                      "data; " + TRANSFER_INTERVAL + ")")
 
 #: The intervals the similarity table prints.
 SIMILARITY_INTERVALS = (("counted_corr", "low", "high"),)
@@ -492,8 +510,9 @@ def named(table: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
 
 #: Caption of :func:`blocking_table`.
 BLOCKING_CAPTION = ("Harm of replacing each wave by a straight line: the change of the held-out metric, signed so that "
-                    "positive is worse (MAE up; accuracy down for sex), mean over runs with its Student-t 95 % "
-                    "interval over runs; defining: a wave that defines the target")
+                    "positive is worse (MAE up; accuracy down for sex), mean over runs with its 95 % corrected resampled "
+                    "t interval over runs (folds share training data; " + TRANSFER_INTERVAL + "); defining: a wave that "
+                    "defines the target")
 
 #: The intervals :func:`blocking_table` prints.
 BLOCKING_INTERVALS = (("harm", "low", "high"),)
@@ -514,7 +533,7 @@ def blocking_table(waves: pd.DataFrame, *, names: Mapping[str, str]) -> pd.DataF
 #: Caption of :func:`worst_table`.
 WORST_CAPTION = ("Is the most harmful wave to block distinguishable from the next? Harm of the worst wave minus the "
                  "next, paired over runs, with Nadeau & Bengio's corrected t interval (the folds share training "
-                 "data; records, one per patient on LUDB, as the units)")
+                 "data; records, one per patient on LUDB, as the units; " + TRANSFER_INTERVAL + ")")
 
 #: The intervals :func:`worst_table` prints.
 WORST_INTERVALS = (("difference", "low", "high"),)

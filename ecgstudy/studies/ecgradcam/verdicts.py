@@ -2,8 +2,11 @@
 decided by the study's one rule (:func:`ecgstudy.metrics.stats.claim_verdict`: agrees, contradicts,
 not detected, not testable at this budget).
 
-Intervals: Student t over runs (folds) for values; Nadeau & Bengio's corrected t for differences
-paired over cross-validation folds, which share training data; the paired bootstrap over records
+Intervals: Nadeau & Bengio's corrected resampled t over the runs (cross-validation folds, and seeds where a
+fold has several) for values and for paired differences alike, because the folds share most of their training
+data and so their estimates are not independent (the plain Student t over folds is too narrow; the ICLR chapter
+does the same). The transfer runs all score one fixed test set (every LUDB record), so theirs add the variance of a
+bootstrap over those patients (:mod:`~ecgstudy.studies.ecgradcam.fixed_test`); the paired bootstrap over records
 (one per patient on LUDB) for the pooled out-of-fold logistic regressions. Verdicts about maps and
 wave blocking read only networks that beat their trivial baseline
 (:func:`~ecgstudy.studies.ecgradcam.health.map_runs`) and say how many; where none did, the claim
@@ -375,12 +378,14 @@ def _not_learned_claim(key: str, text: str, ds: str, targets: list[str], n_targe
 
 def region_claims(table: pd.DataFrame, counted: set[str], *, budgets: Mapping[str, Budget],
                   learned: Mapping[tuple[str, str], bool], variant: str = "ecgradcam",
-                  layer: str = "last_add") -> list[Claim]:
+                  layer: str = "last_add", fixed: Mapping | None = None) -> list[Claim]:
     """Claim 1, *a network measuring a target attends to the waves that define it*, per dataset and
     target with a defining region, for the authors' ECGradCAM: the map's mass in the region over
-    the region's share of the beat (``ratio``; 1 = no preference), Student t over the runs in
+    the region's share of the beat (``ratio``; 1 = no preference), the corrected resampled t over the runs in
     ``counted`` (:func:`~ecgstudy.studies.ecgradcam.health.map_runs`); the paper's claim is a
     direction (ratio above 1). Targets whose networks did not learn form one not-testable row per dataset.
+    ``fixed``: per dataset whose runs share one test set, its
+    :class:`~ecgstudy.studies.ecgradcam.fixed_test.FixedTestSet` (the test patients' variance is added).
     """
     from ecgstudy.studies.ecgradcam.targets import describe_region
 
@@ -398,7 +403,11 @@ def region_claims(table: pd.DataFrame, counted: set[str], *, budgets: Mapping[st
                 continue
             part = dpart[dpart["target"] == target]
             use = part[part["run_id"].isin(counted)]
-            ours = t_interval(use[col].to_numpy(dtype=np.float64))
+            fx = (fixed or {}).get(ds)
+            ids = [str(r) for r in use["run_id"]]
+            values = use[col].to_numpy(dtype=np.float64)
+            ours = _fixed_interval(fx, values, ids, [fx.ratio(r) for r in ids] if fx else []) \
+                or _fold_interval(values, use)
             out.append(_claim(
                 f"ecgradcam.region.{ds}.{target}",
                 f"The {target} network's ECGradCAM map favours the defining region {describe_region(target_region(target))} "
@@ -433,12 +442,17 @@ def fold_similarity(pairs: pd.DataFrame, counted: set[str] | None = None) -> pd.
 
 
 def similarity_claims(pairs: pd.DataFrame, counted: set[str], *, budgets: Mapping[str, Budget],
-                      datasets: list[str], variant: str = "ecgradcam") -> list[Claim]:
+                      datasets: list[str], variant: str = "ecgradcam",
+                      units: Mapping[str, tuple[int, int]] | None = None, fixed: Mapping | None = None
+                      ) -> list[Claim]:
     """Claim 2, *the maps show what the network measures*, per dataset: maps of networks measuring
     different targets should differ. Ours: ``1 - r``, one minus the mean correlation of one
     record's maps between two targets' networks (same fold and seed, both in ``counted``), per fold,
-    with Student t over folds; 0 = the same map whatever the target. The paper's claim is a
-    direction (``1 - r > 0``). A dataset without two counted networks per fold is not testable."""
+    with the corrected resampled t over folds (``units``: per dataset, training and test records of a fold,
+    :func:`dataset_units`; the plain Student t without them; with the test patients' variance added where
+    ``fixed`` holds the dataset's one test set); 0 = the same map whatever the target. The
+    paper's claim is a direction (``1 - r > 0``). A dataset without two counted networks per fold is not
+    testable."""
     folds = fold_similarity(pairs[pairs["variant"] == variant] if len(pairs) else pairs, counted)
     out = []
     for ds in datasets:
@@ -453,13 +467,39 @@ def similarity_claims(pairs: pd.DataFrame, counted: set[str], *, budgets: Mappin
                               would_change=f"two targets' networks that learn, per fold: "
                                            f"{b.needed() if b else 'more training'}"))
             continue
-        r = t_interval(1.0 - part["corr"].to_numpy(dtype=np.float64))
-        ours = Interval(r.estimate, r.low, r.high, r.n, r.level, f"Student t over {r.n} folds")
+        values = 1.0 - part["corr"].to_numpy(dtype=np.float64)
+        fx = (fixed or {}).get(ds)
+        fixed_ci = _similarity_fixed(fx, pairs, counted, part, variant) if fx else None
+        if fixed_ci is not None:
+            ours = fixed_ci
+        elif units and ds in units:
+            ours = corrected_t_interval(values, n_train=units[ds][0], n_test=units[ds][1])
+        else:
+            r = t_interval(values)
+            ours = Interval(r.estimate, r.low, r.high, r.n, r.level, f"Student t over {r.n} folds")
         out.append(_claim(f"ecgradcam.maps_differ.{ds}", text, ours,
                           data=f"{b.name if b else ds}: ECGradCAM, {int(part['pairs'].sum())} pairs of networks that "
-                               f"beat their baseline, mean r {1 - r.estimate:.2f}",
+                               f"beat their baseline, mean r {1 - ours.estimate:.2f}",
                           budget=b.text() if b else ""))
     return out
+
+
+def _similarity_fixed(fx, pairs: pd.DataFrame, counted: set[str], folds: pd.DataFrame, variant: str
+                      ) -> Interval | None:
+    """The fixed-test interval of ``1 - r`` over ``folds`` (:func:`fold_similarity` rows of one dataset): each fold's
+    value is the mean over its counted pairs of their per-record map correlation."""
+    use = pairs[(pairs["variant"] == variant) & (pairs["dataset"] == fx.dataset) & pairs["run_a"].isin(counted)
+                & pairs["run_b"].isin(counted)]
+    units, runs = [], []
+    for r in folds.itertuples():
+        here = use[(use["fold"] == r.fold) & (use["seed"] == r.seed)]
+        scores = [fx.map_correlation(a, b, variant) for a, b in zip(here["run_a"], here["run_b"])]
+        if not scores or any(sc is None for sc in scores):
+            return None
+        units.append(scores)
+        runs += [*here["run_a"], *here["run_b"]]
+    return fx.interval(1.0 - folds["corr"].to_numpy(dtype=np.float64), units, sorted(set(runs)),
+                       transform=lambda m: 1.0 - m)
 
 
 def wave_harm(table: pd.DataFrame) -> pd.DataFrame:
@@ -499,18 +539,64 @@ def _units(harm: pd.DataFrame) -> tuple[int, int]:
     return max(int(round(harm["n_train"].mean())), 1), max(int(round(harm["n_test"].mean())), 1)
 
 
-def wave_table(harm: pd.DataFrame) -> pd.DataFrame:
-    """Per dataset, target and wave: ``defining`` (a wave of :func:`defining_waves`), ``runs`` and the
-    mean ``harm`` of blocking it with its Student-t interval over runs (``low``, ``high``).
+def dataset_units(table: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per dataset of the run table, the mean training and test records of its runs (:func:`_units`)."""
+    if not len(table) or "n_train" not in table:
+        return {}
+    return {ds: _units(part) for ds, part in table.groupby("dataset", sort=False)}
 
-    >>> h = pd.DataFrame({"dataset": "d", "target": "qrs_ms", "run_id": ["a", "b", "a", "b"],
-    ...                   "wave": ["qrs", "qrs", "p", "p"], "harm": [2.0, 4.0, 0.0, 1.0]})
+
+def _paired_runs(harm: pd.DataFrame, a: str, b: str) -> tuple[np.ndarray, list[str]]:
+    """:func:`_paired` with the run id of each difference."""
+    w = harm.pivot_table(index="run_id", columns="wave", values="harm")
+    if a not in w or b not in w:
+        return np.array([]), []
+    d = (w[a] - w[b])
+    d = d[np.isfinite(d.to_numpy(dtype=np.float64))]
+    return d.to_numpy(dtype=np.float64), [str(r) for r in d.index]
+
+
+def _fixed_interval(fixed, values: np.ndarray, run_ids: list[str], scores: list) -> Interval | None:
+    """The fixed-test interval (:meth:`~ecgstudy.studies.ecgradcam.fixed_test.FixedTestSet.interval`) when every
+    run has its per-record scores, else ``None``."""
+    if fixed is None or not len(values) or any(sc is None for sc in scores):
+        return None
+    return fixed.interval(values, [[sc] for sc in scores], run_ids)
+
+
+def _difference(a, b):
+    """Per-record scores ``a - b`` of one run (same records)."""
+    return None if a is None or b is None else (a[0], a[1] - b[1])
+
+
+def _fold_interval(values: np.ndarray, runs: pd.DataFrame) -> Interval:
+    """The mean of one value per run (``runs``: their rows, with ``n_train`` / ``n_test``) with the corrected
+    resampled t interval (:func:`~ecgstudy.metrics.stats.corrected_t_interval`; folds share training data)."""
+    if not len(runs):
+        return _none("no run")
+    n_train, n_test = _units(runs)
+    return corrected_t_interval(values, n_train=n_train, n_test=n_test)
+
+
+def wave_table(harm: pd.DataFrame, fixed: Mapping | None = None) -> pd.DataFrame:
+    """Per dataset, target and wave: ``defining`` (a wave of :func:`defining_waves`), ``runs`` and the
+    mean ``harm`` of blocking it with its corrected resampled t interval over runs (``low``, ``high``;
+    :func:`_fold_interval`; the runs' ``n_train`` / ``n_test``, else the plain Student t; the test patients'
+    variance added for a dataset in ``fixed``).
+
+    >>> h = pd.DataFrame({"dataset": "d", "target": "qrs_ms", "run_id": ["a", "b", "a", "b"], "n_train": 160,
+    ...                   "n_test": 40, "wave": ["qrs", "qrs", "p", "p"], "harm": [2.0, 4.0, 0.0, 1.0]})
     >>> wave_table(h)[["wave", "defining", "harm"]].values.tolist()
     [['qrs', True, 3.0], ['p', False, 0.5]]
     """
     rows = []
     for (ds, target, wave), part in (harm.groupby(["dataset", "target", "wave"], sort=False) if len(harm) else []):
-        ci = t_interval(part["harm"].to_numpy(dtype=np.float64))
+        values = part["harm"].to_numpy(dtype=np.float64)
+        ok = np.isfinite(values)
+        fx = (fixed or {}).get(ds)
+        ids = [str(r) for r in part.loc[ok, "run_id"]]
+        ci = _fixed_interval(fx, values[ok], ids, [fx.harm(r, wave) for r in ids] if fx else []) \
+            or (_fold_interval(values[ok], part[ok]) if "n_train" in part else t_interval(values))
         if ci.n == 0:
             continue
         rows.append({"dataset": ds, "target": target, "wave": wave, "defining": wave in defining_waves(target),
@@ -518,20 +604,23 @@ def wave_table(harm: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["dataset", "target", "wave", "defining", "runs", "harm", "low", "high"])
 
 
-def worst_vs_next(harm: pd.DataFrame) -> pd.DataFrame:
+def worst_vs_next(harm: pd.DataFrame, fixed: Mapping | None = None) -> pd.DataFrame:
     """Per dataset and target, the two waves whose blocking hurt most on average (``worst``,
     ``next``) and the paired difference of their harm over runs with Nadeau & Bengio's corrected t
     interval (folds share training data; ``n_train``/``n_test`` in records, one per patient on
-    LUDB): ``difference, low, high`` and ``distinguishable`` (the interval excludes 0)."""
+    LUDB; the test patients' variance added for a dataset in ``fixed``): ``difference, low, high`` and
+    ``distinguishable`` (the interval excludes 0)."""
     rows = []
     for (ds, target), part in (harm.groupby(["dataset", "target"], sort=False) if len(harm) else []):
         means = part.groupby("wave")["harm"].mean().dropna().sort_values(ascending=False)
         if len(means) < 2:
             continue
         worst, nxt = means.index[0], means.index[1]
-        d = _paired(part, worst, nxt)
+        d, ids = _paired_runs(part, worst, nxt)
         n_train, n_test = _units(part)
-        ci = corrected_t_interval(d, n_train=n_train, n_test=n_test) if len(d) else _none("")
+        fx = (fixed or {}).get(ds)
+        ci = _fixed_interval(fx, d, ids, [_difference(fx.harm(r, worst), fx.harm(r, nxt)) for r in ids] if fx else []) \
+            or (corrected_t_interval(d, n_train=n_train, n_test=n_test) if len(d) else _none(""))
         rows.append({"dataset": ds, "target": target, "worst": worst, "next": nxt, "runs": ci.n,
                      "difference": ci.estimate, "low": ci.low, "high": ci.high,
                      "distinguishable": bool(ci.low > 0) if ci.low == ci.low else False})
@@ -540,11 +629,12 @@ def worst_vs_next(harm: pd.DataFrame) -> pd.DataFrame:
 
 
 def blocking_claims(harm: pd.DataFrame, counted: set[str], *, budgets: Mapping[str, Budget],
-                    learned: Mapping[tuple[str, str], bool]) -> list[Claim]:
+                    learned: Mapping[tuple[str, str], bool], fixed: Mapping | None = None) -> list[Claim]:
     """Claim 3, *blocking the defining wave hurts most*, per dataset and target with a defining
     wave whose networks learned: the harm of blocking its most harmful defining wave minus that of
     the most harmful other wave (both chosen by their mean over runs), paired over the ``counted``
-    runs, with Nadeau & Bengio's corrected t interval. The paper's claim is a direction (> 0).
+    runs, with Nadeau & Bengio's corrected t interval (the test patients' variance added for a dataset in
+    ``fixed``, whose runs share one test set). The paper's claim is a direction (> 0).
     Targets whose networks did not learn form one not-testable row per dataset."""
     out = []
     for ds, dpart in (harm.groupby("dataset", sort=False) if len(harm) else []):
@@ -562,9 +652,11 @@ def blocking_claims(harm: pd.DataFrame, counted: set[str], *, budgets: Mapping[s
             if not mine or not other:
                 continue
             a, o = max(mine, key=means.get), max(other, key=means.get)
-            d = _paired(part, a, o)
+            d, ids = _paired_runs(part, a, o)
             n_train, n_test = _units(part)
-            ours = corrected_t_interval(d, n_train=n_train, n_test=n_test) if len(d) else _none("")
+            fx = (fixed or {}).get(ds)
+            ours = _fixed_interval(fx, d, ids, [_difference(fx.harm(r, a), fx.harm(r, o)) for r in ids] if fx else []) \
+                or (corrected_t_interval(d, n_train=n_train, n_test=n_test) if len(d) else _none(""))
             out.append(_claim(
                 f"ecgradcam.blocking.{ds}.{target}",
                 f"Blocking the {target} network's defining wave ({a.upper()}) hurts more than blocking "
@@ -605,7 +697,7 @@ def sex_feature_claim(result: dict | None, *, name: str) -> list[Claim]:
 def sex_network_claims(table: pd.DataFrame, *, budgets: Mapping[str, Budget],
                        learned: Mapping[tuple[str, str], bool] | None = None) -> list[Claim]:
     """The paper's sex CNN (accuracy 0.89, AUC 0.96; unverified, private cohort) as value claims per
-    dataset with sex runs: Student t over folds of each run's held-out value (``metrics.json``:
+    dataset with sex runs: the corrected resampled t over folds of each run's held-out value (``metrics.json``:
     computed before saving, so saturated stored probabilities do not matter), against the trivial
     baseline (the majority class's accuracy; AUC 0.5). Testable only where our networks learned
     (``learned``, :func:`learned_targets`; all when None) and reach the paper's level
@@ -616,7 +708,7 @@ def sex_network_claims(table: pd.DataFrame, *, budgets: Mapping[str, Budget],
     sex = table[table["target"] == "sex"] if len(table) else table
     for ds, part in (sex.groupby("dataset", sort=False) if len(sex) else []):
         b = budgets.get(ds)
-        auc = t_interval(part["auc"].to_numpy(dtype=np.float64))
+        auc = _fold_interval(part["auc"].to_numpy(dtype=np.float64), part)
         learnt = learned is None or bool(learned.get((ds, "sex"), False))
         reached = learnt and budget_reached(auc, PAPER_SEX_AUC)
         why = (f"AUC upper end {auc.high:.3f} < {PAPER_SEX_AUC}" if learnt else
@@ -624,7 +716,7 @@ def sex_network_claims(table: pd.DataFrame, *, budgets: Mapping[str, Budget],
         need = f"networks at the paper's level ({why}): {b.needed() if b else 'more training'}, and a cohort like " \
                "the paper's"
         name = b.name if b else ds
-        acc = t_interval(part["accuracy"].to_numpy(dtype=np.float64))
+        acc = _fold_interval(part["accuracy"].to_numpy(dtype=np.float64), part)
         base = float(part["baseline_accuracy"].mean())
         for metric, ours, paper, null, key in (("accuracy", acc.within(0, 1), PAPER_SEX_ACC, base, "ecgradcam.sex.acc"),
                                                ("AUC", auc.within(0, 1), PAPER_SEX_AUC, 0.5, "ecgradcam.sex.auc")):
