@@ -524,15 +524,6 @@ def wave_harm(table: pd.DataFrame) -> pd.DataFrame:
                                        "harm"])
 
 
-def _paired(harm: pd.DataFrame, a: str, b: str) -> np.ndarray:
-    """Per run, harm of wave ``a`` minus harm of wave ``b`` (runs with both)."""
-    w = harm.pivot_table(index="run_id", columns="wave", values="harm")
-    if a not in w or b not in w:
-        return np.array([])
-    d = (w[a] - w[b]).to_numpy(dtype=np.float64)
-    return d[np.isfinite(d)]
-
-
 def _units(harm: pd.DataFrame) -> tuple[int, int]:
     """Mean training and test records of the runs of ``harm`` (each LUDB record is a patient;
     PTB-XL's 1,819 records come from 1,796)."""
@@ -547,7 +538,7 @@ def dataset_units(table: pd.DataFrame) -> dict[str, tuple[int, int]]:
 
 
 def _paired_runs(harm: pd.DataFrame, a: str, b: str) -> tuple[np.ndarray, list[str]]:
-    """:func:`_paired` with the run id of each difference."""
+    """Per run with both, harm of wave ``a`` minus harm of wave ``b``, and the run id of each difference."""
     w = harm.pivot_table(index="run_id", columns="wave", values="harm")
     if a not in w or b not in w:
         return np.array([]), []
