@@ -197,6 +197,8 @@ def test_chapter_claims_below_the_papers_budget_are_not_testable():
     assert (value.ours.low, value.ours.high) == pytest.approx((ref.low, ref.high))
     assert claims["iclr.cascaded_overfits"].ours.estimate == pytest.approx(0.30)  # gaps 0.29 vs -0.01
     assert claims["iclr.cascaded_overfits"].verdict == "not testable at this budget"
+    # paired by fold and seed, with the corrected t of those pairs
+    assert claims["iclr.cascaded_overfits"].ours.method.startswith("corrected resampled t")
     # the attention: AUROC - 0.5 over the L2 runs that learned (all 6), above 0: agrees at any budget
     att = claims["iclr.attention_segments"]
     assert att.ours.estimate == pytest.approx(0.31) and att.verdict == "agrees" and "6 of 6" in att.data
@@ -713,3 +715,24 @@ def test_a_validation_driven_patient_wise_smoke_page_shows_convergence_and_the_l
     for row in ladder["claims"]:
         if row["rung"] == "converged":
             assert row["verdict"] == converged[row["key"]]
+
+
+def test_the_overfitting_claim_pairs_cascaded_and_classifier_by_fold_and_seed():
+    from ecgstudy.metrics.stats import corrected_t_interval, welch_t_interval
+    from ecgstudy.studies.iclr.verdicts import overfitting_claim
+
+    rows = []
+    gaps = {"cascaded": [0.30, 0.25, 0.40, 0.35], "classifier": [0.05, 0.02, 0.12, 0.06]}
+    for method, values in gaps.items():
+        for fold, gap in enumerate(values):
+            for epoch in (1, 2):  # the last epoch is read
+                rows.append({"method": method, "split": "segment", "kernel_size": 151, "fold": fold, "seed": 0,
+                             "epoch": epoch, "train_loss": 0.1, "eval_loss": 0.1 + (gap if epoch == 2 else 9.0)})
+    curves = pd.DataFrame(rows)
+    budget, _ = _claims(*_hand_made_grid(0.90))
+    paired = overfitting_claim(curves, budget, kernel_size=151, units=(400, 100)).ours
+    d = np.array(gaps["cascaded"]) - np.array(gaps["classifier"])
+    want = corrected_t_interval(d, n_train=400, n_test=100)
+    assert (paired.estimate, paired.low, paired.high) == pytest.approx((want.estimate, want.low, want.high))
+    unpaired = overfitting_claim(curves, budget, kernel_size=151).ours  # no fold sizes: Welch over the two sets
+    assert unpaired.low == pytest.approx(welch_t_interval(gaps["cascaded"], gaps["classifier"]).low)

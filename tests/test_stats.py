@@ -199,3 +199,20 @@ def test_the_fixed_test_interval_covers_with_two_and_three_runs(seeds):
     # with 2 runs Welch-Satterthwaite would cover about 88 % here; the interval keeps the runs' 1 df instead
     combined, _ = _fixed_test_coverage(tau=0.05, sigma_u=0.02, seeds=seeds, n_sims=1000)
     assert combined >= 0.93
+
+
+def test_corrected_welch_interval_corrects_each_side_and_takes_satterthwaite_degrees_of_freedom():
+    from ecgstudy.metrics.stats import corrected_welch_interval
+
+    a, b = np.array([0.97, 0.98, 0.96, 0.98, 0.97]), np.array([0.80, 0.78, 0.83, 0.79])
+    ci = corrected_welch_interval(a, b, n_train_a=400, n_test_a=100, n_train_b=300, n_test_b=100)
+    va = (1 / 5 + 100 / 400) * a.var(ddof=1)
+    vb = (1 / 4 + 100 / 300) * b.var(ddof=1)
+    df = (va + vb) ** 2 / (va ** 2 / 4 + vb ** 2 / 3)
+    half = sps.t.ppf(0.975, df) * math.sqrt(va + vb)
+    diff = a.mean() - b.mean()
+    assert (ci.estimate, ci.low, ci.high, ci.n) == (pytest.approx(diff), pytest.approx(diff - half),
+                                                    pytest.approx(diff + half), 4)
+    plain = welch_t_interval(a, b)
+    assert ci.high - ci.low > plain.high - plain.low
+    assert math.isnan(corrected_welch_interval([1.0], b, n_train_a=4, n_test_a=1, n_train_b=4, n_test_b=1).low)

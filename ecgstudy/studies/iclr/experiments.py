@@ -59,8 +59,9 @@ FOLD = Experiment(
 #: the grouped split is patient-wise where the runs have it, how the runs ended (converged, the epoch cap), the
 #: budget ladder of the claims (3, 10, 30 epochs and converged), the budget read from the runs. 8: runs extended
 #: past the epoch cap (ecgstudy.runs.extension) stand for their cells and are named; numbered tables. 9: value
-#: claims' intervals held to [0, 1] (Interval.within).
-PAGE_VERSION = f"{ICLR_VERSION}-page.9"
+#: claims' intervals held to [0, 1] (Interval.within). 10: the leakage claims' Welch t corrects each side's
+#: variance for its folds' shared training data; the overfitting claim pairs cascaded and classifier by fold.
+PAGE_VERSION = f"{ICLR_VERSION}-page.10"
 CHAPTER = Experiment(
     name="iclr", title="ICLR chapter: the grid of fold runs, its summary and figures",
     params_model=IclrChapterParams, datasets=("mitdb",), notebook="iclr.ipynb", profile_defaults=CHAPTER_PROFILES,

@@ -2,9 +2,10 @@
 :class:`ecgstudy.claims.Claim`, whose verdict follows the one rule of :func:`ecgstudy.metrics.stats.claim_verdict`.
 
 Intervals: every mean over the fold x seed runs of a cross-validation uses the corrected resampled t
-interval (:func:`~ecgstudy.metrics.stats.corrected_t_interval`; folds share training data); the
-cascaded model's overfitting and the segment-wise vs record-wise leakage compare two independent sets of
-runs with Welch's t. Testability: a claim that compares trained models or quotes their values is
+interval (:func:`~ecgstudy.metrics.stats.corrected_t_interval`; folds share training data), paired over the
+folds and seeds two methods share (the cascaded model's overfitting against the classifier's among them); the
+segment-wise vs grouped leakage compares two independent sets of cross-validation runs with Welch's t, each
+side's variance corrected likewise (:func:`~ecgstudy.metrics.stats.corrected_welch_interval`). Testability: a claim that compares trained models or quotes their values is
 testable only when the classifier alone at our budget reaches the paper's accuracy
 (:func:`ecgstudy.claims.budget_reached`); :class:`Budget` says what the paper's budget would cost.
 """
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ecgstudy.claims import Claim, budget_reached
-from ecgstudy.metrics.stats import Interval, corrected_t_interval, welch_t_interval
+from ecgstudy.metrics.stats import Interval, corrected_t_interval, corrected_welch_interval, welch_t_interval
 from ecgstudy.studies.iclr.tables import SPLIT_WORDS, fold_units, learned, paired_values
 
 #: The paper's budget (paper-specs 2.4): Adam at 1e-5 for 120 epochs.
@@ -256,22 +257,31 @@ def value_claims(table: pd.DataFrame, budget: Budget, *, kernel_size: int, paper
     return claims
 
 
-def overfitting_claim(curves: pd.DataFrame, budget: Budget, *, kernel_size: int) -> Claim:
+def overfitting_claim(curves: pd.DataFrame, budget: Budget, *, kernel_size: int,
+                      units: tuple[int, int] | None = None) -> Claim:
     """Claim (e): *the cascaded model overfits* (paper Fig. 2, size not reported): the last-epoch gap
-    held-out minus training loss, cascaded minus classifier, Welch t over the two sets of segment-wise runs."""
-    gaps = {m: np.zeros(0) for m in ("cascaded", "classifier")}
+    held-out minus training loss, cascaded minus classifier, paired over the segment-wise folds and seeds both
+    ran, with the corrected resampled t (``units``: ``(n_train, n_test)`` of a fold,
+    :func:`~ecgstudy.studies.iclr.tables.fold_units`); without ``units``, or with runs that do not pair, Welch t
+    over the two sets of runs."""
+    gaps = {m: pd.Series(dtype=float) for m in ("cascaded", "classifier")}
     if len(curves):
         last = curves[(curves["kernel_size"] == kernel_size) & (curves["split"] == "segment")]
         last = last.sort_values("epoch").groupby(["method", "fold", "seed"]).tail(1)
         for m in gaps:
-            part = last[last["method"] == m]
-            gaps[m] = (part["eval_loss"] - part["train_loss"]).to_numpy(dtype=float)
+            part = last[last["method"] == m].set_index(["fold", "seed"])
+            gaps[m] = (part["eval_loss"] - part["train_loss"]).astype(float)
+    pairs = gaps["cascaded"].to_frame("a").join(gaps["classifier"].rename("b"), how="inner").dropna()
+    if units is not None and len(pairs) >= 2:
+        ours = corrected_t_interval((pairs["a"] - pairs["b"]).to_numpy(dtype=float), n_train=units[0],
+                                    n_test=units[1])
+    else:
+        ours = welch_t_interval(gaps["cascaded"].to_numpy(dtype=float), gaps["classifier"].to_numpy(dtype=float))
     return _budget_claim(
         budget, key="iclr.cascaded_overfits",
         claim="The cascaded model overfits: a larger held-out minus training loss gap than the classifier alone",
         paper_value=math.inf, paper_text="larger (Fig. 2, private data; size not reported)",
-        ours=welch_t_interval(gaps["cascaded"], gaps["classifier"]),
-        data="MIT-BIH, last-epoch loss gap, segment-wise runs",
+        ours=ours, data="MIT-BIH, last-epoch loss gap, segment-wise runs",
         would_change=None if budget.reached else
         f"overfitting shows over many epochs: {budget.would_change()}")
 
@@ -279,10 +289,13 @@ def overfitting_claim(curves: pd.DataFrame, budget: Budget, *, kernel_size: int)
 def leakage_claims(table: pd.DataFrame, budget: Budget, *, kernel_size: int, split: str = "record") -> list[Claim]:
     """The chapter's own question (not the paper's): segment-wise folds, the paper's protocol, put segments of
     one patient on both sides, so folds by the grouped ``split`` (``"patient"``: no patient on both sides;
-    ``"record"``: no record) should score lower. Grouped minus segment-wise accuracy per method, Welch t over
-    the two independent sets of runs; testable at our budget (it is about our models). The keys stay
+    ``"record"``: no record) should score lower. Grouped minus segment-wise accuracy per method, over the two
+    independent sets of runs with the corrected Welch t (each set's folds share training data:
+    :func:`~ecgstudy.metrics.stats.corrected_welch_interval`); testable at our budget (it is about our models).
+    The keys stay
     ``iclr.leakage.<method>`` whichever the split; the text names it."""
     words = SPLIT_WORDS[split]
+    units_g, units_s = fold_units(table, split), fold_units(table, "segment")
     claims = []
     for method in ("classifier", "l2"):
         grouped, seg = (_runs(table, method, s, kernel_size) for s in (split, "segment"))
@@ -292,7 +305,9 @@ def leakage_claims(table: pd.DataFrame, budget: Budget, *, kernel_size: int, spl
             key=f"iclr.leakage.{method}",
             claim=f"Ours: {words} folds score lower than segment-wise ones ({_SHORT[method]}, accuracy)",
             paper_value=-math.inf, paper_text="(not the paper's claim)",
-            ours=welch_t_interval(grouped["accuracy"].to_numpy(dtype=float), seg["accuracy"].to_numpy(dtype=float)),
+            ours=corrected_welch_interval(grouped["accuracy"].to_numpy(dtype=float),
+                                          seg["accuracy"].to_numpy(dtype=float), n_train_a=units_g[0],
+                                          n_test_a=units_g[1], n_train_b=units_s[0], n_test_b=units_s[1]),
             data=f"MIT-BIH, {words} minus segment-wise runs", budget=budget.ours(),
             would_change="runs at the paper's budget could change its size"))
     return claims
@@ -346,6 +361,6 @@ def chapter_claims(table: pd.DataFrame, curves: pd.DataFrame, budget: Budget, *,
         return []
     return [*comparison_claims(table, budget, kernel_size=kernel_size, paper=paper),
             *value_claims(table, budget, kernel_size=kernel_size, paper=paper),
-            overfitting_claim(curves, budget, kernel_size=kernel_size),
+            overfitting_claim(curves, budget, kernel_size=kernel_size, units=fold_units(table, "segment")),
             *attention_claims(table, budget, kernel_size=kernel_size),
             *leakage_claims(table, budget, kernel_size=kernel_size, split=grouped)]
