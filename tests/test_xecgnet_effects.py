@@ -111,7 +111,7 @@ def test_real_mitdb_runs_are_seeded_with_their_split_sizes(tmp_path):
                  counts={"train": 960 + s, "val": 480, "test": 480}) for g in (0.0, 0.01) for s in (0, 1, 2)]
     d = design_of(runs, data_kind="real")
     assert d.seeded == frozenset({"mitdb"}) and d.sizes == {"mitdb": (961, 480)} and d.units == {}
-    assert "repeated random splits" in d.text({"mitdb": "MIT-BIH"})
+    assert "draws its own record-wise split, so the seeds are repeated random splits" in d.text({"mitdb": "MIT-BIH"})
 
 
 def test_the_claims_take_each_datasets_interval():

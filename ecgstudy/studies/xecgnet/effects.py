@@ -42,6 +42,7 @@ class Design:
         test_variance: per ``(dataset, metric, gamma)`` of a fixed test set, the bootstrap variance of the
             seed-mean difference of ``metric`` between ``gamma`` and gamma = 0 over resampled test patients.
         units: per fixed dataset, how many patients its test set holds.
+        split_unit: per seeded dataset, what its splits keep apart (``"patient"`` or ``"record"``).
 
     An empty design (``Design()``) gives the plain paired Student t of every dataset.
 
@@ -54,6 +55,7 @@ class Design:
     sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
     test_variance: dict[tuple[str, str, float], float] = field(default_factory=dict)
     units: dict[str, int] = field(default_factory=dict)
+    split_unit: dict[str, str] = field(default_factory=dict)
 
     def _test_var(self, ds: str, metric: str, gamma: float) -> float | None:
         for (d, m, g), v in self.test_variance.items():
@@ -121,9 +123,10 @@ class Design:
         parts = []
         for ds in sorted(self.seeded):
             n_train, n_test = self.sizes[ds]
-            parts.append(f"on the {names.get(ds, ds)} every seed draws its own patient-wise split, so the seeds are "
+            unit = self.split_unit.get(ds, "patient")
+            parts.append(f"on the {names.get(ds, ds)} every seed draws its own {unit}-wise split, so the seeds are "
                          f"repeated random splits whose training sets overlap: their paired differences take Nadeau "
-                         f"and Bengio's corrected resampled t (test / training size {n_test:,} / {n_train:,})")
+                         f"and Bengio's corrected resampled t (test / training windows {n_test:,} / {n_train:,})")
         for ds, n in sorted(self.units.items()):
             parts.append(f"on the {names.get(ds, ds)} every seed is scored on the same {n:,} test patients, so the "
                          f"seeds alone show how much training varies, not how much another sample of patients "
@@ -160,10 +163,11 @@ def design_of(records, *, data_kind: str, folders: dict | None = None, seed: int
         if r.ok and r.spec.params.get("regulariser", "paper") == "paper" and (r.path / "predictions.npz").exists():
             runs.setdefault(_dataset_of(r), []).append(r)
     seeded = frozenset(ds for ds in runs if ds in SPLIT_BY_SEED and data_kind == "real")
-    sizes = {}
+    sizes, split_unit = {}, {}
     for ds in seeded:
         counts = [r.metrics().get("counts", {}) for r in runs[ds]]
         sizes[ds] = (int(np.median([c["train"] for c in counts])), int(np.median([c["test"] for c in counts])))
+        split_unit[ds] = str(runs[ds][0].spec.params.get("split_unit", "record"))
     test_variance: dict[tuple[str, str, float], float] = {}
     units: dict[str, int] = {}
     for ds, part in runs.items():
@@ -195,4 +199,4 @@ def design_of(records, *, data_kind: str, folders: dict | None = None, seed: int
                 diff = diff[np.isfinite(diff)]
                 if len(diff) > 1:
                     test_variance[(ds, metric, g)] = float(diff.var(ddof=1))
-    return Design(seeded=seeded, sizes=sizes, test_variance=test_variance, units=units)
+    return Design(seeded=seeded, sizes=sizes, test_variance=test_variance, units=units, split_unit=split_unit)

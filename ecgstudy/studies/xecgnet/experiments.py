@@ -27,7 +27,8 @@ XECGNET_VERSION = "xecgnet.1"
 #: page.9: a run has converged by its own selection score (validation BCE for the converged runs, micro-F1 before).
 #: page.10: intervals by split design (ecgstudy.studies.xecgnet.effects): MIT-BIH's seeds draw their own splits
 #: (corrected resampled t); PTB-XL's fixed test set adds its patients' bootstrap variance to the seeds'.
-PAGE_VERSION = f"{XECGNET_VERSION}-page.10"
+#: page.11: the interval text names the unit the MIT-BIH runs' splits keep apart (records in the former runs).
+PAGE_VERSION = f"{XECGNET_VERSION}-page.11"
 
 
 #: Budgets per profile (the chapter states them). The authors: Adam 1e-5, batch 32, up to
