@@ -1,10 +1,11 @@
 """The book's summary pages: the introduction (which data built this copy, and every chapter's claims
-at a glance) and the precision check. The notebooks only show what these functions return (the
-scorecard's page is :mod:`ecgstudy.scorecard_page`)."""
+at a glance), the precision check and how the verdicts are decided (the intervals and their coverage). The
+notebooks only show what these functions return (the scorecard's page is :mod:`ecgstudy.scorecard_page`)."""
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -110,4 +111,65 @@ def precision_page(*, profile: str, data: str = "auto", store=None) -> Page:
             precision=4, intervals=(("bf16 - fp32", "95 % low", "95 % high"),))
     g["precision_summary"] = " ".join(texts)
     page.metrics = {"counts": counts}
+    return page
+
+
+#: Which interval each design of the study takes, and where the book meets it.
+INTERVAL_DESIGNS = (
+    ("a mean of a few independent runs", "Student t (t_interval)",
+     "per-class F1 over seeds; Chapter 4's means over patients"),
+    ("paired differences over the folds of one cross-validation, or values over them", "Nadeau & Bengio's corrected "
+     "resampled t (corrected_t_interval): the folds share training data", "ICLR; ECGradCAM on LUDB and PTB-XL"),
+    ("seeds that each draw their own random split", "corrected resampled t, the test / training sizes of a split",
+     "xECGNet on MIT-BIH"),
+    ("seeds (or networks trained on the folds of another dataset) that all score one fixed test set",
+     "the runs' t plus the variance of a bootstrap over the test patients, shared by every run "
+     "(fixed_test_interval)", "xECGNet on PTB-XL; the ECGradCAM transfer networks on LUDB"),
+    ("two independent sets of cross-validation runs", "Welch's t with each side corrected "
+     "(corrected_welch_interval)", "ICLR: patient-wise against segment-wise folds"),
+    ("predictions pooled over runs", "a percentile bootstrap that resamples patients with all their rows "
+     "(cluster_bootstrap_ci)", "ICLR's pooled accuracy and AUC; ECGradCAM's record bootstrap"),
+)
+
+
+def statistics_page(*, n_sims: int, seed: int = 0) -> Page:
+    """How the verdicts are decided: the one rule, the interval each design takes (:data:`INTERVAL_DESIGNS`) and
+    each interval's coverage by simulation (:func:`ecgstudy.metrics.coverage_sims.coverage_table`)."""
+    from functools import partial
+
+    from ecgstudy.metrics.coverage_sims import coverage_table, naive_and_ours
+    from ecgstudy.metrics.stats import VERDICTS, claim_verdict
+    from ecgstudy.viz.coverage import coverage_figure
+
+    page = Page(name="statistics")
+    g = page.glue
+    table = coverage_table(n_sims=n_sims, seed=seed)
+
+    def cov(design: str, runs: int, interval_start: str) -> str:
+        row = table[(table["design"] == design) & (table["runs"] == runs)
+                    & table["interval"].str.startswith(interval_start)]
+        return f"{100 * float(row['coverage'].iloc[0]):.0f} %"
+
+    g.update(n_sims=f"{n_sims:,}", mc_band=f"{200 * math.sqrt(0.95 * 0.05 / n_sims):.1f}",
+             boot_5=cov("mean of independent runs", 5, "percentile"), t_5=cov("mean of independent runs", 5, "Student"),
+             seeds_only_5=cov("seeds on one fixed test set", 5, "seeds only"),
+             fixed_5=cov("seeds on one fixed test set", 5, "seeds +"),
+             fixed_2=cov("seeds on one fixed test set", 2, "seeds +"),
+             cv_plain_5=cov("folds of one cross-validation", 5, "plain"),
+             cv_corrected_5=cov("folds of one cross-validation", 5, "corrected"))
+    examples = [(0.01, 0.09, 0.05), (-0.09, -0.01, 0.05), (-0.02, 0.02, 0.05), (-0.03, 0.08, 0.05)]
+    page.shown["rule"] = Table(pd.DataFrame(
+        [{"our 95 % interval": f"{lo:+.2f} to {hi:+.2f}", "paper's effect": f"{eff:+.2f}",
+          "verdict": claim_verdict(lo, hi, paper_effect=eff)} for lo, hi, eff in examples]
+        + [{"our 95 % interval": "any", "paper's effect": "any", "verdict": VERDICTS[3]}]),
+        "The one rule (ecgstudy.metrics.stats.claim_verdict) on example intervals of a difference whose paper "
+        "value is +0.05; the last row: the networks compared had not reached the budget the claim needs")
+    page.shown["designs"] = Table(pd.DataFrame(INTERVAL_DESIGNS, columns=["design", "interval", "where"]),
+                                  "The interval each design takes")
+    page.shown["coverage"] = Table(
+        naive_and_ours(table), f"Coverage of the naive interval and of the study's (nominal 95 %), {n_sims:,} "
+        f"simulations per row (Monte Carlo error about ±{g['mc_band']} points)", precision=3)
+    page.figures["fig_coverage"] = partial(coverage_figure, table, n_sims=n_sims)
+    page.figure_data["fig_coverage"] = table
+    page.metrics = {"coverage": table.to_dict(orient="records"), "n_sims": n_sims}
     return page

@@ -48,6 +48,7 @@ class Page:
 
 #: Content pages, run first (in this order); their runs are cached in the store.
 CONTENT_PAGES = (
+    Page("statistics", "statistics"),
     Page("data_cards", "data-cards"),
     Page("data_mitdb", "data-mitdb"),
     Page("data_synthetic", "data-synthetic"),

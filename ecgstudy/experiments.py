@@ -33,6 +33,12 @@ class DataSyntheticParams(RunParams):
     n_records: int = Field(200, ge=10, le=100_000, description="records per stand-in set")
 
 
+class StatisticsParams(RunParams):
+    """The statistics page: how the verdicts are decided, and each interval's coverage by simulation."""
+
+    n_sims: int = Field(400, ge=20, le=100_000, description="simulations per design and size")
+
+
 INTRO = Experiment(
     name="intro", title="Introduction: what is reproduced and which data built this copy",
     params_model=SummaryParams, notebook="intro.ipynb", always_rerun=True,
@@ -55,6 +61,13 @@ DATA_SYNTHETIC = Experiment(
 PRECISION = Experiment(
     name="precision", title="Training precision: fp32 and bf16 runs of one fold, paired by seed",
     params_model=SummaryParams, notebook="precision.ipynb", always_rerun=True,
+)
+STATISTICS = Experiment(
+    name="statistics", title="How the verdicts are decided: the one rule, the intervals and their coverage",
+    params_model=StatisticsParams, notebook="statistics.ipynb", reads="simulation (by design)",
+    version="statistics.1",
+    profile_defaults={"smoke": {"n_sims": 100}, "demo": {"n_sims": 400}, "cpu": {"n_sims": 2000},
+                      "full": {"n_sims": 4000}},
 )
 SCORECARD = Experiment(
     name="scorecard", title="Scorecard: paper values beside reproduced values",
@@ -84,7 +97,7 @@ SELFTEST = Experiment(
 
 #: Every experiment by name.
 CATALOGUE: dict[str, Experiment] = {
-    e.name: e for e in (INTRO, DATA_CARDS, DATA_MITDB, DATA_SYNTHETIC, PRECISION, SCORECARD, SELFTEST,
+    e.name: e for e in (INTRO, DATA_CARDS, DATA_MITDB, DATA_SYNTHETIC, PRECISION, STATISTICS, SCORECARD, SELFTEST,
                         *iclr.EXPERIMENTS, *xecgnet.EXPERIMENTS, *ecgradcam.EXPERIMENTS,
                         *attribution.EXPERIMENTS)
 }

@@ -75,9 +75,16 @@ def write_figure_data(name: str, frame: pd.DataFrame, run_dir: str | Path | None
 
 
 def data_label(data_kind: str, data_dirs: dict[str, str] | None) -> str:
-    """``"real MIT-BIH data (mitdb)"``-style label of a run's data."""
+    """``"real MIT-BIH data (mitdb)"``-style label of a run's data (``"simulation"``: a page of simulations that
+    reads no data).
+
+    >>> data_label("simulation", None)
+    'simulations (no data)'
+    """
     if data_kind == "real":
         return "real data (" + ", ".join(sorted(data_dirs or {})) + ")"
+    if data_kind == "simulation":
+        return "simulations (no data)"
     return "synthetic data (the built-in generator)"
 
 
@@ -95,9 +102,11 @@ def provenance(*, data_kind: str, profile: str, data_dirs: dict[str, str] | None
         if info_path.exists():
             run += f" ({json.loads(info_path.read_text()).get('git_commit', '')})"
         run += "."
-    kind = "warning" if data_kind != "real" else "note"
-    extra = (" Synthetic ECGs stand in for the real recordings: their numbers test the pipeline, "
-             "they are not results about patients." if data_kind != "real" else "")
+    kind = "warning" if data_kind not in ("real", "simulation") else "note"
+    extra = {"real": "", "simulation": " Every number on it is simulated, with a known truth: it describes the "
+                                       "study's intervals, not patients."}.get(
+        data_kind, " Synthetic ECGs stand in for the real recordings: their numbers test the pipeline, "
+                   "they are not results about patients.")
     return Markdown(
         f":::{{admonition}} Data and profile\n:class: {kind}\n"
         f"This page was computed from **{label}** with the **{profile}** profile.{run}{extra}\n:::"

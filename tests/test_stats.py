@@ -131,27 +131,14 @@ def test_an_interval_held_to_its_range_keeps_its_estimate_and_its_coverage():
             assert i.contains(p) == i.within(0, 1).contains(p)
 
 
-def _fixed_test_coverage(*, tau: float, sigma_u: float, n_sims: int = 800, seeds: int = 5, n_patients: int = 100,
-                         delta: float = 0.02, noise: float = 0.05, seed: int = 11) -> tuple[float, float]:
-    """Coverage of the population difference ``delta`` by :func:`fixed_test_interval` and by the plain paired t over
-    seeds, when every seed is scored on one test sample of ``n_patients`` drawn afresh each simulation: each
-    patient has an effect of their own (sd ``tau``), each seed a shift (sd ``sigma_u``), each score some noise."""
-    from ecgstudy.metrics.group_resample import group_counts
-    from ecgstudy.metrics.stats import fixed_test_interval
+def _fixed_test_coverage(*, tau: float, sigma_u: float, n_sims: int = 800, seeds: int = 5, seed: int = 11
+                         ) -> tuple[float, float]:
+    """Coverage of :func:`fixed_test_interval` and of the seeds' paired t on one fixed test set
+    (:func:`ecgstudy.metrics.coverage_sims.fixed_test_set`)."""
+    from ecgstudy.metrics.coverage_sims import FIXED_TEST_SET, fixed_test_set
 
-    rng = np.random.default_rng(seed)
-    hits = np.zeros(2)
-    for _ in range(n_sims):
-        effect = delta + tau * rng.standard_normal(n_patients)
-        x = effect + sigma_u * rng.standard_normal((seeds, 1)) + noise * rng.standard_normal((seeds, n_patients))
-        d = x.mean(axis=1)  # each seed's difference on this test set
-        codes, counts = group_counts(np.arange(n_patients), n_boot=300, seed=int(rng.integers(2 ** 31)))
-        per_patient = np.bincount(codes, weights=x.mean(axis=0))  # seed-mean difference of each patient
-        boot = counts @ per_patient / n_patients
-        for i, ci in enumerate((fixed_test_interval(d, test_variance=float(boot.var(ddof=1)), n_units=n_patients),
-                                paired_t_interval(d, np.zeros(seeds)))):
-            hits[i] += ci.low <= delta <= ci.high
-    return hits[0] / n_sims, hits[1] / n_sims
+    cov = fixed_test_set(seeds, n_sims=n_sims, seed=seed, tau=tau, sigma_u=sigma_u)
+    return cov[FIXED_TEST_SET[1]], cov[FIXED_TEST_SET[0]]
 
 
 def test_on_one_fixed_test_set_the_seeds_alone_undercover_and_adding_the_patients_variance_covers():
