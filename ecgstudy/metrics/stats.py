@@ -139,13 +139,21 @@ def welch_t_interval(a: Sequence[float], b: Sequence[float], *, level: float = 0
     >>> round(w.estimate, 3), w.low < 1.5 < w.high
     (1.5, True)
     """
-    level = _check_level(level)
     x, y = _values(a, "a"), _values(b, "b")
-    method = f"Welch t over {len(x)} and {len(y)} runs"
+    return _welch(x, y, level=level, method=f"Welch t over {len(x)} and {len(y)} runs")
+
+
+def _welch(x: np.ndarray, y: np.ndarray, *, level: float, method: str, overlap_x: float = 0.0,
+           overlap_y: float = 0.0) -> Interval:
+    """``mean(x) - mean(y)`` with a Welch-Satterthwaite t interval; each side's variance of its mean is
+    ``s^2 / n + overlap s^2`` (``overlap``: Nadeau & Bengio's ``n_test / n_train`` of folds that share training
+    data, 0 for independent runs). NaN ends with fewer than 2 values on a side."""
+    level = _check_level(level)
     est = float(x.mean() - y.mean()) if len(x) and len(y) else math.nan
     if len(x) < 2 or len(y) < 2:
         return Interval(est, math.nan, math.nan, min(len(x), len(y)), level, method)
-    vx, vy = float(x.var(ddof=1)) / len(x), float(y.var(ddof=1)) / len(y)
+    sx, sy = float(x.var(ddof=1)), float(y.var(ddof=1))
+    vx, vy = sx / len(x) + overlap_x * sx, sy / len(y) + overlap_y * sy
     se = math.sqrt(vx + vy)
     if se == 0:
         return Interval(est, est, est, min(len(x), len(y)), level, method)
@@ -167,24 +175,13 @@ def corrected_welch_interval(a: Sequence[float], b: Sequence[float], *, n_train_
     >>> round(fixed.estimate, 3), fixed.high - fixed.low > plain.high - plain.low
     (0.17, True)
     """
-    level = _check_level(level)
     x, y = _values(a, "a"), _values(b, "b")
     for name, n_train, n_test in (("a", n_train_a, n_test_a), ("b", n_train_b, n_test_b)):
         if n_train < 1 or n_test < 1:
             raise ParameterError(f"corrected_welch_interval: {name}: n_train={n_train}, n_test={n_test}: both must be "
                                  ">= 1")
-    method = f"corrected Welch t (Nadeau & Bengio on each side) over {len(x)} and {len(y)} fold runs"
-    est = float(x.mean() - y.mean()) if len(x) and len(y) else math.nan
-    if len(x) < 2 or len(y) < 2:
-        return Interval(est, math.nan, math.nan, min(len(x), len(y)), level, method)
-    vx = (1 / len(x) + n_test_a / n_train_a) * float(x.var(ddof=1))
-    vy = (1 / len(y) + n_test_b / n_train_b) * float(y.var(ddof=1))
-    se = math.sqrt(vx + vy)
-    if se == 0:
-        return Interval(est, est, est, min(len(x), len(y)), level, method)
-    df = (vx + vy) ** 2 / (vx ** 2 / (len(x) - 1) + vy ** 2 / (len(y) - 1))
-    half = float(_stats.t.ppf(0.5 + level / 2, df) * se)
-    return Interval(est, est - half, est + half, min(len(x), len(y)), level, method)
+    return _welch(x, y, level=level, overlap_x=n_test_a / n_train_a, overlap_y=n_test_b / n_train_b,
+                  method=f"corrected Welch t (Nadeau & Bengio on each side) over {len(x)} and {len(y)} fold runs")
 
 
 def corrected_t_interval(differences: Sequence[float], *, n_train: int, n_test: int,
