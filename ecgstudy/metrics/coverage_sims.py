@@ -56,7 +56,7 @@ def fixed_test_set(seeds: int, *, n_sims: int, seed: int = 0, n_patients: int = 
     """Coverage of a population difference ``delta`` by intervals over ``seeds`` runs that all score one test
     sample of ``n_patients``, drawn afresh in each simulation: each patient has an effect of their own (sd
     ``tau``), each seed a shift (sd ``sigma_u``), each score some noise (sd ``noise``)."""
-    from ecgstudy.metrics.group_resample import group_counts
+    from ecgstudy.metrics.group_resample import group_counts, resampled_mean
 
     rng = np.random.default_rng(seed)
     hits = dict.fromkeys(FIXED_TEST_SET, 0)
@@ -65,7 +65,7 @@ def fixed_test_set(seeds: int, *, n_sims: int, seed: int = 0, n_patients: int = 
         x = effect + sigma_u * rng.standard_normal((seeds, 1)) + noise * rng.standard_normal((seeds, n_patients))
         d = x.mean(axis=1)  # each seed's difference on this test sample
         codes, counts = group_counts(np.arange(n_patients), n_boot=n_boot, seed=int(rng.integers(2 ** 31)))
-        boot = counts @ np.bincount(codes, weights=x.mean(axis=0)) / n_patients
+        boot = resampled_mean(x.mean(axis=0), codes, counts)  # the seed-mean difference in each resample
         for name, ci in zip(FIXED_TEST_SET, (paired_t_interval(d, np.zeros(seeds)),
                                              fixed_test_interval(d, test_variance=float(boot.var(ddof=1)),
                                                                  n_units=n_patients))):

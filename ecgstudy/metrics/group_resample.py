@@ -45,6 +45,29 @@ def group_counts(groups: Sequence | np.ndarray, *, n_boot: int, seed: int = 0) -
     return codes, counts
 
 
+def _group_sums(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """``(n, ...)`` row values -> ``(n_groups, ...)`` their sums per group."""
+    out = np.zeros((n_groups, *values.shape[1:]), dtype=np.float64)
+    np.add.at(out, codes, values)
+    return out
+
+
+def resampled_mean(values: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``(n_boot,)`` the mean of per-row ``values`` (NaN skipped) in every resample of the groups: the rows of each
+    drawn group count as often as it is drawn; NaN in a resample that draws no finite value.
+
+    >>> resampled_mean(np.array([1.0, 3.0, np.nan, 5.0]), np.array([0, 0, 1, 2]), np.array([[1, 1, 1], [0, 3, 0]])
+    ...                ).tolist()
+    [3.0, nan]
+    """
+    values, codes = np.asarray(values, dtype=np.float64), np.asarray(codes)
+    counts = np.asarray(counts, dtype=np.float64)
+    ok = np.isfinite(values)
+    n_groups = counts.shape[1]
+    return _ratio(counts @ _group_sums(codes[ok], values[ok], n_groups),
+                  counts @ _group_sums(codes[ok], np.ones(int(ok.sum())), n_groups), np.nan)
+
+
 def _ratio(num: np.ndarray, den: np.ndarray, empty: float) -> np.ndarray:
     out = np.full(np.broadcast(num, den).shape, empty, dtype=np.float64)
     np.divide(num, den, out=out, where=den > 0)
@@ -73,10 +96,8 @@ def multilabel_resampled(y_true: np.ndarray, y_pred: np.ndarray, codes: np.ndarr
     if codes.max(initial=-1) >= n_groups:
         raise ParameterError(f"multilabel_resampled: codes name {codes.max() + 1} patients, counts {n_groups}")
 
-    def per_group(values: np.ndarray) -> np.ndarray:  # (n, ...) -> (n_groups, ...) sums
-        out = np.zeros((n_groups, *values.shape[1:]), dtype=np.float64)
-        np.add.at(out, codes, values)
-        return out
+    def per_group(values: np.ndarray) -> np.ndarray:
+        return _group_sums(codes, values, n_groups)
 
     tp, fp, fn = (counts @ per_group(v.astype(np.float64)) for v in (y & p, ~y & p, y & ~p))
     exact = (y == p).all(axis=1)

@@ -112,14 +112,10 @@ class FixedTestSet:
 
     def resampled_mean(self, scores: Scores) -> np.ndarray:
         """``(n_boot,)`` the mean of one run's per-record scores (NaN skipped) in every resample of the patients."""
+        from ecgstudy.metrics.group_resample import resampled_mean
+
         codes, values = scores
-        ok = np.isfinite(values)
-        n = self.counts.shape[1]
-        num = self.counts @ np.bincount(codes[ok], weights=values[ok], minlength=n)
-        den = self.counts @ np.bincount(codes[ok], minlength=n).astype(np.float64)
-        out = np.full(len(num), np.nan)
-        np.divide(num, den, out=out, where=den > 0)
-        return out
+        return resampled_mean(values, codes, self.counts)
 
     def interval(self, values: Sequence[float], units: Sequence[Sequence[Scores]], run_ids: Sequence[str],
                  *, transform=None, level: float = 0.95) -> Interval:
