@@ -96,8 +96,11 @@ class FixedTestSet:
         return None if e is None or wave not in e["harm"] else (e["codes"], e["harm"][wave])
 
     def map_correlation(self, run_a: str, run_b: str, variant: str = "ecgradcam") -> Scores | None:
-        """The Pearson correlation of each record's two ``variant`` maps (NaN where either is constant), as
+        """The Pearson correlation of each record's two ``variant`` maps
+        (:func:`~ecgstudy.studies.ecgradcam.tables.map_correlation`: NaN where either is constant), as
         :func:`~ecgstudy.studies.ecgradcam.tables.cross_target_pairs` averages it."""
+        from ecgstudy.studies.ecgradcam.tables import map_correlation
+
         a, b = self.runs.get(run_a), self.runs.get(run_b)
         if a is None or b is None or variant not in a.get("maps", {}) or variant not in b.get("maps", {}):
             return None
@@ -105,9 +108,7 @@ class FixedTestSet:
         rows = [(i, by_id[p]) for i, p in enumerate(a["ids"]) if p in by_id]
         corr = np.full(len(a["ids"]), np.nan)
         for i, j in rows:
-            ma, mb = a["maps"][variant][i], b["maps"][variant][j]
-            if np.all(np.isfinite(ma)) and np.all(np.isfinite(mb)) and np.std(ma) > 0 and np.std(mb) > 0:
-                corr[i] = np.corrcoef(ma, mb)[0, 1]
+            corr[i] = map_correlation(a["maps"][variant][i], b["maps"][variant][j])
         return a["codes"], corr
 
     def resampled_mean(self, scores: Scores) -> np.ndarray:

@@ -76,12 +76,24 @@ def target_summary(table: pd.DataFrame, *, layer: str = "last_add") -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def map_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of one record's two maps ``(samples,)``; NaN where either is constant or not finite (a
+    constant map has no shape to compare).
+
+    >>> map_correlation(np.array([0.0, 1.0, 2.0]), np.array([2.0, 1.0, 0.0])), map_correlation(np.ones(3), np.ones(3))
+    (-1.0, nan)
+    """
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b)) and np.std(a) > 0 and np.std(b) > 0):
+        return math.nan
+    return float(np.corrcoef(a, b)[0, 1])
+
+
 def cross_target_pairs(records, *, layer: str = "last_add") -> pd.DataFrame:
     """How alike the maps of one record are across models trained for different targets.
 
     For every pair of runs of the same dataset, fold and seed but different targets, and each
     variant, the Pearson correlation of the two layer maps of each held-out record both runs share
-    (records where either map is constant are skipped), averaged over records. A map that explains
+    (:func:`map_correlation`; records where either map is constant are skipped), averaged over records. A map that explains
     *the target* should differ between targets; one near 1 says the map shows the model's
     activations, whatever it measures (what the authors' ECGradCAM reduces to: the min-max
     channel-summed activation).
@@ -109,8 +121,7 @@ def cross_target_pairs(records, *, layer: str = "last_add") -> pd.DataFrame:
                 (ra, ma), (rb, mb) = by_target[a], by_target[b]
                 ma, mb = ma.get(variant, {}), mb.get(variant, {})
                 common = sorted(set(ma) & set(mb))
-                corr = [np.corrcoef(ma[r], mb[r])[0, 1] for r in common
-                        if np.std(ma[r]) > 0 and np.std(mb[r]) > 0]
+                corr = [c for c in (map_correlation(ma[r], mb[r]) for r in common) if c == c]
                 if corr:
                     rows.append({"dataset": ds, "variant": variant, "fold": fold, "seed": seed, "target_a": a,
                                  "target_b": b, "run_a": ra, "run_b": rb, "records": len(corr),
