@@ -417,9 +417,8 @@ def summarise(params: EcgradcamChapterParams, *, data_kind: str, store=None) -> 
     page.shown["layers"] = None if by_layer is None else \
         Table(by_layer, t.LAYER_CAPTION, precision=2, na_rep="n/a", index=True)
     pairs = t.cross_target_pairs(records, layer="last_add")
-    from ecgstudy.studies.ecgradcam.verdicts import dataset_units
-
     from ecgstudy.studies.ecgradcam.fixed_test import fixed_test_sets
+    from ecgstudy.studies.ecgradcam.verdicts import dataset_units
 
     fixed = fixed_test_sets(records, params.datasets)
     sim = t.cross_target_similarity(pairs, counted, units=dataset_units(table), fixed=fixed)

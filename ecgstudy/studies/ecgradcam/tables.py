@@ -145,28 +145,19 @@ def cross_target_similarity(pairs: pd.DataFrame, counted: set[str] | None = None
     >>> list(map(str, cross_target_similarity(p, {"a", "b", "c", "d"}).round(3).iloc[0]))[:6]
     ['d', 'v', '3', '0.4', '2', '0.6']
     """
-    from ecgstudy.metrics.stats import Interval, corrected_t_interval, t_interval
-    from ecgstudy.studies.ecgradcam.verdicts import _similarity_fixed, fold_similarity
+    from ecgstudy.studies.ecgradcam.verdicts import dissimilarity_interval, fold_similarity
 
     cols = ["dataset", "variant", "pairs", "mean_corr", "counted_pairs", "counted_corr", "low", "high"]
     rows = []
     folds = fold_similarity(pairs, counted)
     for (ds, variant), part in (pairs.groupby(["dataset", "variant"], sort=False) if len(pairs) else []):
         mine = folds[(folds["dataset"] == ds) & (folds["variant"] == variant)] if len(folds) else folds
-        values = mine["corr"].to_numpy(dtype=np.float64) if len(mine) else None
-        fx = (fixed or {}).get(ds)
-        one_minus = _similarity_fixed(fx, pairs, counted or set(), mine, variant) \
-            if fx is not None and values is not None and counted is not None else None
-        if one_minus is not None:  # the interval of 1 - r, turned back into r
-            ci = Interval(1 - one_minus.estimate, 1 - one_minus.high, 1 - one_minus.low, one_minus.n,
-                          one_minus.level, one_minus.method)
-        else:
-            ci = None if values is None else t_interval(values) if not units or ds not in units else \
-                corrected_t_interval(values, n_train=units[ds][0], n_test=units[ds][1])
+        d = dissimilarity_interval(mine, pairs, counted or set(), variant=variant, units=units,
+                                   fixed=fixed if counted is not None else None) if len(mine) else None
         rows.append({"dataset": ds, "variant": variant, "pairs": int(len(part)), "mean_corr": float(part["corr"].mean()),
-                     "counted_pairs": int(mine["pairs"].sum()) if len(mine) else 0,
-                     "counted_corr": ci.estimate if ci else math.nan, "low": ci.low if ci else math.nan,
-                     "high": ci.high if ci else math.nan})
+                     "counted_pairs": int(mine["pairs"].sum()) if len(mine) else 0,  # r = 1 - (1 - r), ends swapped
+                     "counted_corr": 1 - d.estimate if d else math.nan, "low": 1 - d.high if d else math.nan,
+                     "high": 1 - d.low if d else math.nan})
     return pd.DataFrame(rows, columns=cols)
 
 

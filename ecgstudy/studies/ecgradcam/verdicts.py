@@ -467,21 +467,35 @@ def similarity_claims(pairs: pd.DataFrame, counted: set[str], *, budgets: Mappin
                               would_change=f"two targets' networks that learn, per fold: "
                                            f"{b.needed() if b else 'more training'}"))
             continue
-        values = 1.0 - part["corr"].to_numpy(dtype=np.float64)
-        fx = (fixed or {}).get(ds)
-        fixed_ci = _similarity_fixed(fx, pairs, counted, part, variant) if fx else None
-        if fixed_ci is not None:
-            ours = fixed_ci
-        elif units and ds in units:
-            ours = corrected_t_interval(values, n_train=units[ds][0], n_test=units[ds][1])
-        else:
-            r = t_interval(values)
-            ours = Interval(r.estimate, r.low, r.high, r.n, r.level, f"Student t over {r.n} folds")
+        ours = dissimilarity_interval(part, pairs, counted, variant=variant, units=units, fixed=fixed)
         out.append(_claim(f"ecgradcam.maps_differ.{ds}", text, ours,
                           data=f"{b.name if b else ds}: ECGradCAM, {int(part['pairs'].sum())} pairs of networks that "
                                f"beat their baseline, mean r {1 - ours.estimate:.2f}",
                           budget=b.text() if b else ""))
     return out
+
+
+def dissimilarity_interval(folds: pd.DataFrame, pairs: pd.DataFrame, counted: set[str], *, variant: str,
+                           units: Mapping[str, tuple[int, int]] | None = None, fixed: Mapping | None = None
+                           ) -> Interval:
+    """The mean over ``folds`` (:func:`fold_similarity` rows of one dataset) of ``1 - r`` with its interval: the
+    fixed-test interval where ``fixed`` holds the dataset's one test set and every pair has its maps, else the
+    corrected resampled t where ``units`` gives the dataset's training and test records per fold, else Student t.
+
+    >>> f = pd.DataFrame({"dataset": "d", "variant": "v", "fold": [0, 1], "seed": 0, "pairs": 1, "corr": [0.6, 0.8]})
+    >>> round(dissimilarity_interval(f, f.iloc[:0], set(), variant="v").estimate, 3)
+    0.3
+    """
+    ds = str(folds["dataset"].iloc[0]) if len(folds) else ""
+    values = 1.0 - folds["corr"].to_numpy(dtype=np.float64)
+    fx = (fixed or {}).get(ds)
+    fixed_ci = _similarity_fixed(fx, pairs, counted, folds, variant) if fx is not None else None
+    if fixed_ci is not None:
+        return fixed_ci
+    if units and ds in units:
+        return corrected_t_interval(values, n_train=units[ds][0], n_test=units[ds][1])
+    r = t_interval(values)
+    return Interval(r.estimate, r.low, r.high, r.n, r.level, f"Student t over {r.n} folds")
 
 
 def _similarity_fixed(fx, pairs: pd.DataFrame, counted: set[str], folds: pd.DataFrame, variant: str
