@@ -116,17 +116,14 @@ def summarise(params: XecgChapterParams, *, data_kind: str, store=None) -> Page:
     page.shown["failures"] = grid.failures() or None
     from ecgstudy.data.patients import leakage_text
     from ecgstudy.runs.datasource import resolve_data
-
-    mitdb = RUNS["mitdb"]
-    leak = t.patient_leakage(records, real=data_kind == "real",
-                             mitdb_folder=resolve_data(params.data, mitdb.datasets).folders.get("mitdb")
-                             if data_kind == "real" and "mitdb" in used else None)
-    g["patient_leakage"] = leakage_text(leak["leaky"], leak["runs"], unit="MIT-BIH window runs",
-                                        what="records 201 and 202 come from one man")
     from ecgstudy.studies.xecgnet.effects import design_of
 
+    # each dataset's folder, resolved once: MIT-BIH's recomputes the splits, PTB-XL's names the test patients
     folders = {ds: resolve_data(params.data, RUNS[ds].datasets).folders.get(ds) for ds in used} \
         if data_kind == "real" else {}
+    leak = t.patient_leakage(records, real=data_kind == "real", mitdb_folder=folders.get("mitdb"))
+    g["patient_leakage"] = leakage_text(leak["leaky"], leak["runs"], unit="MIT-BIH window runs",
+                                        what="records 201 and 202 come from one man")
     design = design_of(records, data_kind=data_kind, folders=folders)
     g["interval_text"] = design.text(names)
     first = run_params[used[0]]
