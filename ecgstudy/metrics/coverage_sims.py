@@ -31,20 +31,17 @@ FIXED_TEST_SET = ("seeds only (paired t)", "seeds + test patients (fixed_test_in
 CROSS_VALIDATION = ("plain t over folds", "corrected resampled t (Nadeau & Bengio)")
 
 
-def _percentile(v: np.ndarray, rng: np.random.Generator, n_boot: int = 400) -> tuple[float, float]:
-    means = v[rng.integers(0, len(v), (n_boot, len(v)))].mean(axis=1)
-    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
-
-
 def mean_of_runs(n: int, *, n_sims: int, seed: int = 0) -> dict[str, float]:
-    """Coverage of the mean of ``n`` independent normal runs (sd 1) by a percentile bootstrap (400 resamples) and by
-    Student t."""
+    """Coverage of the mean of ``n`` independent normal runs (sd 1) by a percentile bootstrap
+    (:func:`~ecgstudy.metrics.intervals.bootstrap_ci`, 400 resamples) and by Student t."""
+    from ecgstudy.metrics.intervals import bootstrap_ci
+
     rng = np.random.default_rng(seed)
     hits = dict.fromkeys(MEAN_OF_RUNS, 0)
     for _ in range(n_sims):
         v = rng.normal(0.0, 1.0, n)
-        low, high = _percentile(v, rng)
-        hits[MEAN_OF_RUNS[0]] += low <= 0.0 <= high
+        boot = bootstrap_ci(v, n_boot=400, seed=int(rng.integers(2 ** 31)))
+        hits[MEAN_OF_RUNS[0]] += boot["low"] <= 0.0 <= boot["high"]
         t = t_interval(v)
         hits[MEAN_OF_RUNS[1]] += t.low <= 0.0 <= t.high
     return {k: v / n_sims for k, v in hits.items()}
